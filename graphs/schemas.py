@@ -1,0 +1,113 @@
+"""One pydantic model per artifact the agents produce.
+
+The same model is the structured-output target, the REST response and the
+report's input. String and list lengths are bounded on purpose: under a
+JSON-schema grammar a small model repeats list items and sentences until its
+token limit unless the schema stops it (see DESIGN.md), and scores are
+`Literal` because grammars do not enforce integer minimum/maximum.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from graphs.brief import AgeRating
+
+Score = Literal[1, 2, 3, 4, 5]
+"""A rubric score: 1 poor, 3 acceptable, 5 excellent."""
+
+Tagline = Annotated[str, StringConstraints(min_length=8, max_length=90, strip_whitespace=True)]
+AdLine = Annotated[str, StringConstraints(min_length=15, max_length=180, strip_whitespace=True)]
+Tag = Annotated[str, StringConstraints(min_length=2, max_length=30, strip_whitespace=True)]
+Note = Annotated[str, StringConstraints(min_length=5, max_length=200, strip_whitespace=True)]
+
+
+class OutlineItem(BaseModel):
+    """One scene, episode, segment or track of the outline."""
+
+    heading: str = Field(..., min_length=2, max_length=70, description="Short name of this part.")
+    summary: str = Field(..., min_length=10, max_length=260, description="What happens in this part, one or two sentences.")
+
+
+class Draft(BaseModel):
+    """The content the writer produces for a brief."""
+
+    model_config = ConfigDict(title="Draft")
+
+    logline: str = Field(..., min_length=20, max_length=220, description="The story or concept in one sentence.")
+    synopsis: str = Field(..., min_length=80, max_length=900, description="A synopsis of three to six sentences.")
+    outline: list[OutlineItem] = Field(..., min_length=3, max_length=6, description="The parts in order.")
+    taglines: list[Tagline] = Field(..., min_length=3, max_length=4, description="Short poster lines.")
+    ad_copy: list[AdLine] = Field(..., min_length=3, max_length=4, description="One- or two-sentence ad lines.")
+    content_tags: list[Tag] = Field(..., min_length=1, max_length=6, description="Themes and content descriptors.")
+    age_rating: AgeRating = Field(..., description="The rating this content would most likely receive.")
+
+
+class EditorJudgement(BaseModel):
+    """What the model thinks of a draft; the deterministic checks are separate."""
+
+    model_config = ConfigDict(title="EditorJudgement")
+
+    fit_to_brief: Score = Field(..., description="How well the draft serves the brief's concept, genres and audience.")
+    voice: Score = Field(..., description="How well the writing matches the requested tone and voice.")
+    originality: Score = Field(..., description="How fresh the concept and lines feel.")
+    verdict: Literal["approve", "revise"] = Field(..., description="approve if ready, revise if it needs another pass.")
+    notes: list[Note] = Field(default_factory=list, max_length=3, description="Concrete changes to make, if any.")
+
+
+class CheckResult(BaseModel):
+    """The outcome of one deterministic check on a draft."""
+
+    name: str = Field(..., description="Which rule was checked, e.g. 'synopsis length'.")
+    criterion: Literal["fit_to_brief", "length", "voice", "constraints", "content_policy", "age_rating", "completeness"] = Field(
+        ..., description="The rubric criterion this check belongs to."
+    )
+    passed: bool = Field(..., description="Whether the draft meets the rule.")
+    detail: str = Field("", description="What was found, and what to change when it failed.")
+
+
+class RubricScore(BaseModel):
+    """One line of the editor's rubric."""
+
+    criterion: str = Field(..., description="The rubric criterion.")
+    score: int = Field(..., ge=1, le=5, description="1 poor to 5 excellent.")
+    source: Literal["checks", "model", "checks+model"] = Field(..., description="Where the score comes from.")
+
+
+class EditReview(BaseModel):
+    """The editor's verdict on one draft."""
+
+    round: int = Field(..., ge=1, description="Which writer/editor round this review closes.")
+    approved: bool = Field(..., description="True when every check passes and the model does not ask for a revision.")
+    rubric: list[RubricScore] = Field(..., description="Score per criterion.")
+    checks: list[CheckResult] = Field(..., description="Every deterministic check and its outcome.")
+    notes: list[str] = Field(default_factory=list, description="Revision notes for the writer, most important first.")
+    model_verdict: Literal["approve", "revise", "unavailable"] = Field(..., description="What the model said, before the checks.")
+
+
+class CallRecord(BaseModel):
+    """Accounting for one model call."""
+
+    agent: str = Field(..., description="Which agent made the call.")
+    model: str = Field(..., description="provider:model that answered.")
+    purpose: str = Field(..., description="What the call produced, e.g. the schema name.")
+    input_tokens: int = Field(0, ge=0, description="Prompt tokens, as the provider reported them.")
+    output_tokens: int = Field(0, ge=0, description="Completion tokens, as the provider reported them.")
+    seconds: float = Field(0.0, ge=0, description="Wall time of the call.")
+    attempt: int = Field(1, ge=1, description="1 for the first try, 2 for the repair round.")
+    valid: bool = Field(True, description="Whether the output parsed and validated.")
+    finish_reason: str = Field("", description="Why generation stopped (stop, length, ...).")
+    error: str = Field("", description="Why the output was rejected, when it was.")
+
+
+class WriteResult(BaseModel):
+    """What the writer/editor loop hands back."""
+
+    run_id: str = Field(..., description="The thread the loop ran on.")
+    draft: Draft = Field(..., description="The last draft.")
+    review: EditReview = Field(..., description="The editor's last review.")
+    outcome: Literal["approved", "max_rounds"] = Field(..., description="approved, or max_rounds when the cap ended the loop.")
+    rounds: int = Field(..., ge=1, description="How many writer/editor rounds ran.")
+    calls: list[CallRecord] = Field(default_factory=list, description="Every model call, in order.")

@@ -1,0 +1,60 @@
+"""Settings, built once at the edge and handed inward.
+
+Every value can be set by an environment variable with the `GREENROOM_`
+prefix (nested fields use `__`, e.g. `GREENROOM_MODEL__PROVIDER=openai`) or a
+`.env` file in the working folder. Nothing below `interfaces/` reads the
+environment: agents and tools receive these objects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Provider = Literal["embedded", "openai", "anthropic", "ollama", "fake"]
+
+
+class ModelSettings(BaseModel):
+    """Which generation model to use and how to call it."""
+
+    provider: Provider = Field("embedded", description="embedded (local SmolLM2 via llama.cpp), openai (any OpenAI-compatible URL), anthropic, ollama, or fake (tests).")
+    name: str = Field("", description="Model name at the provider; empty picks the provider's default.")
+    base_url: str = Field("", description="Endpoint for openai-compatible or ollama providers.")
+    api_key: SecretStr = Field(SecretStr(""), description="API key for hosted providers.")
+    structured: Literal["auto", "llamacpp", "native"] = Field(
+        "auto",
+        description="How structured output is requested: llamacpp sends the JSON schema in response_format "
+        "(llama.cpp server), native uses the provider's own structured output; auto picks by provider.",
+    )
+    temperature: float = Field(0.3, ge=0, le=2, description="Sampling temperature.")
+    repeat_penalty: float = Field(1.1, ge=1, le=2, description="Repetition penalty (llama.cpp servers only).")
+    max_tokens: int = Field(900, gt=0, description="Token limit for one model call.")
+    timeout_s: float = Field(120.0, gt=0, description="Timeout for one model call, in seconds.")
+    max_retries: int = Field(3, ge=0, description="Retries with backoff on timeouts, 429 and 5xx.")
+    context_size: int = Field(4096, gt=0, description="Context window for the embedded model.")
+    threads: int = Field(0, ge=0, description="CPU threads for the embedded model; 0 means all cores.")
+    seed: int = Field(7, description="Sampling seed where the provider supports one.")
+
+
+class Settings(BaseSettings):
+    """Everything greenroom needs to know about where it runs."""
+
+    model_config = SettingsConfigDict(env_prefix="GREENROOM_", env_nested_delimiter="__", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path(".greenroom"), description="Where checkpoints, the catalog, trained models and outputs live.")
+    output_dir: Path = Field(Path("out"), description="Where drafts and reports are written.")
+    model: ModelSettings = Field(default_factory=ModelSettings, description="Generation model.")
+    max_edit_rounds: int = Field(2, ge=1, le=10, description="Writer/editor rounds before the draft is returned as it stands.")
+    chroma_url: str = Field("", description="A Chroma server (http://host:port); empty uses the embedded catalog in data_dir.")
+
+    def ensure_dirs(self) -> None:
+        """Create the data folder if it is missing."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def checkpoint_path(self) -> Path:
+        """SQLite file holding every run's checkpoints."""
+        return self.data_dir / "checkpoints.sqlite"

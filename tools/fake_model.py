@@ -1,0 +1,108 @@
+"""Offline chat models for tests and benchmarks: scripted, or filling any JSON schema."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import Field
+
+Responder = Callable[[list[BaseMessage], dict[str, Any]], str]
+
+
+def _count_tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+class ScriptedChatModel(BaseChatModel):
+    """Answers with the given replies in order (strings, or callables of the messages and request)."""
+
+    replies: list[str | Responder] = Field(default_factory=list)
+    calls: list[dict[str, Any]] = Field(default_factory=list)
+    delay_s: float = 0.0
+    finish_reason: str = "stop"
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted-fake"
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if not self.replies:
+            raise AssertionError(f"the scripted model has no reply left for call {len(self.calls) + 1}")
+        reply = self.replies.pop(0)
+        self.calls.append({"messages": messages, "kwargs": kwargs})
+        text = reply(messages, kwargs) if callable(reply) else reply
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        prompt = sum(_count_tokens(str(m.content)) for m in messages)
+        message = AIMessage(
+            content=text,
+            usage_metadata={"input_tokens": prompt, "output_tokens": _count_tokens(text), "total_tokens": prompt + _count_tokens(text)},
+            response_metadata={"finish_reason": self.finish_reason},
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+
+def fill_schema(schema: dict[str, Any], root: dict[str, Any] | None = None, path: str = "") -> Any:
+    """A deterministic instance of a JSON schema: enums take their first value, strings fill their bounds."""
+    root = root or schema
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[-1]
+        return fill_schema(root["$defs"][name], root, path)
+    if "anyOf" in schema:
+        options = [s for s in schema["anyOf"] if s.get("type") != "null"]
+        return fill_schema(options[0], root, path) if options else None
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        return {k: fill_schema(v, root, f"{path}.{k}" if path else k) for k, v in props.items()}
+    if kind == "array":
+        count = max(schema.get("minItems", 1), 1)
+        return [fill_schema(schema.get("items", {}), root, f"{path}[{i}]") for i in range(count)]
+    if kind == "string":
+        low, high = schema.get("minLength", 0), schema.get("maxLength", 60)
+        words = f"sample {path or 'text'} number one of a steady offline model".split()
+        text = " ".join(words)
+        while len(text) < low:
+            text += " " + " ".join(words)
+        return text[: max(low, min(high, len(text)))]
+    if kind == "integer":
+        return int(schema.get("minimum", 1))
+    if kind == "number":
+        return float(schema.get("minimum", 1.0))
+    if kind == "boolean":
+        return True
+    return None
+
+
+def _schema_reply(messages: Sequence[BaseMessage], kwargs: dict[str, Any]) -> str:
+    body = kwargs.get("extra_body") or {}
+    schema = (body.get("response_format") or {}).get("schema")
+    if not schema:
+        return "An offline answer from the fake model."
+    return json.dumps(fill_schema(schema))
+
+
+class SchemaFillingChatModel(ScriptedChatModel):
+    """Answers every structured request with a valid instance of the requested schema, forever."""
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:  # fmt: skip
+        self.replies = [_schema_reply]
+        return super()._generate(messages, stop, run_manager, **kwargs)
