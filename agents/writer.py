@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from graphs.brief import Brief, Format
 from graphs.context import AgentContext
-from graphs.schemas import Draft
+from graphs.schemas import Draft, DraftHooks, DraftOutline, DraftPitch
 from graphs.state import WriteState
 from prompts import render
 from tools.structured import generate
@@ -25,7 +25,9 @@ OUTLINE_UNIT: dict[Format, str] = {
     Format.ARTICLE: "sections",
 }
 
-WRITER_MAX_TOKENS = 1400
+# Three small requests instead of one large one: a small model keeps short,
+# tightly bounded schemas valid (DESIGN.md), and each part can build on the last.
+PART_MAX_TOKENS = {"pitch": 450, "outline": 650, "hooks": 500}
 
 
 def outline_count(brief: Brief) -> int:
@@ -34,31 +36,31 @@ def outline_count(brief: Brief) -> int:
     return max(3, min(6, count))
 
 
-def writer_messages(brief: Brief, *, round_: int, previous: Draft | None, notes: list[str]) -> list[Any]:
-    """The writer's prompt for one round."""
-    return [
-        SystemMessage(render("writer/system.j2")),
-        HumanMessage(
-            render(
-                "writer/draft.j2",
-                brief=brief,
-                outline_unit=OUTLINE_UNIT[brief.format],
-                outline_count=outline_count(brief),
-                synopsis_sentences="3 to 5",
-                previous=previous,
-                notes=notes,
-                round=round_,
-            )
-        ),
-    ]
+def _messages(template: str, **variables: Any) -> list[BaseMessage]:
+    return [SystemMessage(render("writer/system.j2")), HumanMessage(render(template, **variables))]
 
 
 def write(state: WriteState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    """Draft (or redraft) the content."""
+    """Draft (or redraft, following the editor's notes) the content in three parts."""
+    brief = state["brief"]
     round_ = state.get("round", 0) + 1
     review = state.get("review")
-    messages = writer_messages(
-        state["brief"], round_=round_, previous=state.get("draft"), notes=review.notes if review else []
-    )
-    draft, calls = generate(runtime.context.model, messages, Draft, agent="writer", max_tokens=WRITER_MAX_TOKENS)
+    common = {"brief": brief, "notes": review.notes if review else [], "round": round_}
+    model = runtime.context.model
+    pitch, calls = generate(
+        model, _messages("writer/pitch.j2", synopsis_sentences="3 to 5", **common), DraftPitch,
+        agent="writer", max_tokens=PART_MAX_TOKENS["pitch"],
+    )  # fmt: skip
+    outline, more = generate(
+        model, _messages("writer/outline.j2", pitch=pitch, outline_count=outline_count(brief),
+                         outline_unit=OUTLINE_UNIT[brief.format], **common),
+        DraftOutline, agent="writer", max_tokens=PART_MAX_TOKENS["outline"],
+    )  # fmt: skip
+    calls += more
+    hooks, more = generate(
+        model, _messages("writer/hooks.j2", pitch=pitch, **common), DraftHooks,
+        agent="writer", max_tokens=PART_MAX_TOKENS["hooks"],
+    )  # fmt: skip
+    calls += more
+    draft = Draft(**pitch.model_dump(), **outline.model_dump(), **hooks.model_dump())
     return {"draft": draft, "round": round_, "calls": calls}

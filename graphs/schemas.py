@@ -31,8 +31,36 @@ class OutlineItem(BaseModel):
     summary: str = Field(..., min_length=10, max_length=260, description="What happens in this part, one or two sentences.")
 
 
+class DraftPitch(BaseModel):
+    """The first part the writer asks the model for: the story."""
+
+    model_config = ConfigDict(title="Pitch")
+
+    logline: str = Field(..., min_length=20, max_length=220, description="The story or concept in one sentence.")
+    synopsis: str = Field(..., min_length=80, max_length=900, description="A synopsis of three to six sentences.")
+
+
+class DraftOutline(BaseModel):
+    """The second part: the structure."""
+
+    model_config = ConfigDict(title="Outline")
+
+    outline: list[OutlineItem] = Field(..., min_length=3, max_length=6, description="The parts in order.")
+
+
+class DraftHooks(BaseModel):
+    """The third part: the lines that sell it, and its rating."""
+
+    model_config = ConfigDict(title="Hooks")
+
+    taglines: list[Tagline] = Field(..., min_length=3, max_length=4, description="Short poster lines.")
+    ad_copy: list[AdLine] = Field(..., min_length=3, max_length=4, description="One- or two-sentence ad lines.")
+    content_tags: list[Tag] = Field(..., min_length=1, max_length=6, description="Themes and content descriptors.")
+    age_rating: AgeRating = Field(..., description="The rating this content would most likely receive.")
+
+
 class Draft(BaseModel):
-    """The content the writer produces for a brief."""
+    """The content the writer produces for a brief (pitch, outline and hooks together)."""
 
     model_config = ConfigDict(title="Draft")
 

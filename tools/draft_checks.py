@@ -110,7 +110,8 @@ def check_draft(draft: Draft, brief: Brief, *, outline_wanted: int) -> list[Chec
         "rewrite repeated lines: " + " | ".join(f'"{b}" repeats "{a}"' for a, b in dupes[:3]) if dupes else "no line repeats another.")  # fmt: skip
     copied = SequenceMatcher(None, draft.logline.lower(), brief.logline.lower()).ratio()
     add("logline is new writing", "fit_to_brief", copied < 0.9,
-        f"the logline copies the brief's concept ({copied:.0%} the same); rewrite it in new words.")  # fmt: skip
+        f"the logline copies the brief's concept ({copied:.0%} the same); rewrite it in new words."
+        if copied >= 0.9 else f"the logline is {copied:.0%} the same as the brief's concept.")  # fmt: skip
     genre_hit = [g for g in brief.genres if any(_covers(text, part) for part in g.replace("-", " ").split("/"))]
     add("genre signal", "fit_to_brief", bool(genre_hit),
         f"the draft signals the genres: {', '.join(genre_hit)}." if genre_hit

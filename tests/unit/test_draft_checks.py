@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from graphs.brief import Brief
+from graphs.schemas import Draft
+from tests.drafts import BAD_HOOKS, GOOD_HOOKS, GOOD_OUTLINE, GOOD_PITCH
+from tools.draft_checks import check_draft, implied_rating
+
+
+def _failed(draft: Draft, brief: Brief) -> dict[str, str]:
+    return {c.name: c.detail for c in check_draft(draft, brief, outline_wanted=5) if not c.passed}
+
+
+def test_a_good_draft_passes_every_check(film_brief: Brief) -> None:
+    assert _failed(Draft(**GOOD_PITCH, **GOOD_OUTLINE, **GOOD_HOOKS), film_brief) == {}
+
+
+def test_forbidden_topics_repeats_and_rating_are_caught(film_brief: Brief) -> None:
+    failed = _failed(Draft(**GOOD_PITCH, **GOOD_OUTLINE, **BAD_HOOKS), film_brief)
+    assert "suicide" in failed["topics to avoid"]
+    assert "Keep the light burning" in failed["no repeated lines"]
+    assert "above the brief's PG-13 ceiling" in failed["proposed rating within ceiling"]
+
+
+def test_missing_elements_and_short_synopsis_become_notes(film_brief: Brief) -> None:
+    pitch = {**GOOD_PITCH, "synopsis": "A keeper and a girl wait out bad weather on a rock, and then the weather clears up for good."}
+    failed = _failed(Draft(**pitch, **GOOD_OUTLINE, **GOOD_HOOKS), film_brief)
+    assert "words; keep it between 40 and 170" in failed["synopsis length"]
+    assert "must-include elements" not in failed  # the storm and the salvage crew are still in the outline
+    brief = film_brief.model_copy(update={"constraints": film_brief.constraints.model_copy(update={"must_include": ["a brass telescope"]})})
+    assert "a brass telescope" in _failed(Draft(**pitch, **GOOD_OUTLINE, **GOOD_HOOKS), brief)["must-include elements"]
+
+
+def test_graphic_wording_implies_a_higher_rating() -> None:
+    assert implied_rating("a gory torture scene")[0] == "R"
+    assert implied_rating("a murder on the island")[0] == "PG-13"
+    assert implied_rating("a lighthouse in the fog")[0] == "G"
