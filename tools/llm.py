@@ -199,6 +199,17 @@ def build_model(settings: ModelSettings, *, log_dir: Path | None = None) -> Mode
     raise ModelUnavailableError(f"model.provider: unknown provider {settings.provider!r}")
 
 
+def provider_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean the provider could not answer (after its own retries)."""
+    errors: list[type[BaseException]] = [httpx.HTTPError, ConnectionError, TimeoutError]
+    for module, name in (("openai", "APIError"), ("anthropic", "APIError"), ("ollama", "ResponseError")):
+        try:
+            errors.append(getattr(__import__(module), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(errors)
+
+
 def default_threads() -> int:
     """CPU threads the embedded model uses when the setting is 0."""
     return os.cpu_count() or 1

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ValidationError
 
 from graphs.schemas import CallRecord
 from prompts import render
-from tools.llm import ModelHandle
+from tools.llm import ModelHandle, ModelUnavailableError, provider_errors
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -122,7 +122,10 @@ def generate(
     raw = ""
     for attempt in (1, 2):
         started = time.perf_counter()
-        message, parsed, error = _invoke_raw(handle, history, schema, limit)
+        try:
+            message, parsed, error = _invoke_raw(handle, history, schema, limit)
+        except provider_errors() as exc:
+            raise ModelUnavailableError(f"{handle.label} failed for the {agent} ({schema.__name__}): {exc}") from exc
         tokens_in, tokens_out, finish = _usage(message)
         raw = _raw_text(message)
         reasons = _reasons(error) if error else []

@@ -1,0 +1,30 @@
+"""The real embedded model (SmolLM2-135M under llama.cpp) through the writer/editor loop, offline."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphs.brief import Brief
+from graphs.schemas import Draft
+from interfaces.runs import run_write
+from interfaces.settings import ModelSettings, Settings
+from tools.llm import EMBEDDED_ALIAS, ModelHandle, build_model
+
+pytestmark = pytest.mark.embedded
+
+
+@pytest.fixture(scope="session")
+def embedded_model(tmp_path_factory: pytest.TempPathFactory) -> ModelHandle:
+    """One embedded model server for the whole test session."""
+    return build_model(ModelSettings(provider="embedded"), log_dir=tmp_path_factory.mktemp("llama"))
+
+
+def test_the_embedded_model_writes_a_complete_reviewed_draft(embedded_model: ModelHandle, settings: Settings, film_brief: Brief) -> None:
+    settings.max_edit_rounds = 1
+    result = run_write(film_brief, settings, model=embedded_model)
+    assert embedded_model.label == f"embedded:{EMBEDDED_ALIAS}"
+    # Whatever the small model's prose is worth, the draft is complete and schema-valid.
+    draft = Draft.model_validate(result.draft.model_dump())
+    assert len(draft.taglines) >= 3 and len(draft.ad_copy) >= 3 and len(draft.outline) >= 3
+    assert result.review.round == 1 and len(result.review.checks) >= 10
+    assert sum(c.output_tokens for c in result.calls) > 50

@@ -1,0 +1,33 @@
+"""The writer/editor loop against llama.cpp's server, replayed from cassettes (record mode none)."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphs.brief import Brief
+from graphs.schemas import Draft
+from interfaces.runs import run_write
+from interfaces.settings import ModelSettings, Settings
+from tests.integration.conftest import RECORDING_URL
+from tools.llm import EMBEDDED_ALIAS, build_model
+
+
+def _server_settings(settings: Settings) -> Settings:
+    settings.model = ModelSettings(provider="openai", base_url=RECORDING_URL, name=EMBEDDED_ALIAS, structured="llamacpp", max_retries=0)
+    settings.max_edit_rounds = 1
+    return settings
+
+
+@pytest.mark.vcr
+def test_one_round_through_an_openai_compatible_llama_cpp_server(settings: Settings, film_brief: Brief) -> None:
+    settings = _server_settings(settings)
+    result = run_write(film_brief, settings, model=build_model(settings.model), run_id="cassette-run")
+    assert isinstance(result.draft, Draft)
+    assert result.rounds == 1 and result.outcome in ("approved", "max_rounds")
+    writer_calls = [c for c in result.calls if c.agent == "writer"]
+    assert [c.purpose for c in writer_calls if c.valid] == ["DraftPitch", "DraftOutline", "DraftHooks"]
+    # Token counts come from the server's usage block, per call.
+    assert all(c.input_tokens > 100 and c.output_tokens > 0 for c in result.calls)
+    assert all(c.model == f"openai:{EMBEDDED_ALIAS}" for c in result.calls)
+    # The editor's checks ran on the real draft, whatever the small model's verdict.
+    assert len(result.review.checks) >= 10
