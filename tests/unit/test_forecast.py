@@ -1,0 +1,114 @@
+"""Audience forecast: intervals that hold, out-of-domain flags, saved metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
+
+from graphs.brief import Brief, parse_brief
+from tools.forecast import IntervalForecaster, canonical_genres, forecast_audience, load_votes_data
+from tools.training import TrainedModels, TrainingConfig, load_or_train
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> TrainedModels:
+    """Train once per session into a shared temporary data folder (other test modules reuse it)."""
+    return load_or_train(tmp_path_factory.getbasetemp() / "greenroom-data", config=TrainingConfig.small())
+
+
+def make_brief(**overrides: Any) -> Brief:
+    data: dict[str, Any] = {
+        "working_title": "Orbit",
+        "format": "film",
+        "logline": "A stranded pilot fights her way home from the far side of the moon.",
+        "genres": ["sci-fi", "action"],
+        "length": {"minutes": 110},
+        "budget": {"amount": 5_000_000, "currency": "USD"},
+        "business_model": "theatrical",
+        "release": {"earliest": "2026-05-01", "latest": "2026-09-01"},
+        "constraints": {"age_rating_ceiling": "PG-13"},
+    }
+    data.update(overrides)
+    return parse_brief(data)
+
+
+def test_interval_covers_held_out_films_near_its_nominal_rate() -> None:
+    frame, targets = load_votes_data()
+    train, test = train_test_split(np.arange(len(frame)), test_size=0.25, random_state=1)
+    model = IntervalForecaster(target="votes", genre_columns=["Action", "Comedy", "Drama"], use_budget=True,
+                               transform="log1p", coverage=0.8, max_iter=60, random_state=1)
+    votes = targets["votes"].to_numpy()
+    with threadpool_limits(limits=1):
+        model.fit(frame.iloc[train].reset_index(drop=True), votes[train])
+        batch = model.predict(frame.iloc[test].reset_index(drop=True))
+    inside = (votes[test] >= batch.lower) & (votes[test] <= batch.upper)
+    assert 0.72 <= inside.mean() <= 0.88
+    assert (batch.lower <= batch.point).all() and (batch.point <= batch.upper).all()
+
+
+def test_holdout_metrics_record_coverage_and_beat_baseline_on_reach(trained: TrainedModels) -> None:
+    votes = trained.forecast.metrics["votes"]
+    assert votes.space == "log1p(votes)"
+    assert votes.mae < votes.baseline_mae
+    for metrics in trained.forecast.metrics.values():
+        assert 0.72 <= metrics.coverage_observed <= 0.88
+
+
+def test_film_brief_gets_numbers_with_intervals_and_stated_assumptions(trained: TrainedModels) -> None:
+    forecast = forecast_audience(make_brief(), trained.forecast)
+    assert not forecast.out_of_domain
+    assert forecast.votes and forecast.rating and forecast.box_office
+    for est in (forecast.votes, forecast.rating, forecast.box_office):
+        assert est.lower <= est.point <= est.upper
+        assert est.coverage == 0.8
+    assert forecast.rating.lower >= 1 and forecast.rating.upper <= 10
+    assert forecast.inputs.production_budget_usd == pytest.approx(10_000_000)
+    assert any("launch budget" in a for a in forecast.inputs.assumptions)
+    assert any("after the training data" in n for n in forecast.notes)  # 2026 is later than the data
+
+
+def test_bigger_budget_means_more_reach(trained: TrainedModels) -> None:
+    small = forecast_audience(make_brief(budget={"amount": 200_000}), trained.forecast)
+    big = forecast_audience(make_brief(budget={"amount": 40_000_000}), trained.forecast)
+    assert small.votes and big.votes
+    assert big.votes.point > small.votes.point
+
+
+def test_podcast_brief_is_out_of_domain_and_gets_no_numbers(trained: TrainedModels) -> None:
+    brief = make_brief(format="podcast", length={"episodes": 8, "minutes": 40})
+    forecast = forecast_audience(brief, trained.forecast)
+    assert forecast.out_of_domain
+    assert forecast.votes is None and forecast.rating is None and forecast.box_office is None
+    assert any("podcast" in r for r in forecast.ood_reasons)
+
+
+def test_900_minute_film_is_flagged(trained: TrainedModels) -> None:
+    forecast = forecast_audience(make_brief(length={"minutes": 900}), trained.forecast)
+    assert forecast.out_of_domain
+    assert any("running time 900" in r for r in forecast.ood_reasons)
+
+
+def test_streaming_film_has_no_box_office(trained: TrainedModels) -> None:
+    forecast = forecast_audience(make_brief(business_model="subscription"), trained.forecast)
+    assert forecast.box_office is None
+    assert forecast.votes is not None
+
+
+def test_genre_synonyms_map_to_shared_vocabulary() -> None:
+    genres, unknown = canonical_genres(["Science Fiction", "rom-com", "Thrillers", "mumblecore"])
+    assert genres == ["Sci-Fi", "Romance", "Comedy", "Thriller"]
+    assert unknown == ["mumblecore"]
+
+
+def test_metrics_saved_and_reloaded_without_retraining(trained: TrainedModels, tmp_path_factory: pytest.TempPathFactory) -> None:
+    data_dir: Path = tmp_path_factory.getbasetemp() / "greenroom-data"
+    again = load_or_train(data_dir, config=TrainingConfig.small())
+    assert again.trained == []
+    assert (data_dir / "models" / "forecast.json").exists()
+    assert again.cards["forecast"].metrics["votes"]["mae"] == pytest.approx(trained.forecast.metrics["votes"].mae)
+    assert again.cards["segments"].metrics["recommender"]["ratio"] > 1.0

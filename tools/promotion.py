@@ -1,0 +1,635 @@
+"""Promotion engine: channel response curves, fitting them, and allocating a budget.
+
+Each channel turns weekly spend into people reached through two stated mechanisms:
+
+* geometric adstock, ``adstock[w] = spend[w] + decay * adstock[w-1]`` (carryover), and
+* Hill saturation, ``reach[w] = top * a**shape / (a**shape + half_saturation**shape)``.
+
+Default parameters live in ``tools/data/channels.yaml`` with the origin of each number
+(stated assumptions, not fitted). ``fit_channel_curves`` replaces them with parameters
+fitted to a user's weekly history; ``allocate`` splits a budget across channels and weeks
+with scipy's SLSQP (analytic gradient, several starts) to maximise expected reach.
+
+Reach is the sum of people reached per channel per week: it is not de-duplicated across
+channels or weeks, so read it as gross reach.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, Field
+from scipy.optimize import least_squares, minimize
+from threadpoolctl import threadpool_limits
+
+DEFAULT_CHANNELS_PATH = Path(__file__).parent / "data" / "channels.yaml"
+CHANNEL_NAMES: tuple[str, ...] = (
+    "search",
+    "social_video",
+    "ctv",
+    "podcast_ads",
+    "influencers",
+    "out_of_home",
+    "cinema_trailers",
+    "display",
+)
+SHAPE_BOUNDS = (0.5, 4.0)
+DECAY_BOUNDS = (0.0, 0.95)
+MIN_FIT_WEEKS = 8
+
+Objective = Literal["total_reach", "launch_week_reach"]
+
+
+class PromotionInputError(ValueError):
+    """Input the promotion engine cannot use, naming the field (and the row, for histories)."""
+
+    def __init__(self, field: str, message: str, row: int | None = None) -> None:
+        self.field = field
+        self.row = row
+        self.reason = message
+        where = f"row {row}, {field}" if row is not None else field
+        super().__init__(f"{where}: {message}")
+
+
+# --------------------------------------------------------------------------- models
+
+
+class ParamUncertainty(BaseModel):
+    """One standard deviation per parameter: relative (lognormal) for top and half_saturation, absolute for shape and decay."""
+
+    top: float = Field(0.3, ge=0, description="Relative standard deviation of top (0.3 = ±30%).")
+    half_saturation: float = Field(0.3, ge=0, description="Relative standard deviation of half_saturation.")
+    shape: float = Field(0.15, ge=0, description="Absolute standard deviation of the Hill shape.")
+    decay: float = Field(0.1, ge=0, description="Absolute standard deviation of the adstock decay.")
+
+
+class ChannelCurve(BaseModel):
+    """The response curve of one promotion channel."""
+
+    name: str = Field(..., description="Channel key, e.g. social_video.")
+    label: str = Field("", description="Human-readable channel name.")
+    top: float = Field(..., gt=0, description="Most people the channel can reach in one week.")
+    half_saturation: float = Field(..., gt=0, description="Adstocked weekly spend (currency) that reaches half of top.")
+    shape: float = Field(..., ge=SHAPE_BOUNDS[0], le=SHAPE_BOUNDS[1], description="Hill exponent: above 1 the curve is S-shaped.")
+    decay: float = Field(
+        ..., ge=DECAY_BOUNDS[0], le=DECAY_BOUNDS[1], description="Share of last week's adstock carried into this week."
+    )
+    uncertainty: ParamUncertainty = Field(
+        default_factory=ParamUncertainty, description="Parameter uncertainty used for reach intervals."
+    )
+    source: str = Field("", description="Where the parameters come from (assumption file or fitted history).")
+
+
+class FitDiagnostics(BaseModel):
+    """How well a fitted curve reproduces one channel's history."""
+
+    channel: str = Field(..., description="Channel key.")
+    n_weeks: int = Field(..., description="Weeks of history used.")
+    r2: float = Field(..., description="Share of the variance in weekly response explained by the curve.")
+    rmse: float = Field(..., description="Root mean squared error of weekly response, in response units.")
+
+
+class FittedChannels(BaseModel):
+    """Curves fitted to a user's history, ready to save and to pass to `allocate`."""
+
+    curves: list[ChannelCurve] = Field(..., description="One fitted curve per channel in the history.")
+    diagnostics: list[FitDiagnostics] = Field(..., description="Fit quality per channel.")
+    source: str = Field(..., description="The history the curves were fitted on.")
+
+
+class ReachEstimate(BaseModel):
+    """Expected reach of a spend plan, with an interval from parameter uncertainty."""
+
+    expected: float = Field(..., description="Gross reach at the central curve parameters (people).")
+    low: float = Field(..., description="Lower end of the interval (people).")
+    high: float = Field(..., description="Upper end of the interval (people).")
+    interval: float = Field(..., description="Probability the interval is meant to cover, e.g. 0.9.")
+    method: str = Field(..., description="How the interval was obtained.")
+
+
+class ChannelAllocation(BaseModel):
+    """Spend and expected effect for one channel."""
+
+    channel: str = Field(..., description="Channel key.")
+    label: str = Field(..., description="Human-readable channel name.")
+    weekly_spend: list[float] = Field(..., description="Spend per week, in cents-exact currency units, week 1 first.")
+    total: float = Field(..., description="Total spend on the channel.")
+    share: float = Field(..., description="Share of the budget.")
+    min_spend: float = Field(..., description="Lower bound the allocation had to respect.")
+    max_spend: float = Field(..., description="Upper bound the allocation had to respect.")
+    expected_reach: float = Field(..., description="Gross reach from this channel over the campaign (people).")
+    marginal_reach_per_1000: float = Field(
+        ..., description="People the next 1,000 currency units would add, placed in the channel's best week."
+    )
+
+
+class PromotionAllocation(BaseModel):
+    """A budget split across channels and weeks, with its expected reach and the equal-split comparison."""
+
+    budget: float = Field(..., description="Budget allocated; the weekly spends sum to it exactly.")
+    currency: str = Field(..., description="ISO currency of every amount.")
+    weeks: int = Field(..., description="Campaign length in weeks.")
+    objective: Objective = Field(..., description="What was maximised.")
+    channels: list[ChannelAllocation] = Field(..., description="Per-channel allocation.")
+    expected_reach: ReachEstimate = Field(..., description="Reach of this allocation.")
+    equal_split_reach: ReachEstimate = Field(..., description="Reach of spending the same amount on every channel every week.")
+    uplift_vs_equal_split: float = Field(..., description="Relative gain in expected reach over the equal split (0.25 = +25%).")
+    prob_beats_equal_split: float = Field(
+        ..., description="Share of simulated parameter draws in which this allocation out-reaches the equal split."
+    )
+    equal_split_respects_bounds: bool = Field(..., description="Whether the equal split would itself satisfy the channel bounds.")
+    optimizer: str = Field(..., description="Method, starts and convergence of the optimiser.")
+    seconds: float = Field(..., description="Wall time of the allocation.")
+    assumptions: list[str] = Field(..., description="Assumptions behind the numbers.")
+
+
+# --------------------------------------------------------------------------- curves
+
+
+def load_channel_curves(path: str | Path | None = None) -> list[ChannelCurve]:
+    """Channel curves from the default YAML file, another YAML file, or a fitted JSON file."""
+    path = Path(path) if path is not None else DEFAULT_CHANNELS_PATH
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".json":
+        return FittedChannels.model_validate_json(text).curves
+    data = yaml.safe_load(text)
+    source = f"{path.name}: {data.get('source', 'stated assumptions')}"
+    return [ChannelCurve(name=name, source=source, **params) for name, params in data["channels"].items()]
+
+
+def save_fitted_channels(fitted: FittedChannels, path: str | Path) -> Path:
+    """Write fitted curves as JSON (readable by `load_channel_curves`)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(fitted.model_dump(mode="json"), indent=2), encoding="utf-8")
+    return path
+
+
+def adstock(spend: np.ndarray, decay: np.ndarray) -> np.ndarray:
+    """Geometric adstock along the last axis; `decay` broadcasts against spend[..., 0]."""
+    out = np.empty_like(spend, dtype=float)
+    carry = np.zeros(spend.shape[:-1])
+    for w in range(spend.shape[-1]):
+        carry = spend[..., w] + decay * carry
+        out[..., w] = carry
+    return out
+
+
+def hill(a: np.ndarray, top: np.ndarray, half: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    """Hill saturation of adstocked spend `a` (arrays broadcast)."""
+    a = np.maximum(a, 0.0)
+    ratio = np.power(np.divide(a, half), shape)
+    return top * ratio / (1.0 + ratio)
+
+
+def _hill_slope(a: np.ndarray, top: np.ndarray, half: np.ndarray, shape: np.ndarray) -> np.ndarray:
+    a = np.maximum(a, 1e-9)
+    ratio = np.power(a / half, shape)
+    return top * shape * ratio / (a * (1.0 + ratio) ** 2)
+
+
+def _param_arrays(curves: Sequence[ChannelCurve]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return (
+        np.array([c.top for c in curves]),
+        np.array([c.half_saturation for c in curves]),
+        np.array([c.shape for c in curves]),
+        np.array([c.decay for c in curves]),
+    )
+
+
+def weekly_reach(curves: Sequence[ChannelCurve], spend: np.ndarray) -> np.ndarray:
+    """People reached per channel per week for a (channels, weeks) spend matrix."""
+    top, half, shape, decay = _param_arrays(curves)
+    a = adstock(np.asarray(spend, dtype=float), decay)
+    return hill(a, top[:, None], half[:, None], shape[:, None])
+
+
+def week_weights(objective: Objective, weeks: int) -> np.ndarray:
+    """How much each campaign week's reach counts: all weeks, or only the launch (last) week."""
+    if objective == "total_reach":
+        return np.ones(weeks)
+    weights = np.zeros(weeks)
+    weights[-1] = 1.0
+    return weights
+
+
+def _reach_and_gradient(
+    spend: np.ndarray, top: np.ndarray, half: np.ndarray, shape: np.ndarray, decay: np.ndarray, weights: np.ndarray
+) -> tuple[float, np.ndarray]:
+    a = adstock(spend, decay)
+    value = float((hill(a, top[:, None], half[:, None], shape[:, None]) * weights).sum())
+    q = _hill_slope(a, top[:, None], half[:, None], shape[:, None]) * weights
+    grad = np.empty_like(q)
+    carry = np.zeros(q.shape[0])
+    for w in range(q.shape[1] - 1, -1, -1):  # d reach / d spend[k] = sum_{w>=k} q[w] decay^(w-k)
+        carry = q[:, w] + decay * carry
+        grad[:, w] = carry
+    return value, grad
+
+
+# --------------------------------------------------------------------------- allocation
+
+
+def _check_allocation_inputs(
+    budget: float, weeks: int, names: list[str], min_spend: Mapping[str, float], max_spend: Mapping[str, float]
+) -> None:
+    if not math.isfinite(budget) or budget <= 0:
+        raise PromotionInputError("budget", f"must be greater than 0 (got {budget:g})")
+    if weeks < 1:
+        raise PromotionInputError("weeks", f"must be at least 1 (got {weeks})")
+    if not names:
+        raise PromotionInputError("channels", "at least one channel is required")
+    if len(set(names)) != len(names):
+        raise PromotionInputError("channels", "each channel may appear only once")
+    for label, bounds in (("min_spend", min_spend), ("max_spend", max_spend)):
+        for name, value in bounds.items():
+            if name not in names:
+                raise PromotionInputError(f"{label}.{name}", f"is not one of the channels ({', '.join(names)})")
+            if value < 0:
+                raise PromotionInputError(f"{label}.{name}", f"must not be negative (got {value:g})")
+    for name, low in min_spend.items():
+        if low > budget:
+            raise PromotionInputError(f"min_spend.{name}", f"{low:,.2f} is above the budget {budget:,.2f}")
+        if name in max_spend and low > max_spend[name]:
+            raise PromotionInputError(f"max_spend.{name}", f"{max_spend[name]:,.2f} is below min_spend.{name} {low:,.2f}")
+    total_min = sum(min_spend.values())
+    if total_min > budget + 1e-9:
+        raise PromotionInputError("min_spend", f"the channel minimums add up to {total_min:,.2f}, above the budget {budget:,.2f}")
+    total_max = sum(max_spend.get(n, budget) for n in names)
+    if total_max < budget - 1e-9:
+        raise PromotionInputError("max_spend", f"the channel maximums add up to {total_max:,.2f}, below the budget {budget:,.2f}")
+
+
+def _feasible_totals(desired: np.ndarray, lows: np.ndarray, highs: np.ndarray, budget: float) -> np.ndarray:
+    """Channel totals near `desired` shares that sum to the budget and respect the bounds (water-filling)."""
+    totals = lows.copy()
+    free = np.ones(len(lows), dtype=bool)
+    for _ in range(len(lows) + 1):
+        left = budget - totals.sum()
+        if left <= 1e-9 or not free.any():
+            break
+        weights = np.where(free, np.maximum(desired, 1e-12), 0.0)
+        proposal = totals + left * weights / weights.sum()
+        over = proposal > highs
+        totals = np.minimum(proposal, highs)
+        free &= ~over
+    return totals
+
+
+def _start_points(
+    lows: np.ndarray, highs: np.ndarray, budget: float, weeks: int, n_starts: int, rng: np.random.Generator
+) -> list[np.ndarray]:
+    n = len(lows)
+    starts = []
+    for i in range(n_starts):
+        if i == 0:
+            shares, pattern = np.ones(n), np.ones((n, weeks))
+        else:
+            shares, pattern = rng.dirichlet(np.ones(n)), rng.dirichlet(np.ones(weeks), size=n)
+        totals = _feasible_totals(shares, lows, highs, budget)
+        pattern = pattern / pattern.sum(axis=1, keepdims=True)
+        starts.append(totals[:, None] * pattern)
+    return starts
+
+
+def _round_to_cents(spend: np.ndarray, lows: np.ndarray, highs: np.ndarray, budget: float) -> np.ndarray:
+    """Round a spend matrix to cents so that it sums exactly to the budget and channel totals stay in bounds."""
+    budget_c = round(budget * 100)
+    low_c = np.ceil(lows * 100 - 1e-6).astype(np.int64)
+    high_c = np.floor(highs * 100 + 1e-6).astype(np.int64)
+    raw = np.clip(spend.sum(axis=1) * 100, low_c, high_c)
+    totals = np.floor(raw).astype(np.int64)
+    remainder = raw - totals
+    residue = budget_c - int(totals.sum())
+    while residue != 0:  # hand out (or take back) single cents, largest remainder first
+        step = 1 if residue > 0 else -1
+        room = (high_c - totals) if step > 0 else (totals - low_c)
+        order = [i for i in np.argsort(-remainder * step) if room[i] > 0]
+        if not order:
+            raise PromotionInputError("budget", "cannot be split to the cent within the channel bounds")
+        for i in order[: abs(residue)]:
+            totals[i] += step
+            residue -= step
+    out = np.zeros_like(spend, dtype=np.int64)
+    for c in range(spend.shape[0]):
+        out[c] = _split_cents(spend[c], int(totals[c]))
+    return out / 100.0
+
+
+def _split_cents(weekly: np.ndarray, total_cents: int) -> np.ndarray:
+    weekly = np.maximum(weekly, 0.0)
+    share = weekly / weekly.sum() if weekly.sum() > 0 else np.full(len(weekly), 1.0 / len(weekly))
+    raw = share * total_cents
+    cents = np.floor(raw).astype(np.int64)
+    for i in np.argsort(-(raw - cents))[: total_cents - int(cents.sum())]:
+        cents[i] += 1
+    return cents
+
+
+def simulate_reach(
+    curves: Sequence[ChannelCurve], spends: Sequence[np.ndarray], weights: np.ndarray, n_draws: int, seed: int
+) -> np.ndarray:
+    """Weighted reach of each spend matrix under `n_draws` parameter draws; shape (len(spends), n_draws)."""
+    rng = np.random.default_rng(seed)
+    top, half, shape, decay = _param_arrays(curves)
+    unc = [c.uncertainty for c in curves]
+    size = (n_draws, len(curves))
+    top_d = top * np.exp(rng.normal(0, 1, size) * np.array([u.top for u in unc]))
+    half_d = half * np.exp(rng.normal(0, 1, size) * np.array([u.half_saturation for u in unc]))
+    shape_d = np.clip(shape + rng.normal(0, 1, size) * np.array([u.shape for u in unc]), *SHAPE_BOUNDS)
+    decay_d = np.clip(decay + rng.normal(0, 1, size) * np.array([u.decay for u in unc]), *DECAY_BOUNDS)
+    out = np.empty((len(spends), n_draws))
+    for i, spend in enumerate(spends):
+        a = adstock(np.broadcast_to(spend, (n_draws, *spend.shape)), decay_d)
+        r = hill(a, top_d[..., None], half_d[..., None], shape_d[..., None])
+        out[i] = (r * weights).sum(axis=(1, 2))
+    return out
+
+
+def _estimate(central: float, draws: np.ndarray, interval: float, n_draws: int) -> ReachEstimate:
+    tail = (1 - interval) / 2 * 100
+    return ReachEstimate(
+        expected=round(central),
+        low=round(float(np.percentile(draws, tail))),
+        high=round(float(np.percentile(draws, 100 - tail))),
+        interval=interval,
+        method=f"{n_draws} draws of the curve parameters from their stated uncertainty (percentile interval)",
+    )
+
+
+def allocate(
+    budget: float,
+    weeks: int,
+    channels: Sequence[ChannelCurve] | None = None,
+    min_spend: Mapping[str, float] | None = None,
+    max_spend: Mapping[str, float] | None = None,
+    objective: Objective = "total_reach",
+    currency: str = "USD",
+    n_starts: int = 6,
+    n_draws: int = 1000,
+    interval: float = 0.9,
+    seed: int = 0,
+) -> PromotionAllocation:
+    """Split `budget` across channels and weeks to maximise expected reach.
+
+    Bounds apply to each channel's total over the campaign. The result's weekly spends are
+    rounded to cents and sum exactly to the budget. `objective` is `total_reach` (gross
+    reach over all weeks) or `launch_week_reach` (reach in the last week, the launch).
+    """
+    started = time.perf_counter()
+    curves = list(channels) if channels is not None else load_channel_curves()
+    names = [c.name for c in curves]
+    min_spend, max_spend = dict(min_spend or {}), dict(max_spend or {})
+    _check_allocation_inputs(budget, weeks, names, min_spend, max_spend)
+    budget = round(budget, 2)  # allocations are exact to the cent, so the budget is too
+    if budget <= 0:
+        raise PromotionInputError("budget", "must be at least 0.01")
+    lows = np.array([float(min_spend.get(n, 0.0)) for n in names])
+    highs = np.array([float(min(max_spend.get(n, budget), budget)) for n in names])
+    top, half, shape, decay = _param_arrays(curves)
+    weights = week_weights(objective, weeks)
+    n, size = len(curves), len(curves) * weeks
+
+    equal = np.full((n, weeks), budget / (n * weeks))
+    scale = max(_reach_and_gradient(equal, top, half, shape, decay, weights)[0], 1.0)
+
+    def negative(z: np.ndarray) -> tuple[float, np.ndarray]:
+        value, grad = _reach_and_gradient(z.reshape(n, weeks) * budget, top, half, shape, decay, weights)
+        return -value / scale, -(grad * budget / scale).ravel()
+
+    rows = np.kron(np.eye(n), np.ones(weeks))  # channel totals as a linear map of the flat variables
+    low_rows, high_rows = rows[lows > 0], rows[highs < budget]  # only the bounds that bind anything
+    low_b, high_b = lows[lows > 0] / budget, highs[highs < budget] / budget
+    constraints = [{"type": "eq", "fun": lambda z: np.array([z.sum() - 1.0]), "jac": lambda z: np.ones((1, size))}]
+    if len(low_b):
+        constraints.append({"type": "ineq", "fun": lambda z: low_rows @ z - low_b, "jac": lambda z: low_rows})
+    if len(high_b):
+        constraints.append({"type": "ineq", "fun": lambda z: high_b - high_rows @ z, "jac": lambda z: -high_rows})
+    bounds = [(0.0, None)] * size  # a cell cannot exceed its channel's maximum once the channel constraint holds
+    rng = np.random.default_rng(seed)
+    best, converged = None, 0
+    # SLSQP's small dense solves run ~10x slower when BLAS threads compete for the cores.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for start in _start_points(lows, highs, budget, weeks, n_starts, rng):
+            res = minimize(
+                negative,
+                (start / budget).ravel(),
+                jac=True,
+                method="SLSQP",
+                bounds=bounds,
+                constraints=constraints,
+                options={"maxiter": 500, "ftol": 1e-10},
+            )
+            converged += int(res.success)
+            if best is None or res.fun < best.fun:
+                best = res
+    assert best is not None
+    spend = _round_to_cents(np.clip(best.x, 0, None).reshape(n, weeks) * budget, lows, highs, budget)
+
+    reach_c = weekly_reach(curves, spend) * weights
+    _, grad = _reach_and_gradient(spend, top, half, shape, decay, weights)
+    sims = simulate_reach(curves, [spend, equal], weights, n_draws, seed)
+    opt_est = _estimate(float(reach_c.sum()), sims[0], interval, n_draws)
+    eq_central = float((weekly_reach(curves, equal) * weights).sum())
+    eq_est = _estimate(eq_central, sims[1], interval, n_draws)
+    per_channel = equal.sum(axis=1)
+    allocations = [
+        ChannelAllocation(
+            channel=c.name,
+            label=c.label or c.name,
+            weekly_spend=[float(v) for v in spend[i]],
+            total=round(float(spend[i].sum()), 2),
+            share=float(spend[i].sum() / budget),
+            min_spend=float(lows[i]),
+            max_spend=float(highs[i]),
+            expected_reach=round(float(reach_c[i].sum())),
+            marginal_reach_per_1000=float(grad[i].max() * 1000),
+        )
+        for i, c in enumerate(curves)
+    ]
+    return PromotionAllocation(
+        budget=budget,
+        currency=currency,
+        weeks=weeks,
+        objective=objective,
+        channels=allocations,
+        expected_reach=opt_est,
+        equal_split_reach=eq_est,
+        uplift_vs_equal_split=float(opt_est.expected / max(eq_central, 1.0) - 1.0),
+        prob_beats_equal_split=float((sims[0] > sims[1]).mean()),
+        equal_split_respects_bounds=bool(np.all(per_channel >= lows - 1e-9) and np.all(per_channel <= highs + 1e-9)),
+        optimizer=f"SLSQP, analytic gradient, {n_starts} starts ({converged} converged), best kept",
+        seconds=time.perf_counter() - started,
+        assumptions=[
+            "reach is gross: people reached per channel per week, summed, not de-duplicated",
+            "only reach inside the campaign weeks counts; carryover after the last week is ignored",
+            f"curves: {sorted({c.source for c in curves})}",
+            "bounds apply to each channel's total over the campaign; the equal split ignores them",
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- fitting
+
+HISTORY_COLUMNS = ("week", "channel", "spend", "response")
+
+
+def load_promotion_history(path: str | Path) -> pd.DataFrame:
+    """Read a weekly history CSV with columns week, channel, spend, response (one row per channel per week)."""
+    path = Path(path)
+    try:
+        return pd.read_csv(path, dtype={"week": str, "channel": str})
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise PromotionInputError("history", f"cannot read {path}: {exc}") from exc
+
+
+def _parse_weeks(values: pd.Series) -> pd.Series:
+    """Week numbers (integers) or week start dates, as a sortable series; rows numbered as in the file."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        bad_dates = values.isna()
+        if bad_dates.any():
+            raise PromotionInputError("week", "is empty", row=int(np.flatnonzero(bad_dates.to_numpy())[0]) + 2)
+        return values.dt.normalize()
+    text = values.astype(str).str.strip()
+    if text.str.fullmatch(r"-?\d+").all():
+        return text.astype(int)
+    parsed = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+    bad = parsed.isna()
+    if bad.any():
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise PromotionInputError("week", f"'{text.iloc[pos]}' is not a date (YYYY-MM-DD) or a week number", row=pos + 2)
+    return parsed
+
+
+def validate_history(history: pd.DataFrame) -> pd.DataFrame:
+    """Check a weekly history and return it with parsed weeks; rows are numbered as in a CSV whose header is row 1."""
+    missing = [c for c in HISTORY_COLUMNS if c not in history.columns]
+    if missing:
+        raise PromotionInputError("history", f"missing column(s) {', '.join(missing)}; expected {', '.join(HISTORY_COLUMNS)}")
+    if history.empty:
+        raise PromotionInputError("history", "has no rows")
+    df = history.reset_index(drop=True).copy()
+    df["row"] = np.arange(len(df)) + 2
+    for column in ("spend", "response"):
+        values = pd.to_numeric(df[column], errors="coerce")
+        for pos in np.flatnonzero(values.isna().to_numpy())[:1]:
+            raise PromotionInputError(column, f"'{df[column].iloc[pos]}' is empty or not a number", row=int(pos) + 2)
+        for pos in np.flatnonzero((values < 0).to_numpy())[:1]:
+            raise PromotionInputError(column, f"is negative ({values.iloc[pos]:g})", row=int(pos) + 2)
+        df[column] = values.astype(float)
+    df["week"] = _parse_weeks(df["week"])
+    dated = pd.api.types.is_datetime64_any_dtype(df["week"])
+    for channel, group in df.groupby("channel", sort=False):
+        _check_consecutive(str(channel), group.sort_values("week"), dated)
+    return df
+
+
+def _check_consecutive(channel: str, group: pd.DataFrame, dated: bool) -> None:
+    weeks = group["week"].to_list()
+    rows = group["row"].to_list()
+    for prev, cur, row in zip(weeks, weeks[1:], rows[1:], strict=False):
+        gap = (cur - prev).days / 7 if dated else cur - prev
+        shown = cur.date().isoformat() if dated else str(cur)
+        before = prev.date().isoformat() if dated else str(prev)
+        if gap == 0:
+            raise PromotionInputError("week", f"{shown} appears twice for channel '{channel}'", row=row)
+        if gap != int(gap):
+            raise PromotionInputError(
+                "week", f"{shown} is not a whole number of weeks after {before} for channel '{channel}'", row=row
+            )
+        if gap > 1:
+            raise PromotionInputError(
+                "week", f"{int(gap) - 1} week(s) missing for channel '{channel}' between {before} and {shown}", row=row
+            )
+
+
+def _fit_one(channel: str, spend: np.ndarray, response: np.ndarray, source: str) -> tuple[ChannelCurve, FitDiagnostics]:
+    scale = max(float(response.max()), 1e-9)
+
+    def residuals(theta: np.ndarray) -> np.ndarray:
+        log_top, log_half, shape, decay = theta
+        a = adstock(spend, np.array(decay))
+        return (hill(a, np.exp(log_top), np.exp(log_half), shape) - response) / scale
+
+    lower = [math.log(scale * 0.5), math.log(max(spend.max(), 1.0) * 1e-3), SHAPE_BOUNDS[0], DECAY_BOUNDS[0]]
+    upper = [math.log(scale * 50), math.log(max(spend.max(), 1.0) * 1e3), SHAPE_BOUNDS[1], DECAY_BOUNDS[1]]
+    best = None
+    for decay0 in (0.1, 0.4, 0.7):
+        a0 = adstock(spend, np.array(decay0))
+        half0 = float(np.median(a0[a0 > 0])) if (a0 > 0).any() else 1.0
+        for shape0 in (1.0, 2.0):
+            x0 = np.clip([math.log(scale * 1.5), math.log(half0), shape0, decay0], np.add(lower, 1e-6), np.subtract(upper, 1e-6))
+            res = least_squares(residuals, x0, bounds=(lower, upper), method="trf", x_scale="jac")
+            if best is None or res.cost < best.cost:
+                best = res
+    assert best is not None
+    log_top, log_half, shape, decay = best.x
+    n, p = len(response), 4
+    sigma2 = 2 * best.cost / max(n - p, 1)
+    cov = np.linalg.pinv(best.jac.T @ best.jac) * sigma2
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    curve = ChannelCurve(
+        name=channel,
+        label=channel.replace("_", " ").capitalize(),
+        top=float(math.exp(log_top)),
+        half_saturation=float(math.exp(log_half)),
+        shape=float(shape),
+        decay=float(decay),
+        uncertainty=ParamUncertainty(top=float(se[0]), half_saturation=float(se[1]), shape=float(se[2]), decay=float(se[3])),
+        source=f"fitted by least squares on {n} weeks of {source}",
+    )
+    predicted = response + best.fun * scale
+    rss = float(((response - predicted) ** 2).sum())
+    tss = float(((response - response.mean()) ** 2).sum())
+    return curve, FitDiagnostics(channel=channel, n_weeks=n, r2=1 - rss / tss if tss > 0 else 0.0, rmse=math.sqrt(rss / n))
+
+
+def fit_channel_curves(history: pd.DataFrame, source: str = "the user's history") -> FittedChannels:
+    """Fit adstock and Hill parameters per channel from weekly spend and response.
+
+    `history` has one row per channel per week: week (a number or a YYYY-MM-DD date),
+    channel, spend, response (e.g. people reached that week). Weeks must be consecutive
+    for each channel and spend must not be negative; errors name the row as numbered in a
+    CSV whose header is row 1. Uncertainties are standard errors from the fit's Jacobian
+    (relative for top and half_saturation, which are fitted on a log scale).
+    """
+    df = validate_history(history)
+    curves, diagnostics = [], []
+    for channel, group in df.groupby("channel", sort=False):
+        group = group.sort_values("week")
+        if len(group) < MIN_FIT_WEEKS:
+            raise PromotionInputError(
+                "history", f"channel '{channel}' has {len(group)} weeks; at least {MIN_FIT_WEEKS} are needed to fit 4 parameters"
+            )
+        if group["spend"].max() <= 0:
+            raise PromotionInputError("history", f"channel '{channel}' never has any spend; nothing to fit")
+        curve, diag = _fit_one(str(channel), group["spend"].to_numpy(), group["response"].to_numpy(), source)
+        curves.append(curve)
+        diagnostics.append(diag)
+    return FittedChannels(curves=curves, diagnostics=diagnostics, source=source)
+
+
+def simulate_history(curves: Sequence[ChannelCurve], weeks: int, noise: float = 0.03, seed: int = 0) -> pd.DataFrame:
+    """A synthetic weekly history drawn from known curves (for tests and benchmarks).
+
+    Spend varies from zero to about three times each channel's half-saturation so that
+    the saturating part of the curve is observed; response gets multiplicative noise.
+    """
+    rng = np.random.default_rng(seed)
+    rows = []
+    for curve in curves:
+        spend = rng.uniform(0, 3.0, weeks) * curve.half_saturation * (rng.random(weeks) > 0.15)
+        reach = weekly_reach([curve], spend[None, :])[0] * np.exp(rng.normal(0, noise, weeks))
+        rows += [
+            {"week": w + 1, "channel": curve.name, "spend": round(s, 2), "response": round(r)}
+            for w, (s, r) in enumerate(zip(spend, reach, strict=True))
+        ]
+    return pd.DataFrame(rows)
