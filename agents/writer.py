@@ -45,7 +45,8 @@ def write(state: WriteState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     brief = state["brief"]
     round_ = state.get("round", 0) + 1
     review = state.get("review")
-    common = {"brief": brief, "notes": review.notes if review else [], "round": round_}
+    notes = (list(review.notes) if review else []) + ([state["revision_note"]] if state.get("revision_note") else [])
+    common = {"brief": brief, "notes": notes, "round": round_}
     model = runtime.context.model
     pitch, calls = generate(
         model, _messages("writer/pitch.j2", synopsis_sentences="3 to 5", **common), DraftPitch,

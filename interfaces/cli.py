@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -43,6 +44,11 @@ def _register_subcommands() -> None:
                 if exc.name != "interfaces.cli_promotion":
                     raise
         app.add_typer(sub, name=name)
+    try:
+        import_module("interfaces.cli_plan").register(app)
+    except ModuleNotFoundError as exc:
+        if exc.name != "interfaces.cli_plan":
+            raise
 
 
 def _load(brief_path: Path) -> Any:
@@ -121,9 +127,284 @@ def write(
     console.print(f"  {paths['json'].name}, {paths['markdown'].name}")
 
 
+def _progress_printer() -> Callable[[str, int, int], None]:
+    """Progress for long one-off work (seeding the catalog, training models), as rich bars."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console)
+    tasks: dict[str, Any] = {}
+
+    def report(what: str, done: int, total: int) -> None:
+        if what not in tasks:
+            bars.start()
+            tasks[what] = bars.add_task(what, total=total)
+        bars.update(tasks[what], completed=done, total=total)
+        if done >= total and all(bars.tasks[i].finished for i in tasks.values()):
+            bars.stop()
+
+    return report
+
+
+@app.command()
+def analyse(
+    brief: Annotated[Path, typer.Argument(help="A brief in YAML or JSON.")],
+    output: Annotated[Path | None, typer.Option("--out", "-o", help="Folder for the report (default: out/<run id>).")] = None,
+) -> None:
+    """The analyst's report: comparables, audience forecast, segments, reception and caveats."""
+    from interfaces.runs import agent_context, new_run_id, run_analysis, save_audience_report
+
+    loaded = _load(brief)
+    settings = Settings()
+    run_id = new_run_id()
+    try:
+        context = agent_context(settings, progress=_progress_printer())
+        with console.status("analyst: comparables, forecast, segments…"):
+            run_id, report, calls = run_analysis(loaded, settings, context, run_id=run_id)
+    except ModelUnavailableError as exc:
+        console.print(f"[red]✘[/red] model unavailable: {exc}")
+        raise typer.Exit(EXIT_MODEL_FAILED) from exc
+    folder = output or settings.output_dir / run_id
+    save_audience_report(report, loaded, calls, folder)
+    console.print(f"[green]✔[/green] {report.headline}")
+    for caveat in report.caveats[:4]:
+        console.print(f"  [yellow]![/yellow] {caveat}")
+    out.print(str(folder))
+
+
+STEP_LABELS = {
+    "intake": "brief checked",
+    "analyst": "comparables, forecast and segments",
+    "writer": "draft written",
+    "editor": "draft reviewed",
+    "marketer": "release window, promotion split and ad copy",
+    "pricing": "price points and offers",
+    "assemble": "launch package assembled",
+}
+
+
+def _step_printer() -> Callable[[str, dict[str, Any]], None]:
+    """One line per finished step: what it did, its model calls, tokens and time."""
+
+    def on_step(node: str, changes: dict[str, Any]) -> None:
+        record = (changes.get("steps") or [None])[0]
+        detail = STEP_LABELS.get(node, node)
+        if node == "editor" and changes.get("review"):
+            review = changes["review"]
+            detail = f"round {review.round}: " + ("approved" if review.approved else f"{len(review.notes)} revision notes")
+        if node == "writer" and "round" in changes:
+            detail = f"round {changes['round']}: draft written"
+        stats = ""
+        if record is not None:
+            stats = f" · {record.seconds:.1f} s"
+            if record.model_calls:
+                stats += f" · {record.model_calls} calls, {record.input_tokens}+{record.output_tokens} tokens"
+        console.print(f"  [cyan]{node:<9}[/cyan] {detail}{stats}")
+
+    return on_step
+
+
+def _context_for(settings: Settings, *, approval: bool = False, max_tokens: int = 0, max_cost: float = 0.0) -> Any:
+    from interfaces.runs import agent_context
+
+    with console.status(f"starting the {settings.model.provider} model…"):
+        model = _model(settings)
+    context = agent_context(settings, model=model, progress=_progress_printer())
+    context.approval, context.max_tokens, context.max_cost = approval, max_tokens, max_cost
+    return context
+
+
+def _model(settings: Settings) -> Any:
+    from interfaces.runs import model_for
+
+    try:
+        return model_for(settings)
+    except ModelUnavailableError as exc:
+        console.print(f"[red]✘[/red] model unavailable: {exc}")
+        raise typer.Exit(EXIT_MODEL_FAILED) from exc
+
+
+def _ask_approval(outcome: Any) -> dict[str, Any]:
+    """Ask a person at the terminal what to do with the package."""
+    from rich.prompt import Prompt
+
+    console.print(f"[bold]Approve this launch package?[/bold] (version {outcome.package.version}, files in {outcome.output_dir})")
+    action = Prompt.ask("accept, edit, respond or reject", choices=["accept", "edit", "respond", "reject"], default="accept", console=console)
+    if action == "edit":
+        field = Prompt.ask("field (e.g. draft.taglines.0)", console=console)
+        return {"action": "edit", "field": field, "value": Prompt.ask("new value", console=console)}
+    if action == "respond":
+        return {"action": "respond", "text": Prompt.ask("what should change", console=console)}
+    if action == "reject":
+        return {"action": "reject", "reason": Prompt.ask("why (optional)", default="", console=console)}
+    return {"action": "accept"}
+
+
+def _finish(outcome: Any, settings: Settings, context: Any, interactive: bool) -> None:
+    from interfaces.runs import answer_approval
+
+    while interactive and outcome.status == "awaiting_approval":
+        try:
+            outcome = answer_approval(outcome.run_id, _ask_approval(outcome), settings, context, on_step=_step_printer())
+        except ValueError as exc:
+            console.print(f"[red]✘[/red] {exc}")
+    colour = {"done": "green", "approved": "green", "awaiting_approval": "yellow"}.get(outcome.status, "red")
+    console.print(f"[{colour}]●[/{colour}] run [bold]{outcome.run_id}[/bold]: {outcome.status}" + (f" — {outcome.message}" if outcome.message else ""))
+    if outcome.package is not None:
+        acct = outcome.package.accounting
+        console.print(f"  version {outcome.package.version} · {acct.model_calls} model calls · "
+                      f"{acct.input_tokens}+{acct.output_tokens} tokens · est. ${acct.cost:.4f}")  # fmt: skip
+        out.print(str(outcome.output_dir))
+    if outcome.status == "awaiting_approval":
+        console.print(f"  answer with: greenroom approve {outcome.run_id} accept|reject|respond TEXT|edit FIELD VALUE")
+    if outcome.status in ("failed", "stopped_cap"):
+        console.print(f"  continue with: greenroom resume {outcome.run_id}")
+        raise typer.Exit(EXIT_MODEL_FAILED if outcome.status == "failed" else 4)
+
+
+@app.command()
+def launch(
+    brief: Annotated[Path, typer.Argument(help="A brief in YAML or JSON.")],
+    approve: Annotated[bool, typer.Option("--approve", help="Pause after assembly and ask for approval here.")] = False,
+    max_tokens: Annotated[int, typer.Option(help="Stop cleanly once this many tokens are spent (0: no cap).")] = 0,
+    max_cost: Annotated[float, typer.Option(help="Stop cleanly once this much USD is spent, estimated (0: no cap).")] = 0.0,
+) -> None:
+    """The main job: brief in, launch package out (JSON, Markdown and HTML report)."""
+    from interfaces.runs import launch_run, new_run_id
+
+    loaded = _load(brief)
+    settings = Settings()
+    context = _context_for(settings, approval=approve, max_tokens=max_tokens, max_cost=max_cost)
+    run_id = new_run_id()
+    console.print(f"run [bold]{run_id}[/bold] · model {context.model.label} · up to {settings.max_edit_rounds} edit rounds")
+    outcome = launch_run(loaded, settings, context, run_id=run_id, on_step=_step_printer())
+    _finish(outcome, settings, context, interactive=approve)
+
+
+@app.command()
+def resume(
+    run_id: Annotated[str, typer.Argument(help="The run to continue.")],
+    max_tokens: Annotated[int, typer.Option(help="New token cap (0: no cap).")] = 0,
+    max_cost: Annotated[float, typer.Option(help="New cost cap in USD (0: no cap).")] = 0.0,
+) -> None:
+    """Continue a run from its last completed step (after a crash, a failure or a cap)."""
+    from interfaces.runs import resume_run
+    from store.runs import UnknownRunError
+
+    settings = Settings()
+    context = _context_for(settings, max_tokens=max_tokens, max_cost=max_cost)
+    try:
+        outcome = resume_run(run_id, settings, context, on_step=_step_printer())
+    except UnknownRunError as exc:
+        console.print(f"[red]✘[/red] {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    _finish(outcome, settings, context, interactive=False)
+
+
+@app.command()
+def revise(
+    run_id: Annotated[str, typer.Argument(help="The run to revise.")],
+    request: Annotated[str, typer.Argument(help="A change in words, e.g. 'make the tagline darker'.")] = "",
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Change a brief field, e.g. budget.amount=20000 (repeatable).")] = None,
+) -> None:
+    """Re-run only the steps a change touches; the earlier version is kept for comparison."""
+    import yaml
+
+    from interfaces.runs import revise_run
+    from store.runs import UnknownRunError
+
+    sets: dict[str, Any] = {}
+    for item in set_ or []:
+        if "=" not in item:
+            console.print(f"[red]✘[/red] --set {item}: expected FIELD=VALUE, e.g. budget.amount=20000")
+            raise typer.Exit(EXIT_BAD_INPUT)
+        key, value = item.split("=", 1)
+        sets[key.strip()] = yaml.safe_load(value)
+    if not request and not sets:
+        console.print("[red]✘[/red] say what should change: a request in words, or --set FIELD=VALUE")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    settings = Settings()
+    context = _context_for(settings)
+    try:
+        outcome = revise_run(run_id, settings, context, note=request, sets=sets, on_step=_step_printer())
+    except BriefError as exc:
+        for error in exc.errors:
+            console.print(f"[red]✘[/red] {error.field}: {error.message}")
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    except (UnknownRunError, ValueError) as exc:
+        console.print(f"[red]✘[/red] {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    _finish(outcome, settings, context, interactive=False)
+
+
+@app.command()
+def approve(
+    run_id: Annotated[str, typer.Argument(help="A run awaiting approval.")],
+    action: Annotated[str, typer.Argument(help="accept, reject, respond or edit.")],
+    args: Annotated[list[str] | None, typer.Argument(help="respond: the change in words; edit: FIELD VALUE; reject: a reason.")] = None,
+) -> None:
+    """Answer a run's approval request."""
+    from interfaces.runs import answer_approval
+    from store.runs import UnknownRunError
+
+    words = args or []
+    answers: dict[str, dict[str, Any]] = {
+        "accept": {"action": "accept"},
+        "reject": {"action": "reject", "reason": " ".join(words)},
+        "respond": {"action": "respond", "text": " ".join(words)},
+        "edit": {"action": "edit", "field": words[0] if words else "", "value": " ".join(words[1:])},
+    }
+    if action not in answers or (action == "edit" and len(words) < 2) or (action == "respond" and not words):
+        console.print("[red]✘[/red] use: accept | reject [REASON] | respond TEXT | edit FIELD VALUE")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    settings = Settings()
+    context = _context_for(settings, approval=True)
+    try:
+        outcome = answer_approval(run_id, answers[action], settings, context, on_step=_step_printer())
+    except (UnknownRunError, ValueError) as exc:
+        console.print(f"[red]✘[/red] {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    _finish(outcome, settings, context, interactive=False)
+
+
+runs_app = typer.Typer(help="The run registry.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.command("list")
+def runs_list(
+    status: Annotated[str | None, typer.Option(help="Only runs with this status.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
+) -> None:
+    """List runs, newest first."""
+    from rich.table import Table
+
+    from interfaces.runs import registry
+
+    table = Table("run", "title", "status", "version", "updated", "message")
+    for record in registry(Settings()).list(status=status, limit=limit):
+        table.add_row(record.id, record.title, record.status, str(record.version), record.updated_at, record.message[:60])
+    out.print(table)
+
+
+@runs_app.command("show")
+def runs_show(run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
+    """Show one run: status, files and the latest package's key numbers."""
+    from interfaces.runs import registry
+    from store.runs import UnknownRunError
+
+    try:
+        record = registry(Settings()).get(run_id)
+    except UnknownRunError as exc:
+        console.print(f"[red]✘[/red] {exc}")
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    out.print_json(record.model_dump_json(exclude={"brief"}))
+
+
+_register_subcommands()
+
+
 def main() -> None:
     """Entry point of the `greenroom` console script."""
-    _register_subcommands()
     app(prog_name="greenroom")
 
 

@@ -6,17 +6,25 @@ import json
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from graphs.brief import Brief
+from pydantic import BaseModel, Field
+
+from graphs.brief import Brief, BriefError, FieldError, parse_brief
 from graphs.context import AgentContext
-from graphs.schemas import WriteResult
+from graphs.schemas import CallRecord, WriteResult
 from graphs.write import build_write_graph
 from interfaces.settings import Settings
 from store.checkpoints import sqlite_checkpointer
 from tools.llm import ModelHandle, build_model
+
+if TYPE_CHECKING:
+    from graphs.audience import AudienceReport
+    from store.catalog import Catalog
+    from store.runs import RunRegistry
+    from tools.training import TrainedModels
 
 StepCallback = Callable[[str, dict[str, Any]], None]
 """Called after each step with the node's name and the keys it changed."""
@@ -39,6 +47,51 @@ def model_for(settings: Settings) -> ModelHandle:
     """The generation model the settings name (the embedded one starts on first use)."""
     settings.ensure_dirs()
     return build_model(settings.model, log_dir=settings.data_dir)
+
+
+ProgressFn = Callable[[str, int, int], None]
+"""Called with (what, done, total) while the catalog seeds or models train."""
+
+
+def open_catalog(settings: Settings, progress: ProgressFn | None = None) -> Catalog:
+    """The catalog the settings name, seeded with the bundled films on first use."""
+    from store.catalog import Catalog
+    from store.runs import RunRegistry
+    from store.seed import ensure_seeded
+
+    catalog = Catalog.open(settings.data_dir / "catalog", url=settings.chroma_url)
+    ensure_seeded(catalog, progress=(lambda done, total: progress("seeding the catalog", done, total)) if progress else None)
+    return catalog
+
+
+def trained_models(settings: Settings, progress: ProgressFn | None = None) -> TrainedModels:
+    """The analyst's predictors, trained on first use and loaded afterwards."""
+    from tools.training import load_or_train
+
+    return load_or_train(settings.data_dir, progress=progress)
+
+
+def agent_context(settings: Settings, *, model: ModelHandle | None = None, analyst: bool = True,
+                  progress: ProgressFn | None = None) -> AgentContext:  # fmt: skip
+    """Everything the nodes need, built once from the settings."""
+    return AgentContext(
+        model=model or model_for(settings),
+        max_edit_rounds=settings.max_edit_rounds,
+        catalog=open_catalog(settings, progress) if analyst else None,
+        trained=trained_models(settings, progress) if analyst else None,
+    )
+
+
+def run_analysis(brief: Brief, settings: Settings, context: AgentContext, *, run_id: str | None = None) -> tuple[str, AudienceReport, list[CallRecord]]:
+    """Run the analyst on a checkpointed thread; return the run id, its report and its model calls."""
+    from graphs.analyse import build_analysis_graph
+
+    run_id = run_id or new_run_id()
+    config = {"configurable": {"thread_id": run_id}}
+    with sqlite_checkpointer(settings.checkpoint_path) as saver:
+        graph = build_analysis_graph().compile(checkpointer=saver)
+        state = graph.invoke({"brief": brief}, config, context=context)
+    return run_id, state["audience"], state.get("calls", [])
 
 
 def run_write(
@@ -79,3 +132,139 @@ def save_write_result(result: WriteResult, brief: Brief, folder: Path) -> dict[s
     markdown = _TEMPLATES.get_template("draft.md.j2").render(brief=brief, result=result)
     paths["markdown"].write_text(markdown, encoding="utf-8")
     return paths
+
+
+def save_audience_report(report: AudienceReport, brief: Brief, calls: list[CallRecord], folder: Path) -> dict[str, Path]:
+    """Write the analyst's report as JSON and Markdown into `folder`; return the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"json": folder / "audience.json", "markdown": folder / "audience.md"}
+    payload = {"brief": brief.model_dump(mode="json"), "audience": report.model_dump(mode="json"),
+               "calls": [c.model_dump(mode="json") for c in calls]}  # fmt: skip
+    paths["json"].write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    markdown = _TEMPLATES.get_template("audience.md.j2").render(brief=brief, report=report, calls=calls)
+    paths["markdown"].write_text(markdown, encoding="utf-8")
+    return paths
+
+
+# --- launch runs ---------------------------------------------------------------
+
+
+class RunOutcome(BaseModel):
+    """Where a launch run stands after a call that drove it."""
+
+    run_id: str = Field(..., description="The run's id.")
+    status: str = Field(..., description="done, awaiting_approval, approved, rejected, stopped_cap or failed.")
+    message: str = Field("", description="Why, in words.")
+    package: Any = Field(None, description="The latest LaunchPackage, when one was assembled.")
+    question: dict[str, Any] | None = Field(None, description="The approval request, when the run waits for one.")
+    output_dir: Path | None = Field(None, description="Folder of the latest package's files.")
+
+
+def registry(settings: Settings) -> RunRegistry:
+    """The run registry in the data folder."""
+    from store.runs import RunRegistry
+
+    settings.ensure_dirs()
+    return RunRegistry(settings.data_dir / "runs.sqlite")
+
+
+def _drive(graph_input: Any, run_id: str, settings: Settings, context: AgentContext, on_step: StepCallback | None) -> RunOutcome:
+    """Run the launch graph on its thread until it ends, pauses or fails; record the outcome."""
+    from graphs.launch import CapReached, build_launch_graph
+    from interfaces.reports import save_package
+    from tools.llm import ModelUnavailableError
+    from tools.structured import StructuredOutputError
+
+    runs = registry(settings)
+    runs.update(run_id, status="running", message="")
+    config = {"configurable": {"thread_id": run_id}}
+    status, message = "done", ""
+    with sqlite_checkpointer(settings.checkpoint_path) as saver:
+        graph = build_launch_graph().compile(checkpointer=saver)
+        try:
+            for update in graph.stream(graph_input, config, context=context, stream_mode="updates"):
+                for node, changes in update.items():
+                    if on_step and node != "__interrupt__":
+                        on_step(node, changes or {})
+        except CapReached as exc:
+            status, message = "stopped_cap", f"{exc}; the steps before it are kept (resume with a higher cap)"
+        except (StructuredOutputError, ModelUnavailableError) as exc:
+            status, message = "failed", f"{exc}; the steps before it are kept (resume to retry)"
+        snapshot = graph.get_state(config)
+    values = snapshot.values
+    question = None
+    if status == "done" and snapshot.interrupts:
+        status, message = "awaiting_approval", "waiting for a person to accept, edit, respond or reject"
+        question = dict(snapshot.interrupts[0].value)
+    elif status == "done" and values.get("status") in ("approved", "rejected"):
+        status = values["status"]
+        message = values.get("revision_note", "") if status == "rejected" else ""
+    package = values.get("package")
+    folder = None
+    if package is not None:
+        package = package.model_copy(update={"run_id": run_id})
+        folder = settings.output_dir / run_id / f"v{package.version}"
+        save_package(package, folder)
+    runs.update(run_id, status=status, message=message, version=package.version if package else 0,
+                output_dir=str(folder) if folder else None)  # fmt: skip
+    return RunOutcome(run_id=run_id, status=status, message=message, package=package, question=question, output_dir=folder)
+
+
+def launch_run(brief: Brief, settings: Settings, context: AgentContext, *, run_id: str | None = None,
+               tenant: str = "default", on_step: StepCallback | None = None) -> RunOutcome:  # fmt: skip
+    """Register a run and drive the launch graph from the brief."""
+    run_id = run_id or new_run_id()
+    registry(settings).create(run_id, brief.working_title, brief.model_dump(mode="json"), tenant=tenant)
+    return _drive({"brief": brief}, run_id, settings, context, on_step)
+
+
+def resume_run(run_id: str, settings: Settings, context: AgentContext, *, on_step: StepCallback | None = None) -> RunOutcome:
+    """Continue a run from its last checkpoint (after a crash, a cap or a failure)."""
+    registry(settings).get(run_id)  # raises UnknownRunError
+    return _drive(None, run_id, settings, context, on_step)
+
+
+def answer_approval(run_id: str, answer: dict[str, Any], settings: Settings, context: AgentContext,
+                    *, on_step: StepCallback | None = None) -> RunOutcome:  # fmt: skip
+    """Resume a run paused for approval with a person's answer."""
+    from langgraph.types import Command
+
+    record = registry(settings).get(run_id)
+    if record.status != "awaiting_approval":
+        raise ValueError(f"run {run_id} is {record.status}, not awaiting approval")
+    return _drive(Command(resume=answer), run_id, settings, context, on_step)
+
+
+def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    *path, last = dotted.split(".")
+    target = data
+    for part in path:
+        if not isinstance(target.get(part), dict):
+            raise BriefError([FieldError(field=dotted, message="is not a field of the brief")])
+        target = target[part]
+    target[last] = value
+
+
+def revised_brief(brief: Brief, sets: dict[str, Any]) -> Brief:
+    """The brief with dotted-path fields changed (`budget.amount=20000`); every bad field is reported."""
+    data = brief.model_dump(mode="json")
+    for dotted, value in sets.items():
+        _set_path(data, dotted, value)
+    return parse_brief(data, "revised brief")
+
+
+def revise_run(run_id: str, settings: Settings, context: AgentContext, *, note: str = "", sets: dict[str, Any] | None = None,
+               on_step: StepCallback | None = None) -> RunOutcome:  # fmt: skip
+    """Re-run only the steps a change touches; the earlier version stays in the run and on disk."""
+    from graphs.launch import build_launch_graph
+
+    record = registry(settings).get(run_id)
+    if record.status in ("running", "awaiting_approval", "queued"):
+        raise ValueError(f"run {run_id} is {record.status}: finish or answer it before revising")
+    with sqlite_checkpointer(settings.checkpoint_path) as saver:
+        values = build_launch_graph().compile(checkpointer=saver).get_state({"configurable": {"thread_id": run_id}}).values
+    if values.get("package") is None:
+        raise ValueError(f"run {run_id} has no package yet: resume it first")
+    brief = revised_brief(values["package"].brief, sets or {})
+    registry(settings).update(run_id, brief=brief.model_dump(mode="json"))
+    return _drive({"brief": brief, "revision_note": note}, run_id, settings, context, on_step)

@@ -1,0 +1,114 @@
+"""The analyst: comparables, audience forecast, segments and reception, explained.
+
+Every number comes from a tool — the catalog (`tools.comparables`), the
+forecasters (`tools.forecast`), the segment model (`tools.segments`), VADER and
+critic scores (`tools.reception`). The model writes a headline and a summary
+of those numbers; a summary that mentions a number the tools did not produce
+is rejected (`tools.grounding`), and after a failed repair round the report
+states the facts from a template instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.messages import HumanMessage, SystemMessage
+from langgraph.runtime import Runtime
+
+from graphs.audience import AnalystSummary, AudienceReport
+from graphs.brief import Brief
+from graphs.context import AgentContext
+from graphs.schemas import CallRecord
+from prompts import render
+from store.catalog import Catalog
+from tools.comparables import Comparable, find_comparables
+from tools.forecast import AudienceForecast, forecast_audience
+from tools.grounding import grounded
+from tools.reception import CriticScores, ReceptionReport, reception_report
+from tools.segments import SegmentReport, segment_affinity
+from tools.structured import StructuredOutputError, generate
+
+COMPARABLES = 8
+SUMMARY_MAX_TOKENS = 350
+
+
+def _reception(catalog: Catalog, comparables: list[Comparable]) -> ReceptionReport:
+    titles = catalog.get([c.id for c in comparables])
+    reviews = {t.title: [t.reviews] for t in titles if t.reviews.strip()}
+    critics = [CriticScores(title=t.title, year=t.year, rotten_tomatoes=t.rotten_tomatoes, metacritic=t.metacritic) for t in titles]
+    return reception_report(reviews, critics)
+
+
+def facts(brief: Brief, comparables: list[Comparable], forecast: AudienceForecast | None,
+          segments: SegmentReport | None, reception: ReceptionReport | None) -> list[str]:  # fmt: skip
+    """The tools' findings as sentences: what the model may explain, and the template fallback."""
+    out: list[str] = []
+    if comparables:
+        named = "; ".join(f"{c.title} ({c.year})" for c in comparables[:5])
+        out.append(f"The closest comparable titles in the catalog are {named}.")
+    if forecast and forecast.votes:
+        v = forecast.votes
+        out.append(f"Reach forecast: about {v.point:,.0f} IMDb votes, {v.coverage:.0%} interval {v.lower:,.0f} to {v.upper:,.0f}.")
+    if forecast and forecast.rating:
+        r = forecast.rating
+        out.append(f"Rating forecast: {r.point:.1f} out of 10, interval {r.lower:.1f} to {r.upper:.1f}.")
+    if forecast and forecast.box_office:
+        b = forecast.box_office
+        out.append(f"Box office forecast: about {b.point:,.0f} USD, interval {b.lower:,.0f} to {b.upper:,.0f} USD.")
+    if forecast and forecast.out_of_domain:
+        out.append("The forecast is outside the models' training domain: " + "; ".join(forecast.ood_reasons) + ".")
+    if segments and segments.segments:
+        top = segments.segments[0]
+        out.append(f"The segment most likely to respond is {top.name}: {top.share:.0%} of viewers, affinity {top.affinity:.2f} times the average.")
+    if reception and reception.critics.rotten_tomatoes.mean is not None:
+        rt = reception.critics.rotten_tomatoes
+        out.append(f"Comparables average {rt.mean:.0f} on the Tomatometer across {rt.n} titles.")
+    if not out:
+        out.append(f"No comparable titles or forecasts are available for this {brief.format.value.replace('_', ' ')}.")
+    return out
+
+
+def _caveats(forecast: AudienceForecast | None, segments: SegmentReport | None, reception: ReceptionReport | None,
+             context: AgentContext) -> list[str]:  # fmt: skip
+    caveats: list[str] = []
+    if context.catalog is None:
+        caveats.append("no catalog was available: no comparables or critic scores")
+    if context.trained is None:
+        caveats.append("no trained models were available: no forecast or segments")
+    if forecast:
+        caveats += forecast.ood_reasons + forecast.notes
+    if segments:
+        caveats += segments.notes
+    if reception:
+        caveats += reception.notes[:3]
+    return list(dict.fromkeys(caveats))
+
+
+def analyse(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Build the AudienceReport for the brief."""
+    brief: Brief = state["brief"]
+    context = runtime.context
+    comparables = find_comparables(brief, context.catalog, k=COMPARABLES) if context.catalog else []
+    forecast = forecast_audience(brief, context.trained.forecast) if context.trained else None
+    segments = (
+        segment_affinity(brief.genres, [(c.title, c.year) for c in comparables], context.trained.segments)
+        if context.trained else None
+    )  # fmt: skip
+    reception = _reception(context.catalog, comparables) if context.catalog and comparables else None
+    found = facts(brief, comparables, forecast, segments, reception)
+    messages = [
+        SystemMessage(render("analyst/system.j2")),
+        HumanMessage(render("analyst/summary.j2", brief=brief, facts=found)),
+    ]
+    calls: list[CallRecord]
+    try:
+        written, calls = generate(context.model, messages, grounded(AnalystSummary, found), agent="analyst", max_tokens=SUMMARY_MAX_TOKENS)
+        headline, summary, source = written.headline, written.summary, "model"
+    except StructuredOutputError as exc:
+        headline, summary, source, calls = found[0], " ".join(found), "template", exc.calls
+    report = AudienceReport(
+        comparables=comparables, forecast=forecast, segments=segments, reception=reception,
+        caveats=_caveats(forecast, segments, reception, context),
+        headline=headline, summary=summary, summary_source=source,
+    )  # fmt: skip
+    return {"audience": report, "calls": calls}
