@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 setup: $(VENV)/.installed
 
 run: setup
-	$(VENV)/bin/greenroom write $(BRIEF)
+	$(VENV)/bin/greenroom launch $(BRIEF)
 
 test: setup
 	$(PY) -m pytest
@@ -30,6 +30,7 @@ lint: setup
 
 benchmark: setup
 	$(PY) benchmarks/write_bench.py
+	$(PY) benchmarks/launch_bench.py
 
 clean:
 	rm -rf $(VENV) .greenroom out .pytest_cache

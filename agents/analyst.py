@@ -35,7 +35,9 @@ SUMMARY_MAX_TOKENS = 350
 def _reception(catalog: Catalog, comparables: list[Comparable]) -> ReceptionReport:
     titles = catalog.get([c.id for c in comparables])
     reviews = {t.title: [t.reviews] for t in titles if t.reviews.strip()}
-    critics = [CriticScores(title=t.title, year=t.year, rotten_tomatoes=t.rotten_tomatoes, metacritic=t.metacritic) for t in titles]
+    critics = [
+        CriticScores(title=t.title, year=t.year, rotten_tomatoes=t.rotten_tomatoes, metacritic=t.metacritic) for t in titles
+    ]
     return reception_report(reviews, critics)
 
 
@@ -48,7 +50,9 @@ def facts(brief: Brief, comparables: list[Comparable], forecast: AudienceForecas
         out.append(f"The closest comparable titles in the catalog are {named}.")
     if forecast and forecast.votes:
         v = forecast.votes
-        out.append(f"Reach forecast: about {v.point:,.0f} IMDb votes, {v.coverage:.0%} interval {v.lower:,.0f} to {v.upper:,.0f}.")
+        out.append(
+            f"Reach forecast: about {v.point:,.0f} IMDb votes, {v.coverage:.0%} interval {v.lower:,.0f} to {v.upper:,.0f}."
+        )
     if forecast and forecast.rating:
         r = forecast.rating
         out.append(f"Rating forecast: {r.point:.1f} out of 10, interval {r.lower:.1f} to {r.upper:.1f}.")
@@ -59,7 +63,9 @@ def facts(brief: Brief, comparables: list[Comparable], forecast: AudienceForecas
         out.append("The forecast is outside the models' training domain: " + "; ".join(forecast.ood_reasons) + ".")
     if segments and segments.segments:
         top = segments.segments[0]
-        out.append(f"The segment most likely to respond is {top.name}: {top.share:.0%} of viewers, affinity {top.affinity:.2f} times the average.")
+        out.append(
+            f"The segment most likely to respond is {top.name}: {top.share:.0%} of viewers, affinity {top.affinity:.2f} times the average."
+        )
     if reception and reception.critics.rotten_tomatoes.mean is not None:
         rt = reception.critics.rotten_tomatoes
         out.append(f"Comparables average {rt.mean:.0f} on the Tomatometer across {rt.n} titles.")
@@ -102,7 +108,9 @@ def analyse(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, 
     ]
     calls: list[CallRecord]
     try:
-        written, calls = generate(context.model, messages, grounded(AnalystSummary, found), agent="analyst", max_tokens=SUMMARY_MAX_TOKENS)
+        written, calls = generate(
+            context.model, messages, grounded(AnalystSummary, found), agent="analyst", max_tokens=SUMMARY_MAX_TOKENS
+        )
         headline, summary, source = written.headline, written.summary, "model"
     except StructuredOutputError as exc:
         headline, summary, source, calls = found[0], " ".join(found), "template", exc.calls

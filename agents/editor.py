@@ -54,7 +54,9 @@ def review_draft(state: WriteState, runtime: Runtime[AgentContext]) -> dict[str,
     calls: list[CallRecord]
     judgement: EditorJudgement | None
     try:
-        judgement, calls = generate(runtime.context.model, messages, EditorJudgement, agent="editor", max_tokens=EDITOR_MAX_TOKENS)
+        judgement, calls = generate(
+            runtime.context.model, messages, EditorJudgement, agent="editor", max_tokens=EDITOR_MAX_TOKENS
+        )
     except StructuredOutputError as exc:
         # The checks still stand on their own; the review says the model's view is missing.
         judgement, calls = None, exc.calls

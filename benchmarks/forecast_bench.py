@@ -42,8 +42,10 @@ def main() -> None:
         f"{'model':<11} {'space':<20} {'n test':>6} {'MAE':>15} {'baseline MAE':>15} {'ratio':>15} {'target':>7} "
         f"{'coverage':>15} {'width':>15}"
     )
-    print(f"Audience forecast, {args.seeds} holdout split(s), mean ± sd; baseline = genre-and-decade median;"
-          f" target ratio <= 0.75; nominal coverage {args.coverage:.0%}")
+    print(
+        f"Audience forecast, {args.seeds} holdout split(s), mean ± sd; baseline = genre-and-decade median;"
+        f" target ratio <= 0.75; nominal coverage {args.coverage:.0%}"
+    )
     print(header)
     print("-" * len(header))
     for name, ms in runs.items():

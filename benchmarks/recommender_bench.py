@@ -34,8 +34,10 @@ def main() -> None:
             rows.append((f"PureSVD {n} factors", hit, time.perf_counter() - started))
 
     users = len(interactions.user_ids)
-    print(f"Leave-one-out hit-rate@{args.k}, {users} users x {len(interactions.item_ids)} films "
-          f"({interactions.matrix.nnz} ratings); target ratio >= 1.5")
+    print(
+        f"Leave-one-out hit-rate@{args.k}, {users} users x {len(interactions.item_ids)} films "
+        f"({interactions.matrix.nnz} ratings); target ratio >= 1.5"
+    )
     header = f"{'model':<24} {'hit-rate@' + str(args.k):>12} {'hits':>6} {'vs popularity':>14} {'target':>7} {'seconds':>8}"
     print(header)
     print("-" * len(header))

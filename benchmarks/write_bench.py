@@ -78,7 +78,7 @@ def main() -> None:
             totals = [totals[0] + requests, totals[1] + first, totals[2] + repaired]
             table.add_row(path.name, outcome, str(rounds), f"{wall:.1f}", f"{model_s:.1f}", str(tokens),
                           f"{tokens / model_s:.1f}" if model_s else "-", str(requests), str(first), str(repaired))  # fmt: skip
-        Console().print(table)
+        Console(width=200).print(table)
         requests, first, repaired = totals
         print(f"model start-up: {startup:.1f} s")
         print(f"structured requests: {requests}; valid at first try: {first} ({first / max(requests, 1):.0%}); "

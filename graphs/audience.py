@@ -24,11 +24,19 @@ class AnalystSummary(BaseModel):
 class AudienceReport(BaseModel):
     """Comparables, audience forecast, segments and reception, with the caveats that bound them."""
 
-    comparables: list[Comparable] = Field(default_factory=list, description="Similar titles from the catalog, diversified, best first.")
-    forecast: AudienceForecast | None = Field(None, description="Reach, rating and box office with intervals; None when no model was available.")
-    segments: SegmentReport | None = Field(None, description="Audience segments ranked by affinity; None when no model was available.")
+    comparables: list[Comparable] = Field(
+        default_factory=list, description="Similar titles from the catalog, diversified, best first."
+    )
+    forecast: AudienceForecast | None = Field(
+        None, description="Reach, rating and box office with intervals; None when no model was available."
+    )
+    segments: SegmentReport | None = Field(
+        None, description="Audience segments ranked by affinity; None when no model was available."
+    )
     reception: ReceptionReport | None = Field(None, description="How the comparables were received.")
     caveats: list[str] = Field(default_factory=list, description="What is out of the models' domain or missing, one item each.")
     headline: str = Field(..., description="The most useful finding in one sentence.")
     summary: str = Field(..., description="The numbers explained in words.")
-    summary_source: Literal["model", "template"] = Field(..., description="model, or template when the model's summary was unusable.")
+    summary_source: Literal["model", "template"] = Field(
+        ..., description="model, or template when the model's summary was unusable."
+    )

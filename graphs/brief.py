@@ -234,5 +234,7 @@ def load_brief(path: str | Path) -> Brief:
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise BriefError([FieldError(field="file", message=f"not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}")], str(path)) from exc
+        raise BriefError(
+            [FieldError(field="file", message=f"not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}")], str(path)
+        ) from exc
     return parse_brief(data, str(path))

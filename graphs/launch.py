@@ -122,7 +122,9 @@ def approval(state: LaunchState) -> Command[Literal["writer", "approval", "__end
         return Command(goto="approval", update={"package": edited, "versions": [edited], "draft": edited.draft})
     if action == "respond":
         note = str(answer.get("text", "")).strip()
-        return Command(goto="writer", update={"revision_note": note, "rerun": steps_to_rerun(set(), note), "round": 0, "review": None})
+        return Command(
+            goto="writer", update={"revision_note": note, "rerun": steps_to_rerun(set(), note), "round": 0, "review": None}
+        )
     raise ValueError(f"approval: unknown answer {action!r}; use accept, edit, respond or reject")
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Required
 
 from typing_extensions import TypedDict
 
 from graphs.brief import Brief
+from graphs.plans import MarketingInputs, PricingPlan, PromotionPlan, ReleasePlan
 from graphs.schemas import CallRecord, Draft, EditReview
+from tools.pricing import PricingAssumptions
 
 
 class WriteInput(TypedDict):
@@ -33,3 +35,74 @@ class WriteState(WriteInput, total=False):
     """Every model call, for accounting."""
     outcome: Literal["approved", "max_rounds"]
     """How the loop ended."""
+
+
+class PlanInput(TypedDict, total=False):
+    """What the marketer and pricing agents start from: the brief, and whatever earlier agents or the user added."""
+
+    brief: Required[Brief]
+    """The validated brief."""
+    draft: Draft | None
+    """The writer's draft, if there is one: its taglines and ad lines seed the ad copy."""
+    audience: Any
+    """The analyst's audience report, if there is one (read duck-typed: `segments` with a `name`)."""
+    marketing: MarketingInputs | None
+    """Competitors, channel curves and spend bounds the user added."""
+    pricing_assumptions: PricingAssumptions | None
+    """Overrides for the pricing engine's priors and settings."""
+
+
+class PlanState(PlanInput, total=False):
+    """The planning step's state: its inputs, the three plans and the model calls."""
+
+    release_plan: ReleasePlan
+    """The marketer's release plan."""
+    promotion_plan: PromotionPlan
+    """The marketer's promotion plan."""
+    pricing_plan: PricingPlan
+    """The pricing agent's plan."""
+    calls: Annotated[list[CallRecord], operator.add]
+    """Every model call, for accounting."""
+
+
+class LaunchState(TypedDict, total=False):
+    """The launch graph's state: every agent's artifact, the packages, and the accounting."""
+
+    brief: Required[Brief]
+    """The brief (a revision may change it)."""
+    audience: Any
+    """The analyst's AudienceReport."""
+    draft: Draft | None
+    """The latest draft."""
+    review: EditReview | None
+    """The editor's latest review."""
+    reviews: Annotated[list[EditReview], operator.add]
+    """Every review so far, oldest first."""
+    round: int
+    """Writer rounds in the current writing pass."""
+    outcome: Literal["approved", "max_rounds"]
+    """How the last writing pass ended."""
+    marketing: MarketingInputs | None
+    """Competitors, channel curves and spend bounds the user added."""
+    pricing_assumptions: PricingAssumptions | None
+    """Overrides for the pricing engine."""
+    release_plan: ReleasePlan
+    """The marketer's release plan."""
+    promotion_plan: PromotionPlan
+    """The marketer's promotion plan."""
+    pricing_plan: PricingPlan
+    """The pricing agent's plan."""
+    package: Any
+    """The latest LaunchPackage."""
+    versions: Annotated[list[Any], operator.add]
+    """Every LaunchPackage this run assembled, first to last."""
+    calls: Annotated[list[CallRecord], operator.add]
+    """Every model call, for accounting."""
+    steps: Annotated[list[Any], operator.add]
+    """A StepRecord per finished step."""
+    rerun: list[str]
+    """Steps the current pass must run; set by intake (everything on a first run)."""
+    revision_note: str
+    """A change asked for in words (by `revise` or at approval), for the writer."""
+    status: str
+    """approved or rejected once a person answered the approval request."""

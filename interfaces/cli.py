@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -96,7 +95,9 @@ def write(
             seconds = sum(c.seconds for c in calls)
             repaired = " (after a repair round)" if any(c.attempt > 1 for c in calls) else ""
             if node == "writer":
-                console.print(f"  [cyan]writer[/cyan]   round {changes['round']}: draft written, {tokens} tokens in {seconds:.1f} s{repaired}")
+                console.print(
+                    f"  [cyan]writer[/cyan]   round {changes['round']}: draft written, {tokens} tokens in {seconds:.1f} s{repaired}"
+                )
                 status.update("editor: reviewing…")
             elif node == "editor":
                 review = changes["review"]
@@ -228,7 +229,9 @@ def _ask_approval(outcome: Any) -> dict[str, Any]:
     from rich.prompt import Prompt
 
     console.print(f"[bold]Approve this launch package?[/bold] (version {outcome.package.version}, files in {outcome.output_dir})")
-    action = Prompt.ask("accept, edit, respond or reject", choices=["accept", "edit", "respond", "reject"], default="accept", console=console)
+    action = Prompt.ask(
+        "accept, edit, respond or reject", choices=["accept", "edit", "respond", "reject"], default="accept", console=console
+    )
     if action == "edit":
         field = Prompt.ask("field (e.g. draft.taglines.0)", console=console)
         return {"action": "edit", "field": field, "value": Prompt.ask("new value", console=console)}
@@ -248,7 +251,10 @@ def _finish(outcome: Any, settings: Settings, context: Any, interactive: bool) -
         except ValueError as exc:
             console.print(f"[red]✘[/red] {exc}")
     colour = {"done": "green", "approved": "green", "awaiting_approval": "yellow"}.get(outcome.status, "red")
-    console.print(f"[{colour}]●[/{colour}] run [bold]{outcome.run_id}[/bold]: {outcome.status}" + (f" — {outcome.message}" if outcome.message else ""))
+    console.print(
+        f"[{colour}]●[/{colour}] run [bold]{outcome.run_id}[/bold]: {outcome.status}"
+        + (f" — {outcome.message}" if outcome.message else "")
+    )
     if outcome.package is not None:
         acct = outcome.package.accounting
         console.print(f"  version {outcome.package.version} · {acct.model_calls} model calls · "
@@ -304,7 +310,9 @@ def resume(
 def revise(
     run_id: Annotated[str, typer.Argument(help="The run to revise.")],
     request: Annotated[str, typer.Argument(help="A change in words, e.g. 'make the tagline darker'.")] = "",
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Change a brief field, e.g. budget.amount=20000 (repeatable).")] = None,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="Change a brief field, e.g. budget.amount=20000 (repeatable).")
+    ] = None,
 ) -> None:
     """Re-run only the steps a change touches; the earlier version is kept for comparison."""
     import yaml
@@ -340,7 +348,9 @@ def revise(
 def approve(
     run_id: Annotated[str, typer.Argument(help="A run awaiting approval.")],
     action: Annotated[str, typer.Argument(help="accept, reject, respond or edit.")],
-    args: Annotated[list[str] | None, typer.Argument(help="respond: the change in words; edit: FIELD VALUE; reject: a reason.")] = None,
+    args: Annotated[
+        list[str] | None, typer.Argument(help="respond: the change in words; edit: FIELD VALUE; reject: a reason.")
+    ] = None,
 ) -> None:
     """Answer a run's approval request."""
     from interfaces.runs import answer_approval
@@ -406,7 +416,3 @@ _register_subcommands()
 def main() -> None:
     """Entry point of the `greenroom` console script."""
     app(prog_name="greenroom")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from pydantic import BaseModel, Field
 
 from graphs.brief import Brief, BriefError, FieldError, parse_brief
@@ -56,11 +55,11 @@ ProgressFn = Callable[[str, int, int], None]
 def open_catalog(settings: Settings, progress: ProgressFn | None = None) -> Catalog:
     """The catalog the settings name, seeded with the bundled films on first use."""
     from store.catalog import Catalog
-    from store.runs import RunRegistry
     from store.seed import ensure_seeded
 
     catalog = Catalog.open(settings.data_dir / "catalog", url=settings.chroma_url)
-    ensure_seeded(catalog, progress=(lambda done, total: progress("seeding the catalog", done, total)) if progress else None)
+    if settings.seed_catalog:
+        ensure_seeded(catalog, progress=(lambda done, total: progress("seeding the catalog", done, total)) if progress else None)
     return catalog
 
 
@@ -82,7 +81,9 @@ def agent_context(settings: Settings, *, model: ModelHandle | None = None, analy
     )
 
 
-def run_analysis(brief: Brief, settings: Settings, context: AgentContext, *, run_id: str | None = None) -> tuple[str, AudienceReport, list[CallRecord]]:
+def run_analysis(
+    brief: Brief, settings: Settings, context: AgentContext, *, run_id: str | None = None
+) -> tuple[str, AudienceReport, list[CallRecord]]:
     """Run the analyst on a checkpointed thread; return the run id, its report and its model calls."""
     from graphs.analyse import build_analysis_graph
 

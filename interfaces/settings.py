@@ -20,7 +20,10 @@ Provider = Literal["embedded", "openai", "anthropic", "ollama", "fake"]
 class ModelSettings(BaseModel):
     """Which generation model to use and how to call it."""
 
-    provider: Provider = Field("embedded", description="embedded (local SmolLM2 via llama.cpp), openai (any OpenAI-compatible URL), anthropic, ollama, or fake (tests).")
+    provider: Provider = Field(
+        "embedded",
+        description="embedded (local SmolLM2 via llama.cpp), openai (any OpenAI-compatible URL), anthropic, ollama, or fake (tests).",
+    )
     name: str = Field("", description="Model name at the provider; empty picks the provider's default.")
     base_url: str = Field("", description="Endpoint for openai-compatible or ollama providers.")
     api_key: SecretStr = Field(SecretStr(""), description="API key for hosted providers.")
@@ -37,6 +40,7 @@ class ModelSettings(BaseModel):
     context_size: int = Field(4096, gt=0, description="Context window for the embedded model.")
     threads: int = Field(0, ge=0, description="CPU threads for the embedded model; 0 means all cores.")
     seed: int = Field(7, description="Sampling seed where the provider supports one.")
+    fake_delay_s: float = Field(0.0, ge=0, description="Seconds the fake model waits per call (tests and benchmarks).")
 
 
 class Settings(BaseSettings):
@@ -49,6 +53,7 @@ class Settings(BaseSettings):
     model: ModelSettings = Field(default_factory=ModelSettings, description="Generation model.")
     max_edit_rounds: int = Field(2, ge=1, le=10, description="Writer/editor rounds before the draft is returned as it stands.")
     chroma_url: str = Field("", description="A Chroma server (http://host:port); empty uses the embedded catalog in data_dir.")
+    seed_catalog: bool = Field(True, description="Load the bundled films into an empty catalog on first use.")
 
     def ensure_dirs(self) -> None:
         """Create the data folder if it is missing."""

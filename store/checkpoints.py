@@ -10,13 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pydantic import BaseModel
-
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
+from pydantic import BaseModel
 
 # Only our own artifact models may be revived from a checkpoint.
-ARTIFACT_MODULES = ("graphs.brief", "graphs.schemas")
+ARTIFACT_MODULES = (
+    "graphs.brief", "graphs.schemas", "graphs.plans", "graphs.audience", "graphs.package",
+    "tools.release", "tools.promotion", "tools.pricing", "tools.comparables", "tools.forecast", "tools.segments", "tools.reception",
+)  # fmt: skip
 
 
 def _artifact_types() -> list[type]:

@@ -35,7 +35,44 @@ def scripted() -> Callable[..., ModelHandle]:
     """Build a model handle whose chat model answers with the given replies in order."""
 
     def make(*replies: Any, finish_reason: str = "stop") -> ModelHandle:
-        chat = ScriptedChatModel(replies=[r if isinstance(r, str) or callable(r) else json.dumps(r) for r in replies], finish_reason=finish_reason)
-        return ModelHandle(chat=chat, label="fake:scripted", structured_mode="llamacpp", max_tokens=300, llamacpp_params={"max_tokens": 300, "repeat_penalty": 1.1})
+        chat = ScriptedChatModel(
+            replies=[r if isinstance(r, str) or callable(r) else json.dumps(r) for r in replies], finish_reason=finish_reason
+        )
+        return ModelHandle(
+            chat=chat,
+            label="fake:scripted",
+            structured_mode="llamacpp",
+            max_tokens=300,
+            llamacpp_params={"max_tokens": 300, "repeat_penalty": 1.1},
+        )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def trained_small(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The analyst's models in their small test configuration, trained once per session."""
+    from tools.training import TrainingConfig, load_or_train
+
+    return load_or_train(tmp_path_factory.getbasetemp() / "greenroom-data", config=TrainingConfig.small())
+
+
+SMALL_CATALOG = [
+    {"title": "Storm Light", "year": 2009, "genres": ["thriller", "drama"], "rotten_tomatoes": 81,
+     "synopsis": "A lighthouse keeper shelters a runaway during a storm while salvagers circle a wreck."},
+    {"title": "The Keeper's Daughter", "year": 1998, "genres": ["drama"], "rotten_tomatoes": 64,
+     "synopsis": "A girl grows up on a lighthouse island and keeps the lamp lit.", "reviews": "A moving, beautiful film."},
+    {"title": "Laser Knights", "year": 2011, "genres": ["sci-fi", "action"], "rotten_tomatoes": 30,
+     "synopsis": "Knights with lasers fight robots on a space station."},
+    {"title": "Pasta Love", "year": 2005, "genres": ["romance", "comedy"], "synopsis": "Two chefs fall in love in Rome."},
+]  # fmt: skip
+
+
+@pytest.fixture
+def small_catalog() -> Any:
+    """An in-memory catalog of four titles."""
+    from store.catalog import Catalog, Title
+
+    catalog = Catalog.memory()
+    catalog.upsert([Title(source="test", **row) for row in SMALL_CATALOG])
+    return catalog

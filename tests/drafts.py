@@ -32,9 +32,19 @@ GOOD_HOOKS = {
     "content_tags": ["thriller", "drama", "survival"],
     "age_rating": "PG-13",
 }
-BAD_HOOKS = {**GOOD_HOOKS, "age_rating": "R", "taglines": ["Keep the light burning.", "Keep the light burning!", "A storm of suicide."]}
+BAD_HOOKS = {
+    **GOOD_HOOKS,
+    "age_rating": "R",
+    "taglines": ["Keep the light burning.", "Keep the light burning!", "A storm of suicide."],
+}
 APPROVE = {"fit_to_brief": 4, "voice": 4, "originality": 3, "verdict": "approve", "notes": []}
-REVISE = {"fit_to_brief": 2, "voice": 3, "originality": 2, "verdict": "revise", "notes": ["Make the salvage crew a sharper threat."]}
+REVISE = {
+    "fit_to_brief": 2,
+    "voice": 3,
+    "originality": 2,
+    "verdict": "revise",
+    "notes": ["Make the salvage crew a sharper threat."],
+}
 
 
 def round_replies(hooks: dict[str, Any] = GOOD_HOOKS, judgement: dict[str, Any] = APPROVE) -> list[dict[str, Any]]:

@@ -27,7 +27,31 @@ RATING_LEXICON: dict[AgeRating, tuple[str, ...]] = {
 }
 
 _WORD = re.compile(r"[a-z0-9']+")
-_STOP = frozenset("the a an and or of to in on for with at by from is are be its it this that".split())
+_STOP = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "and",
+        "or",
+        "of",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "at",
+        "by",
+        "from",
+        "is",
+        "are",
+        "be",
+        "its",
+        "it",
+        "this",
+        "that",
+    ]
+)
 
 
 def _words(text: str) -> list[str]:
@@ -105,7 +129,9 @@ def check_draft(draft: Draft, brief: Brief, *, outline_wanted: int) -> list[Chec
     add("outline size", "length", abs(n - outline_wanted) <= 1,
         f"outline has {n} parts; the brief calls for {outline_wanted}.")  # fmt: skip
 
-    dupes = _near_duplicates(draft.taglines) + _near_duplicates(draft.ad_copy) + _near_duplicates(i.heading for i in draft.outline)
+    dupes = (
+        _near_duplicates(draft.taglines) + _near_duplicates(draft.ad_copy) + _near_duplicates(i.heading for i in draft.outline)
+    )
     add("no repeated lines", "completeness", not dupes,
         "rewrite repeated lines: " + " | ".join(f'"{b}" repeats "{a}"' for a, b in dupes[:3]) if dupes else "no line repeats another.")  # fmt: skip
     copied = SequenceMatcher(None, draft.logline.lower(), brief.logline.lower()).ratio()

@@ -49,7 +49,11 @@ class ScriptedChatModel(BaseChatModel):
         prompt = sum(_count_tokens(str(m.content)) for m in messages)
         message = AIMessage(
             content=text,
-            usage_metadata={"input_tokens": prompt, "output_tokens": _count_tokens(text), "total_tokens": prompt + _count_tokens(text)},
+            usage_metadata={
+                "input_tokens": prompt,
+                "output_tokens": _count_tokens(text),
+                "total_tokens": prompt + _count_tokens(text),
+            },
             response_metadata={"finish_reason": self.finish_reason},
         )
         return ChatResult(generations=[ChatGeneration(message=message)])

@@ -48,27 +48,77 @@ BOX_OFFICE_SOURCE = "bokeh-sampledata movies.db (Wikidata box office, films 1940
 # --- genres -------------------------------------------------------------------
 
 CANONICAL_GENRES: tuple[str, ...] = (
-    "Action", "Adventure", "Animation", "Biography", "Children", "Comedy", "Crime", "Documentary",
-    "Drama", "Family", "Fantasy", "Film-Noir", "History", "Horror", "Music", "Musical", "Mystery",
-    "Romance", "Sci-Fi", "Short", "Sport", "Thriller", "War", "Western",
+    "Action",
+    "Adventure",
+    "Animation",
+    "Biography",
+    "Children",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Family",
+    "Fantasy",
+    "Film-Noir",
+    "History",
+    "Horror",
+    "Music",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Short",
+    "Sport",
+    "Thriller",
+    "War",
+    "Western",
 )
 """Genre names shared by the training sets (MovieLens, ggplot2movies, movies.db)."""
 
 _GENRE_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "sci fi": ("Sci-Fi",), "scifi": ("Sci-Fi",), "science fiction": ("Sci-Fi",), "sf": ("Sci-Fi",),
-    "space opera": ("Sci-Fi", "Adventure"), "cyberpunk": ("Sci-Fi",),
-    "romantic": ("Romance",), "love story": ("Romance",), "romcom": ("Romance", "Comedy"),
-    "rom com": ("Romance", "Comedy"), "romantic comedy": ("Romance", "Comedy"),
-    "animated": ("Animation",), "cartoon": ("Animation",), "anime": ("Animation",),
-    "kids": ("Children", "Family"), "children": ("Children", "Family"), "family": ("Family", "Children"),
-    "biopic": ("Biography",), "biographical": ("Biography",), "documentary": ("Documentary",),
-    "docuseries": ("Documentary",), "doc": ("Documentary",), "noir": ("Film-Noir",), "film noir": ("Film-Noir",),
-    "suspense": ("Thriller",), "psychological thriller": ("Thriller",), "historical": ("History",),
-    "period": ("History",), "period drama": ("History", "Drama"), "sports": ("Sport",), "music": ("Music",),
-    "musical": ("Musical",), "comedy drama": ("Comedy", "Drama"), "dramedy": ("Comedy", "Drama"),
-    "superhero": ("Action", "Adventure", "Fantasy"), "true crime": ("Crime", "Documentary"),
-    "detective": ("Mystery", "Crime"), "whodunit": ("Mystery",), "slasher": ("Horror",),
-    "war film": ("War",), "short film": ("Short",), "martial arts": ("Action",), "heist": ("Crime", "Thriller"),
+    "sci fi": ("Sci-Fi",),
+    "scifi": ("Sci-Fi",),
+    "science fiction": ("Sci-Fi",),
+    "sf": ("Sci-Fi",),
+    "space opera": ("Sci-Fi", "Adventure"),
+    "cyberpunk": ("Sci-Fi",),
+    "romantic": ("Romance",),
+    "love story": ("Romance",),
+    "romcom": ("Romance", "Comedy"),
+    "rom com": ("Romance", "Comedy"),
+    "romantic comedy": ("Romance", "Comedy"),
+    "animated": ("Animation",),
+    "cartoon": ("Animation",),
+    "anime": ("Animation",),
+    "kids": ("Children", "Family"),
+    "children": ("Children", "Family"),
+    "family": ("Family", "Children"),
+    "biopic": ("Biography",),
+    "biographical": ("Biography",),
+    "documentary": ("Documentary",),
+    "docuseries": ("Documentary",),
+    "doc": ("Documentary",),
+    "noir": ("Film-Noir",),
+    "film noir": ("Film-Noir",),
+    "suspense": ("Thriller",),
+    "psychological thriller": ("Thriller",),
+    "historical": ("History",),
+    "period": ("History",),
+    "period drama": ("History", "Drama"),
+    "sports": ("Sport",),
+    "music": ("Music",),
+    "musical": ("Musical",),
+    "comedy drama": ("Comedy", "Drama"),
+    "dramedy": ("Comedy", "Drama"),
+    "superhero": ("Action", "Adventure", "Fantasy"),
+    "true crime": ("Crime", "Documentary"),
+    "detective": ("Mystery", "Crime"),
+    "whodunit": ("Mystery",),
+    "slasher": ("Horror",),
+    "war film": ("War",),
+    "short film": ("Short",),
+    "martial arts": ("Action",),
+    "heist": ("Crime", "Thriller"),
 }
 _CANONICAL_BY_KEY = {re.sub(r"[^a-z]+", " ", g.lower()).strip(): g for g in CANONICAL_GENRES}
 
@@ -100,9 +150,22 @@ def canonical_genres(genres: Iterable[str]) -> tuple[list[str], list[str]]:
 # --- brief inputs -------------------------------------------------------------
 
 USD_PER_UNIT: dict[str, float] = {
-    "USD": 1.0, "EUR": 1.08, "GBP": 1.27, "CAD": 0.73, "AUD": 0.66, "NZD": 0.60, "CHF": 1.13,
-    "JPY": 0.0067, "INR": 0.012, "SEK": 0.095, "NOK": 0.093, "DKK": 0.145, "KRW": 0.00074, "BRL": 0.18,
-    "MXN": 0.055, "CNY": 0.14,
+    "USD": 1.0,
+    "EUR": 1.08,
+    "GBP": 1.27,
+    "CAD": 0.73,
+    "AUD": 0.66,
+    "NZD": 0.60,
+    "CHF": 1.13,
+    "JPY": 0.0067,
+    "INR": 0.012,
+    "SEK": 0.095,
+    "NOK": 0.093,
+    "DKK": 0.145,
+    "KRW": 0.00074,
+    "BRL": 0.18,
+    "MXN": 0.055,
+    "CNY": 0.14,
 }
 """Fixed approximate exchange rates (US dollars per unit); an assumption, not a market feed."""
 
@@ -279,9 +342,7 @@ class GenreDecadeMedian:
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
         key, decade = decade_genre_keys(frame, self.genre_columns, self.primary_only)
-        return np.array(
-            [self._by_key.get(k, self._by_decade.get(d, self._overall)) for k, d in zip(key, decade, strict=True)]
-        )
+        return np.array([self._by_key.get(k, self._by_decade.get(d, self._overall)) for k, d in zip(key, decade, strict=True)])
 
 
 # --- the forecaster -----------------------------------------------------------
@@ -405,8 +466,13 @@ class IntervalForecaster:
     def _regressor(self, loss: str, quantile: float | None = None) -> HistGradientBoostingRegressor:
         kwargs = {"quantile": quantile} if quantile is not None else {}
         return HistGradientBoostingRegressor(
-            loss=loss, max_iter=self.max_iter, learning_rate=0.05, min_samples_leaf=20,
-            early_stopping=False, random_state=self.random_state, **kwargs,
+            loss=loss,
+            max_iter=self.max_iter,
+            learning_rate=0.05,
+            min_samples_leaf=20,
+            early_stopping=False,
+            random_state=self.random_state,
+            **kwargs,
         )
 
     def fit(self, frame: pd.DataFrame, y: np.ndarray) -> IntervalForecaster:
@@ -415,9 +481,7 @@ class IntervalForecaster:
         if not np.isfinite(z).all():
             raise ValueError(f"{self.target}: target has values the {self.transform} transform cannot take")
         X = feature_matrix(frame, self.genre_columns, self.use_budget)
-        fit_idx, cal_idx = train_test_split(
-            np.arange(len(X)), test_size=self.calibration_share, random_state=self.random_state
-        )
+        fit_idx, cal_idx = train_test_split(np.arange(len(X)), test_size=self.calibration_share, random_state=self.random_state)
         alpha = 1 - self.coverage
         self._models = {
             "point": self._regressor("absolute_error").fit(X.iloc[fit_idx], z[fit_idx]),
@@ -531,8 +595,14 @@ def train_audience_models(
         target: str, genres: Sequence[str], use_budget: bool, transform: Transform, bounds: tuple[float, float]
     ) -> IntervalForecaster:
         return IntervalForecaster(
-            target=target, genre_columns=genres, use_budget=use_budget, transform=transform, bounds=bounds,
-            coverage=coverage, max_iter=max_iter, random_state=seed,
+            target=target,
+            genre_columns=genres,
+            use_budget=use_budget,
+            transform=transform,
+            bounds=bounds,
+            coverage=coverage,
+            max_iter=max_iter,
+            random_state=seed,
         )
 
     votes = forecaster("votes", GGPLOT2_GENRES, True, "log1p", (0, math.inf))

@@ -195,7 +195,13 @@ def build_model(settings: ModelSettings, *, log_dir: Path | None = None) -> Mode
     if settings.provider == "fake":
         from tools.fake_model import SchemaFillingChatModel
 
-        return ModelHandle(SchemaFillingChatModel(), "fake:schema-filler", "llamacpp", settings.max_tokens, _llamacpp_params(settings))
+        return ModelHandle(
+            SchemaFillingChatModel(delay_s=settings.fake_delay_s),
+            "fake:schema-filler",
+            "llamacpp",
+            settings.max_tokens,
+            _llamacpp_params(settings),
+        )
     raise ModelUnavailableError(f"model.provider: unknown provider {settings.provider!r}")
 
 

@@ -255,9 +255,7 @@ def _title_index(interactions: Interactions) -> dict[tuple[str, int | None], lis
     return index
 
 
-def fit_segments(
-    interactions: Interactions, *, n_segments: int = 6, n_components: int = 50, seed: int = 0
-) -> SegmentModel:
+def fit_segments(interactions: Interactions, *, n_segments: int = 6, n_components: int = 50, seed: int = 0) -> SegmentModel:
     """Cluster users by genre taste and fit the recommender on all ratings."""
     genres, profiles = genre_profiles(interactions)
     overall = profiles.mean(axis=0)
@@ -450,8 +448,14 @@ def segment_affinity(
 
 
 def _explain(
-    name: str, users: int, share: float, genres: Sequence[str], content: np.ndarray | None,
-    cf: np.ndarray | None, s: int, titles: Sequence[str],
+    name: str,
+    users: int,
+    share: float,
+    genres: Sequence[str],
+    content: np.ndarray | None,
+    cf: np.ndarray | None,
+    s: int,
+    titles: Sequence[str],
 ) -> str:
     parts = [f"{name}: {users} users ({share:.0%} of the panel)."]
     if content is not None:

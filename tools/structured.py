@@ -73,7 +73,9 @@ def _usage(message: BaseMessage) -> tuple[int, int, str]:
     return int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0)), finish
 
 
-def _invoke_raw(handle: ModelHandle, messages: list[BaseMessage], schema: type[BaseModel], max_tokens: int) -> tuple[AIMessage, T | None, Exception | None]:
+def _invoke_raw(
+    handle: ModelHandle, messages: list[BaseMessage], schema: type[BaseModel], max_tokens: int
+) -> tuple[AIMessage, T | None, Exception | None]:
     if handle.structured_mode == "llamacpp":
         body = {**handle.llamacpp_params, "max_tokens": max_tokens}
         body["response_format"] = {"type": "json_object", "schema": schema.model_json_schema()}

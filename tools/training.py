@@ -200,26 +200,38 @@ def metric_rows(cards: dict[str, ModelCard]) -> list[MetricRow]:
     for key, m in cards["forecast"].metrics.items() if "forecast" in cards else []:
         rows.append(
             MetricRow(
-                model=f"forecast/{key}", metric=f"holdout MAE, {m['space']}", value=m["mae"], baseline=m["baseline_mae"],
-                baseline_name="genre-and-decade median", ratio=m["mae_ratio"], target="ratio <= 0.75",
+                model=f"forecast/{key}",
+                metric=f"holdout MAE, {m['space']}",
+                value=m["mae"],
+                baseline=m["baseline_mae"],
+                baseline_name="genre-and-decade median",
+                ratio=m["mae_ratio"],
+                target="ratio <= 0.75",
                 met=m["mae_ratio"] <= 0.75,
             )
         )
         nominal = m["coverage_nominal"]
         rows.append(
             MetricRow(
-                model=f"forecast/{key}", metric=f"{nominal:.0%} interval coverage", value=m["coverage_observed"],
-                target=f"{nominal - 0.08:.2f}-{nominal + 0.08:.2f}", met=abs(m["coverage_observed"] - nominal) <= 0.08,
+                model=f"forecast/{key}",
+                metric=f"{nominal:.0%} interval coverage",
+                value=m["coverage_observed"],
+                target=f"{nominal - 0.08:.2f}-{nominal + 0.08:.2f}",
+                met=abs(m["coverage_observed"] - nominal) <= 0.08,
             )
         )
     if "segments" in cards:
         r = cards["segments"].metrics["recommender"]
         rows.append(
             MetricRow(
-                model="segments/recommender", metric=f"leave-one-out hit-rate@{r['k']}", value=r["hit_rate"],
-                baseline=r["popularity_hit_rate"], baseline_name="popularity", ratio=r["ratio"], target="ratio >= 1.5",
+                model="segments/recommender",
+                metric=f"leave-one-out hit-rate@{r['k']}",
+                value=r["hit_rate"],
+                baseline=r["popularity_hit_rate"],
+                baseline_name="popularity",
+                ratio=r["ratio"],
+                target="ratio >= 1.5",
                 met=r["ratio"] >= 1.5,
             )
         )
     return rows
-

@@ -13,6 +13,9 @@ from typing import Any
 
 import pytest
 
+from interfaces.settings import ModelSettings
+from tools.llm import ModelHandle, build_model
+
 RECORDING_URL = "http://127.0.0.1:8765/v1"
 _DROP_HEADERS = ("authorization", "user-agent", "x-stainless", "openai-", "x-request-id", "server", "date")
 
@@ -42,3 +45,9 @@ def vcr_config() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
     return str(request.path.parent / "cassettes")
+
+
+@pytest.fixture(scope="session")
+def embedded_model(tmp_path_factory: pytest.TempPathFactory) -> ModelHandle:
+    """One embedded model server for the whole test session, shared by every embedded test."""
+    return build_model(ModelSettings(provider="embedded"), log_dir=tmp_path_factory.mktemp("llama"))

@@ -7,19 +7,15 @@ import pytest
 from graphs.brief import Brief
 from graphs.schemas import Draft
 from interfaces.runs import run_write
-from interfaces.settings import ModelSettings, Settings
-from tools.llm import EMBEDDED_ALIAS, ModelHandle, build_model
+from interfaces.settings import Settings
+from tools.llm import EMBEDDED_ALIAS, ModelHandle
 
 pytestmark = pytest.mark.embedded
 
 
-@pytest.fixture(scope="session")
-def embedded_model(tmp_path_factory: pytest.TempPathFactory) -> ModelHandle:
-    """One embedded model server for the whole test session."""
-    return build_model(ModelSettings(provider="embedded"), log_dir=tmp_path_factory.mktemp("llama"))
-
-
-def test_the_embedded_model_writes_a_complete_reviewed_draft(embedded_model: ModelHandle, settings: Settings, film_brief: Brief) -> None:
+def test_the_embedded_model_writes_a_complete_reviewed_draft(
+    embedded_model: ModelHandle, settings: Settings, film_brief: Brief
+) -> None:
     settings.max_edit_rounds = 1
     result = run_write(film_brief, settings, model=embedded_model)
     assert embedded_model.label == f"embedded:{EMBEDDED_ALIAS}"

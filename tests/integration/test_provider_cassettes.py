@@ -13,7 +13,9 @@ from tools.llm import EMBEDDED_ALIAS, build_model
 
 
 def _server_settings(settings: Settings) -> Settings:
-    settings.model = ModelSettings(provider="openai", base_url=RECORDING_URL, name=EMBEDDED_ALIAS, structured="llamacpp", max_retries=0)
+    settings.model = ModelSettings(
+        provider="openai", base_url=RECORDING_URL, name=EMBEDDED_ALIAS, structured="llamacpp", max_retries=0
+    )
     settings.max_edit_rounds = 1
     return settings
 

@@ -6,6 +6,7 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 from langchain_core.messages import HumanMessage
@@ -26,10 +27,10 @@ def _completion(content: str) -> bytes:
 
 
 class _Flaky(BaseHTTPRequestHandler):
-    script: list[int] = []
-    hits: list[dict] = []
+    script: ClassVar[list[int]] = []
+    hits: ClassVar[list[dict]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["content-length"])))
         type(self).hits.append(body)
         status = self.script.pop(0) if self.script else 200
@@ -55,7 +56,9 @@ def flaky_server() -> Iterator[str]:
 
 
 def _model(url: str, retries: int):
-    return build_model(ModelSettings(provider="openai", base_url=url, name="m", structured="llamacpp", max_retries=retries, timeout_s=5))
+    return build_model(
+        ModelSettings(provider="openai", base_url=url, name="m", structured="llamacpp", max_retries=retries, timeout_s=5)
+    )
 
 
 def test_429_and_5xx_are_retried_with_backoff(flaky_server: str) -> None:

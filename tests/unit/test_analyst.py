@@ -3,42 +3,32 @@ from __future__ import annotations
 import pytest
 
 from graphs.brief import Brief, load_brief
+from graphs.context import AgentContext
 from interfaces.runs import run_analysis
 from interfaces.settings import Settings
-from graphs.context import AgentContext
-from store.catalog import Catalog, Title
+from store.catalog import Catalog
 from tests.conftest import ROOT
 from tools.forecast import forecast_audience
-from tools.training import TrainedModels, TrainingConfig, load_or_train
-
-TITLES = [
-    Title(title="Storm Light", year=2009, genres=["thriller", "drama"], rotten_tomatoes=81, source="test",
-          synopsis="A lighthouse keeper shelters a runaway during a storm while salvagers circle a wreck."),
-    Title(title="The Keeper's Daughter", year=1998, genres=["drama"], rotten_tomatoes=64, source="test",
-          synopsis="A girl grows up on a lighthouse island and keeps the lamp lit.", reviews="A moving, beautiful film."),
-    Title(title="Laser Knights", year=2011, genres=["sci-fi", "action"], rotten_tomatoes=30, source="test",
-          synopsis="Knights with lasers fight robots on a space station."),
-    Title(title="Pasta Love", year=2005, genres=["romance", "comedy"], source="test", synopsis="Two chefs fall in love in Rome."),
-]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> TrainedModels:
-    return load_or_train(tmp_path_factory.getbasetemp() / "greenroom-data", config=TrainingConfig.small())
+from tools.training import TrainedModels
 
 
 @pytest.fixture
-def catalog() -> Catalog:
-    catalog = Catalog.memory()
-    catalog.upsert(TITLES)
-    return catalog
+def trained(trained_small: TrainedModels) -> TrainedModels:
+    return trained_small
+
+
+@pytest.fixture
+def catalog(small_catalog: Catalog) -> Catalog:
+    return small_catalog
 
 
 def _summary(headline: str, summary: str) -> dict[str, str]:
     return {"headline": headline, "summary": summary}
 
 
-def test_the_report_numbers_come_from_the_tools(scripted, settings: Settings, film_brief: Brief, catalog: Catalog, trained: TrainedModels) -> None:
+def test_the_report_numbers_come_from_the_tools(
+    scripted, settings: Settings, film_brief: Brief, catalog: Catalog, trained: TrainedModels
+) -> None:
     model = scripted(_summary("Thriller fans are the core audience for this film.",
                               "The comparables are lighthouse dramas and thrillers. The forecast interval is wide, so plan for both ends."))  # fmt: skip
     _, report, calls = run_analysis(film_brief, settings, AgentContext(model=model, catalog=catalog, trained=trained))
@@ -54,8 +44,13 @@ def test_the_report_numbers_come_from_the_tools(scripted, settings: Settings, fi
     assert "Storm Light" in prompt and "IMDb votes" in prompt
 
 
-def test_a_summary_that_invents_numbers_is_replaced_by_the_facts(scripted, settings: Settings, film_brief: Brief, catalog: Catalog, trained: TrainedModels) -> None:
-    invented = _summary("This film will sell 4,500,000 tickets on its first weekend.", "It will earn 93,000,000 dollars and win 7 awards at the big festivals.")
+def test_a_summary_that_invents_numbers_is_replaced_by_the_facts(
+    scripted, settings: Settings, film_brief: Brief, catalog: Catalog, trained: TrainedModels
+) -> None:
+    invented = _summary(
+        "This film will sell 4,500,000 tickets on its first weekend.",
+        "It will earn 93,000,000 dollars and win 7 awards at the big festivals.",
+    )
     model = scripted(invented, invented)
     _, report, calls = run_analysis(film_brief, settings, AgentContext(model=model, catalog=catalog, trained=trained))
     assert report.summary_source == "template"
@@ -65,15 +60,27 @@ def test_a_summary_that_invents_numbers_is_replaced_by_the_facts(scripted, setti
 
 
 def test_without_catalog_or_models_the_report_says_what_is_missing(scripted, settings: Settings, film_brief: Brief) -> None:
-    model = scripted(_summary("Little is known yet about this film's audience.", "No comparables or forecasts were available, so this report has no numbers yet."))
+    model = scripted(
+        _summary(
+            "Little is known yet about this film's audience.",
+            "No comparables or forecasts were available, so this report has no numbers yet.",
+        )
+    )
     _, report, _ = run_analysis(film_brief, settings, AgentContext(model=model))
     assert report.comparables == [] and report.forecast is None
     assert any("no catalog" in c for c in report.caveats) and any("no trained models" in c for c in report.caveats)
 
 
-def test_a_podcast_is_flagged_out_of_the_forecasters_domain(scripted, settings: Settings, catalog: Catalog, trained: TrainedModels) -> None:
+def test_a_podcast_is_flagged_out_of_the_forecasters_domain(
+    scripted, settings: Settings, catalog: Catalog, trained: TrainedModels
+) -> None:
     brief = load_brief(ROOT / "examples" / "briefs" / "deep-dish-podcast.yaml")
-    model = scripted(_summary("Food and history listeners are the likely audience.", "The forecasters were trained on films, so this podcast gets no reach numbers from them."))
+    model = scripted(
+        _summary(
+            "Food and history listeners are the likely audience.",
+            "The forecasters were trained on films, so this podcast gets no reach numbers from them.",
+        )
+    )
     _, report, _ = run_analysis(brief, settings, AgentContext(model=model, catalog=catalog, trained=trained))
     assert report.forecast is not None and report.forecast.out_of_domain and report.forecast.votes is None
     assert any("not a film" in c for c in report.caveats)

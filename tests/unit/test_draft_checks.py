@@ -22,11 +22,16 @@ def test_forbidden_topics_repeats_and_rating_are_caught(film_brief: Brief) -> No
 
 
 def test_missing_elements_and_short_synopsis_become_notes(film_brief: Brief) -> None:
-    pitch = {**GOOD_PITCH, "synopsis": "A keeper and a girl wait out bad weather on a rock, and then the weather clears up for good."}
+    pitch = {
+        **GOOD_PITCH,
+        "synopsis": "A keeper and a girl wait out bad weather on a rock, and then the weather clears up for good.",
+    }
     failed = _failed(Draft(**pitch, **GOOD_OUTLINE, **GOOD_HOOKS), film_brief)
     assert "words; keep it between 40 and 170" in failed["synopsis length"]
     assert "must-include elements" not in failed  # the storm and the salvage crew are still in the outline
-    brief = film_brief.model_copy(update={"constraints": film_brief.constraints.model_copy(update={"must_include": ["a brass telescope"]})})
+    brief = film_brief.model_copy(
+        update={"constraints": film_brief.constraints.model_copy(update={"must_include": ["a brass telescope"]})}
+    )
     assert "a brass telescope" in _failed(Draft(**pitch, **GOOD_OUTLINE, **GOOD_HOOKS), brief)["must-include elements"]
 
 

@@ -40,8 +40,15 @@ def make_brief(**overrides: Any) -> Brief:
 def test_interval_covers_held_out_films_near_its_nominal_rate() -> None:
     frame, targets = load_votes_data()
     train, test = train_test_split(np.arange(len(frame)), test_size=0.25, random_state=1)
-    model = IntervalForecaster(target="votes", genre_columns=["Action", "Comedy", "Drama"], use_budget=True,
-                               transform="log1p", coverage=0.8, max_iter=60, random_state=1)
+    model = IntervalForecaster(
+        target="votes",
+        genre_columns=["Action", "Comedy", "Drama"],
+        use_budget=True,
+        transform="log1p",
+        coverage=0.8,
+        max_iter=60,
+        random_state=1,
+    )
     votes = targets["votes"].to_numpy()
     with threadpool_limits(limits=1):
         model.fit(frame.iloc[train].reset_index(drop=True), votes[train])

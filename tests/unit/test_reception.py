@@ -30,11 +30,13 @@ def test_no_reviews_is_a_clear_error() -> None:
 
 
 def test_critic_scores_summarised_where_present() -> None:
-    summary = summarise_critics([
-        CriticScores(title="A", rotten_tomatoes=90, metacritic=80),
-        CriticScores(title="B", rotten_tomatoes=70),
-        CriticScores(title="C", rotten_tomatoes=20, metacritic=None),
-    ])
+    summary = summarise_critics(
+        [
+            CriticScores(title="A", rotten_tomatoes=90, metacritic=80),
+            CriticScores(title="B", rotten_tomatoes=70),
+            CriticScores(title="C", rotten_tomatoes=20, metacritic=None),
+        ]
+    )
     assert summary.rotten_tomatoes.n == 3
     assert summary.rotten_tomatoes.mean == pytest.approx(60)
     assert summary.rotten_tomatoes.median == 70

@@ -1,0 +1,89 @@
+"""Running the plan graph and saving its plans: the functions every interface calls for `plan`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from graphs.brief import Brief
+from graphs.context import AgentContext
+from graphs.plan import build_plan_graph
+from graphs.plans import MarketingInputs, PlanResult
+from graphs.schemas import Draft
+from graphs.state import PlanInput
+from interfaces.runs import StepCallback, model_for, new_run_id
+from interfaces.settings import Settings
+from store.checkpoints import sqlite_checkpointer
+from tools.llm import ModelHandle
+from tools.pricing import PricingAssumptions
+
+
+def _number(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def _percent(value: float, digits: int = 0) -> str:
+    return f"{value:.{digits}%}"
+
+
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    undefined=StrictUndefined,
+    autoescape=False,  # Markdown, not HTML
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_TEMPLATES.filters.update(number=_number, percent=_percent)
+
+
+def run_plan(
+    brief: Brief,
+    settings: Settings,
+    *,
+    model: ModelHandle | None = None,
+    run_id: str | None = None,
+    on_step: StepCallback | None = None,
+    marketing: MarketingInputs | None = None,
+    pricing_assumptions: PricingAssumptions | None = None,
+    draft: Draft | None = None,
+    audience: Any = None,
+) -> PlanResult:
+    """Run the marketer and the pricing agent on a checkpointed thread and return the three plans.
+
+    Engine input errors (`ReleaseInputError`, `PromotionInputError`, `PricingInputError`)
+    propagate unchanged, naming the field or row at fault.
+    """
+    run_id = run_id or new_run_id()
+    context = AgentContext(model=model or model_for(settings), max_edit_rounds=settings.max_edit_rounds)
+    config = {"configurable": {"thread_id": run_id}}
+    start: PlanInput = {"brief": brief, "marketing": marketing, "pricing_assumptions": pricing_assumptions, "draft": draft}
+    if audience is not None:
+        start["audience"] = audience
+    with sqlite_checkpointer(settings.checkpoint_path) as saver:
+        graph = build_plan_graph().compile(checkpointer=saver)
+        for update in graph.stream(start, config, context=context, stream_mode="updates"):
+            for node, changes in update.items():
+                if on_step:
+                    on_step(node, changes or {})
+        state = graph.get_state(config).values
+    return PlanResult(
+        run_id=run_id,
+        release_plan=state["release_plan"],
+        promotion_plan=state["promotion_plan"],
+        pricing_plan=state["pricing_plan"],
+        calls=state.get("calls", []),
+    )
+
+
+def save_plan_result(result: PlanResult, brief: Brief, folder: Path) -> dict[str, Path]:
+    """Write the plans as JSON (`plans.json`) and Markdown tables (`plans.md`) into `folder`; return the paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {"json": folder / "plans.json", "markdown": folder / "plans.md"}
+    payload = {"brief": brief.model_dump(mode="json"), **result.model_dump(mode="json")}
+    paths["json"].write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    markdown = _TEMPLATES.get_template("plans.md.j2").render(brief=brief, result=result)
+    paths["markdown"].write_text(markdown, encoding="utf-8")
+    return paths

@@ -1,0 +1,28 @@
+"""The real embedded model (SmolLM2-135M under llama.cpp) through the plan graph, offline."""
+
+from __future__ import annotations
+
+import pytest
+
+from graphs.brief import Brief
+from interfaces.plans import run_plan
+from interfaces.settings import Settings
+from tools.llm import ModelHandle
+
+pytestmark = pytest.mark.embedded
+
+
+def test_the_embedded_model_explains_a_computed_plan(embedded_model: ModelHandle, settings: Settings, film_brief: Brief) -> None:
+    result = run_plan(film_brief, settings, model=embedded_model)
+    release, promo, pricing = result.release_plan, result.promotion_plan, result.pricing_plan
+    # Whatever the small model writes, the numbers are the engines' and the plan is complete.
+    assert round(sum(c.total for c in promo.channels), 2) == film_brief.budget.amount
+    assert film_brief.release.earliest <= release.chosen.start <= film_brief.release.latest
+    assert [t.tier for t in pricing.tiers] == ["ticket", "premium_vod"]
+    assert promo.ad_copy and all(
+        1 <= len(c.variants) <= 3 and all(len(v) <= c.max_chars for v in c.variants) for c in promo.ad_copy
+    )
+    for plan in (release, promo, pricing):
+        assert plan.rationale and plan.rationale_source in ("model", "template")
+    assert {c.agent for c in result.calls} == {"marketer", "pricing"}
+    assert sum(c.output_tokens for c in result.calls) > 50

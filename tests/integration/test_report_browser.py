@@ -1,0 +1,91 @@
+"""The HTML report in a real browser: headless Chromium loads it from disk, offline, and draws every chart.
+
+Needs /usr/bin/chromium (Debian: `apt-get install -y chromium`); skipped without it.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from interfaces.charts import CHART_KEYS, PALETTE
+from interfaces.reports import save_package
+from tests.packages import make_package
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--hide-scrollbars")  # fmt: skip
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs headless Chromium at /usr/bin/chromium (apt-get install -y chromium)"
+    ),
+]
+
+
+def _chromium(url: str, profile: Path, *args: str) -> str:
+    """Run headless Chromium on a file URL with its own profile folder; return what it printed to stdout."""
+    command = [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args, url]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """report.html for the film and the podcast, as the runner writes them."""
+    data_dir = tmp_path_factory.getbasetemp() / "greenroom-data"
+    out = tmp_path_factory.mktemp("reports")
+    return {name: save_package(make_package(f"{name}.yaml", data_dir), out / name)["html"]
+            for name in ("night-shift-film", "deep-dish-podcast")}  # fmt: skip
+
+
+def _figure(dom: str, key: str) -> str:
+    match = re.search(rf'<figure\b[^>]*\bid="chart-{key}"[^>]*>.*?</figure>', dom, flags=re.S)
+    assert match, f"chart-{key} is not in the rendered page"
+    return match.group(0)
+
+
+def test_every_chart_is_in_the_rendered_page_with_drawn_marks(reports: dict[str, Path], tmp_path: Path) -> None:
+    dom = _chromium(reports["night-shift-film"].as_uri(), tmp_path / "profile", "--dump-dom")
+    assert "<h1>Night Shift at the Lighthouse</h1>" in dom
+    for key in CHART_KEYS:
+        figure = _figure(dom, key)
+        assert f'data-chart="{key}"' in figure and "data-chart-empty" not in figure
+        svg = re.search(r"<svg\b.*?</svg>", figure, flags=re.S)
+        assert svg, f"chart-{key} has no <svg>"
+        marks = re.findall(r"<(?:path|rect|use)\b", svg.group(0))
+        assert len(marks) >= 20, f"chart-{key} draws only {len(marks)} marks"
+
+
+def test_charts_without_data_render_their_note(reports: dict[str, Path], tmp_path: Path) -> None:
+    dom = _chromium(reports["deep-dish-podcast"].as_uri(), tmp_path / "profile", "--dump-dom")
+    for key in ("forecast", "price-revenue"):
+        figure = _figure(dom, key)
+        assert 'data-chart-empty="true"' in figure and "<svg" not in figure and 'class="note"' in figure
+    for key in ("comparables", "budget", "release-windows"):
+        assert "<svg" in _figure(dom, key)
+
+
+def _share_near(pixels: np.ndarray, colour: str, tolerance: int = 12) -> float:
+    """Share of pixels within `tolerance` of a #rrggbb colour on every channel."""
+    target = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+    return float((np.abs(pixels.astype(int) - target) <= tolerance).all(axis=-1).mean())
+
+
+def test_the_screenshot_shows_the_report_and_its_charts(reports: dict[str, Path], tmp_path: Path) -> None:
+    shot = tmp_path / "report.png"
+    _chromium(reports["night-shift-film"].as_uri(), tmp_path / "profile", f"--screenshot={shot}", "--window-size=1000,8000")
+    assert shot.stat().st_size > 50_000
+    with Image.open(shot) as image:
+        pixels = np.asarray(image.convert("RGB"))
+    inked = float((pixels.astype(int).sum(axis=-1) < 600).mean())
+    assert inked > 0.03, f"the page is (nearly) blank: {inked:.1%} of pixels inked"
+    # The second palette colour appears only in the charts: the SVG was painted, not just parsed.
+    assert _share_near(pixels, PALETTE[1]) > 0.002

@@ -1,0 +1,105 @@
+"""Launch packages built offline from the real engines, for tests of what consumes a package.
+
+`make_package(brief_name, data_dir)` runs the whole launch graph (intake, analyst,
+writer ⇄ editor, marketer, pricing, assemble) with a scripted model that answers by
+schema title: the writer's and editor's replies from `tests.drafts`, readable ad
+copy and rationales, and a schema-filled instance for anything else. The catalog
+is in memory (a few titles with critics' scores and box office) and the analyst's
+models are the small test configuration, trained once into `data_dir`. Packages
+are cached per (brief, data folder) for the whole session: treat them as read-only.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from pathlib import Path
+from typing import Any
+
+from langchain_core.messages import BaseMessage
+
+from graphs.brief import load_brief
+from graphs.context import AgentContext
+from graphs.launch import build_launch_graph
+from graphs.package import LaunchPackage
+from store.catalog import Catalog, Title
+from tests.drafts import APPROVE, GOOD_HOOKS, GOOD_OUTLINE, GOOD_PITCH
+from tools.fake_model import ScriptedChatModel, fill_schema
+from tools.llm import ModelHandle
+from tools.training import TrainingConfig, load_or_train
+
+BRIEFS = Path(__file__).resolve().parent.parent / "examples" / "briefs"
+
+CATALOG = [
+    {"title": "Storm Light", "year": 2009, "genres": ["thriller", "drama"], "rotten_tomatoes": 81, "box_office": 42_000_000,
+     "synopsis": "A lighthouse keeper shelters a runaway during a storm while salvagers circle a wreck."},
+    {"title": "The Keeper's Daughter", "year": 1998, "genres": ["drama"], "rotten_tomatoes": 64, "box_office": 12_500_000,
+     "synopsis": "A girl grows up on a lighthouse island and keeps the lamp lit.", "reviews": "A moving, beautiful film."},
+    {"title": "Tide Watch", "year": 2012, "genres": ["thriller"], "metacritic": 58,
+     "synopsis": "A coast guard officer and a smuggler are stranded on a rock as the tide rises."},
+    {"title": "Laser Knights", "year": 2011, "genres": ["sci-fi", "action"], "rotten_tomatoes": 30, "box_office": 95_000_000,
+     "synopsis": "Knights with lasers fight robots on a space station."},
+    {"title": "Slice of Chicago", "year": 2008, "genres": ["documentary", "history"], "rotten_tomatoes": 88,
+     "synopsis": "Three generations of a pizzeria family tell the story of their neighbourhood."},
+    {"title": "Pasta Love", "year": 2005, "genres": ["romance", "comedy"], "synopsis": "Two chefs fall in love in Rome."},
+]  # fmt: skip
+
+REPLIES: dict[str, dict[str, Any]] = {
+    "Pitch": GOOD_PITCH,
+    "Outline": GOOD_OUTLINE,
+    "Hooks": GOOD_HOOKS,
+    "EditorJudgement": APPROVE,
+    "AnalystSummary": {
+        "headline": "Close comparables are mid-budget thrillers that reached a steady adult audience.",
+        "summary": "The nearest titles in the catalog are storm-bound thrillers and dramas. The forecast interval is wide, "
+        "so the launch should plan for the middle of it rather than the top.",
+    },
+    "MarketingRationale": {
+        "release": "The chosen window has the strongest viewing demand among the candidates and little same-genre competition.",
+        "promotion": "Spend goes first to the channels that add the most people per dollar and tapers as each one saturates.",
+    },
+    "PricingRationale": {"rationale": "Each recommended price sits where expected revenue peaks on its tier's curve."},
+    "AdCopyShort": {"variants": ["Keep the light burning", "One lamp. One storm."]},
+    "AdCopy": {"variants": ["A keeper, a runaway and a storm that will not end.", "One lighthouse against a salvage crew."]},
+    "AdCopyLong": {"variants": ["One lighthouse stands against a salvage crew.", "Salt, wind and a lamp that must not go out."]},
+}
+"""Replies by requested schema title; any other schema is filled with `fill_schema`."""
+
+
+def _answer(messages: list[BaseMessage], kwargs: dict[str, Any]) -> str:
+    schema = (kwargs.get("extra_body") or {}).get("response_format", {}).get("schema")
+    if not schema:
+        return "An offline answer from the scripted model."
+    reply = REPLIES.get(str(schema.get("title", "")))
+    return json.dumps(reply if reply is not None else fill_schema(schema))
+
+
+def story_model(calls: int = 200) -> ModelHandle:
+    """A scripted model with readable content for every agent, good for `calls` model calls."""
+    chat = ScriptedChatModel(replies=[_answer] * calls)
+    return ModelHandle(
+        chat=chat, label="fake:story", structured_mode="llamacpp", max_tokens=300, llamacpp_params={"max_tokens": 300}
+    )
+
+
+def small_catalog() -> Catalog:
+    """An in-memory catalog of the titles above."""
+    catalog = Catalog.memory()
+    catalog.upsert([Title(source="test", **row) for row in CATALOG])
+    return catalog
+
+
+@functools.cache
+def make_package(brief_name: str = "night-shift-film.yaml", data_dir: Path | None = None) -> LaunchPackage:
+    """The launch package the graph assembles for an example brief (cached; do not mutate it).
+
+    `data_dir` holds the small trained models; pass the same folder as the
+    `trained_small` fixture (`tmp_path_factory.getbasetemp() / "greenroom-data"`)
+    so they are trained once per session. None leaves the models out, so the
+    package has no forecast or segments.
+    """
+    trained = load_or_train(data_dir, config=TrainingConfig.small()) if data_dir is not None else None
+    context = AgentContext(model=story_model(), max_edit_rounds=1, catalog=small_catalog(), trained=trained)
+    state = build_launch_graph().compile().invoke({"brief": load_brief(BRIEFS / brief_name)}, context=context)
+    package: LaunchPackage = state["package"]
+    return package.model_copy(update={"run_id": f"test-{Path(brief_name).stem}"})

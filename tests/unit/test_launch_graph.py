@@ -1,0 +1,150 @@
+"""The launch graph with the fake model: routing, parallel plans, caps, approval answers, revisions."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from graphs.brief import Brief, BriefError
+from graphs.context import AgentContext
+from graphs.launch import steps_to_rerun
+from interfaces.runs import answer_approval, launch_run, registry, resume_run, revise_run
+from interfaces.settings import ModelSettings, Settings
+from tools.llm import build_model
+
+
+@pytest.fixture
+def context(settings: Settings, trained_small: Any, small_catalog: Any) -> AgentContext:
+    settings.max_edit_rounds = 1
+    return AgentContext(
+        model=build_model(ModelSettings(provider="fake")), max_edit_rounds=1, catalog=small_catalog, trained=trained_small
+    )
+
+
+def _steps(outcome: Any, since: int = 0) -> list[str]:
+    return [s.step for s in outcome.package.accounting.steps[since:]]
+
+
+def test_a_first_run_goes_through_every_agent_and_writes_the_package(
+    settings: Settings, context: AgentContext, film_brief: Brief
+) -> None:
+    outcome = launch_run(film_brief, settings, context)
+    assert outcome.status == "done" and outcome.package.version == 1
+    steps = _steps(outcome)
+    assert steps[:4] == ["intake", "analyst", "writer", "editor"]
+    assert sorted(steps[4:]) == ["marketer", "pricing"]  # the package's accounting runs up to its assembly
+    package = outcome.package
+    assert package.run_id == outcome.run_id
+    assert package.promotion_plan.budget == pytest.approx(film_brief.budget.amount)
+    assert package.audience.comparables and package.pricing_plan.tiers
+    # Accounting adds up, per step and in total.
+    assert package.accounting.model_calls == len(package.calls) > 0
+    assert package.accounting.output_tokens == sum(c.output_tokens for c in package.calls)
+    saved = json.loads((outcome.output_dir / "package.json").read_text())
+    assert saved["run_id"] == outcome.run_id
+    assert registry(settings).get(outcome.run_id).status == "done"
+
+
+def test_marketer_and_pricing_run_concurrently(settings: Settings, context: AgentContext, film_brief: Brief) -> None:
+    context.model = build_model(ModelSettings(provider="fake", fake_delay_s=0.3))
+    records = {s.step: s for s in launch_run(film_brief, settings, context).package.accounting.steps}
+    marketer, pricing = records["marketer"], records["pricing"]
+    overlap = min(marketer.started_at + marketer.seconds, pricing.started_at + pricing.seconds) - max(
+        marketer.started_at, pricing.started_at
+    )
+    assert overlap > 0.25, (marketer, pricing)
+
+
+def test_a_token_cap_stops_the_run_cleanly_and_resume_repeats_nothing(
+    settings: Settings, context: AgentContext, film_brief: Brief
+) -> None:
+    context.max_tokens = 1
+    stopped = launch_run(film_brief, settings, context)
+    assert stopped.status == "stopped_cap" and "token cap reached before writer" in stopped.message
+    assert stopped.package is None and registry(settings).get(stopped.run_id).status == "stopped_cap"
+    context.max_tokens = 0
+    done = resume_run(stopped.run_id, settings, context)
+    assert done.status == "done"
+    assert [c.agent for c in done.package.calls].count("analyst") == 1  # the analyst's call was not repeated
+    assert _steps(done).count("analyst") == 1
+
+
+def _awaiting(settings: Settings, context: AgentContext, brief: Brief) -> Any:
+    context.approval = True
+    outcome = launch_run(brief, settings, context)
+    assert outcome.status == "awaiting_approval" and outcome.question["answers"] == ["accept", "edit", "respond", "reject"]
+    return outcome
+
+
+def test_approval_accept(settings: Settings, context: AgentContext, film_brief: Brief) -> None:
+    run = _awaiting(settings, context, film_brief)
+    assert answer_approval(run.run_id, {"action": "accept"}, settings, context).status == "approved"
+    with pytest.raises(ValueError, match="not awaiting approval"):
+        answer_approval(run.run_id, {"action": "accept"}, settings, context)
+
+
+def test_approval_reject_keeps_the_reason(settings: Settings, context: AgentContext, film_brief: Brief) -> None:
+    run = _awaiting(settings, context, film_brief)
+    outcome = answer_approval(run.run_id, {"action": "reject", "reason": "wrong tone"}, settings, context)
+    assert (outcome.status, outcome.message) == ("rejected", "wrong tone")
+
+
+def test_approval_edit_makes_a_new_version_and_asks_again(settings: Settings, context: AgentContext, film_brief: Brief) -> None:
+    run = _awaiting(settings, context, film_brief)
+    outcome = answer_approval(
+        run.run_id, {"action": "edit", "field": "draft.taglines.0", "value": "The lamp never sleeps."}, settings, context
+    )
+    assert outcome.status == "awaiting_approval"
+    assert outcome.package.version == 2 and outcome.package.draft.taglines[0] == "The lamp never sleeps."
+    assert (outcome.output_dir.parent / "v1" / "package.json").exists()  # the earlier version is kept
+
+
+def test_approval_respond_rewrites_without_repricing(settings: Settings, context: AgentContext, film_brief: Brief) -> None:
+    run = _awaiting(settings, context, film_brief)
+    before = len(run.package.accounting.steps)
+    outcome = answer_approval(run.run_id, {"action": "respond", "text": "make the tagline darker"}, settings, context)
+    assert outcome.status == "awaiting_approval" and outcome.package.version == 2
+    assert _steps(outcome, before) == ["assemble", "writer", "editor", "marketer"]  # v1's assembly, then the rewrite
+    writer_prompts = [
+        c["messages"][-1].content
+        for c in context.model.chat.calls
+        if "Pitch" in json.dumps(c["kwargs"].get("extra_body", {}).get("response_format", {}))
+    ]  # type: ignore[attr-defined]
+    assert "make the tagline darker" in writer_prompts[-1]
+
+
+def test_a_budget_revision_reruns_only_what_depends_on_budget(
+    settings: Settings, context: AgentContext, film_brief: Brief
+) -> None:
+    first = launch_run(film_brief, settings, context)
+    before = len(first.package.accounting.steps)
+    revised = revise_run(first.run_id, settings, context, sets={"budget.amount": 20000})
+    assert revised.package.version == 2 and revised.package.promotion_plan.budget == pytest.approx(20000)
+    new_steps = _steps(revised, before)
+    assert "writer" not in new_steps and "editor" not in new_steps
+    assert {"marketer", "pricing"} <= set(new_steps)
+    assert revised.package.draft == first.package.draft  # the content was not rewritten
+    assert (first.output_dir / "package.json").exists() and first.output_dir != revised.output_dir
+
+
+def test_a_bad_revision_names_the_field(settings: Settings, context: AgentContext, film_brief: Brief) -> None:
+    first = launch_run(film_brief, settings, context)
+    with pytest.raises(BriefError) as info:
+        revise_run(first.run_id, settings, context, sets={"budget.amount": -5})
+    assert [str(e) for e in info.value.errors] == ["budget.amount: must be greater than 0"]
+
+
+@pytest.mark.parametrize(
+    ("changed", "note", "expected"),
+    [
+        ({"budget"}, "", ["analyst", "marketer", "pricing"]),
+        ({"release"}, "", ["marketer"]),
+        ({"tone"}, "", ["writer", "marketer"]),
+        (set(), "darker", ["writer", "marketer"]),
+        ({"business_model"}, "", ["analyst", "marketer", "pricing"]),
+    ],
+)
+def test_revision_dependencies(changed: set[str], note: str, expected: list[str]) -> None:
+    assert steps_to_rerun(changed, note) == expected
