@@ -48,6 +48,11 @@ def _register_subcommands() -> None:
     except ModuleNotFoundError as exc:
         if exc.name != "interfaces.cli_plan":
             raise
+    try:
+        import_module("interfaces.cli_api").register(app)
+    except ModuleNotFoundError as exc:
+        if exc.name != "interfaces.cli_api":
+            raise
 
 
 def _load(brief_path: Path) -> Any:

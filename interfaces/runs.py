@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 StepCallback = Callable[[str, dict[str, Any]], None]
 """Called after each step with the node's name and the keys it changed."""
 
+EventCallback = Callable[[str, dict[str, Any]], None]
+"""Called while a launch run streams: `step_started` with {step}, `step_finished` with the step's accounting."""
+
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     undefined=StrictUndefined,
@@ -173,7 +176,8 @@ def registry(settings: Settings) -> RunRegistry:
     return RunRegistry(settings.data_dir / "runs.sqlite")
 
 
-def _drive(graph_input: Any, run_id: str, settings: Settings, context: AgentContext, on_step: StepCallback | None) -> RunOutcome:
+def _drive(graph_input: Any, run_id: str, settings: Settings, context: AgentContext, on_step: StepCallback | None,
+           on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
     """Run the launch graph on its thread until it ends, pauses or fails; record the outcome."""
     from graphs.launch import CapReached, build_launch_graph
     from interfaces.reports import save_package
@@ -187,10 +191,14 @@ def _drive(graph_input: Any, run_id: str, settings: Settings, context: AgentCont
     with sqlite_checkpointer(settings.checkpoint_path) as saver:
         graph = build_launch_graph().compile(checkpointer=saver)
         try:
-            for update in graph.stream(graph_input, config, context=context, stream_mode="updates"):
-                for node, changes in update.items():
-                    if on_step and node != "__interrupt__":
-                        on_step(node, changes or {})
+            if on_event is None:
+                for update in graph.stream(graph_input, config, context=context, stream_mode="updates"):
+                    for node, changes in update.items():
+                        if on_step and node != "__interrupt__":
+                            on_step(node, changes or {})
+            else:
+                for mode, chunk in graph.stream(graph_input, config, context=context, stream_mode=["updates", "tasks"]):
+                    _dispatch(mode, chunk, on_step, on_event)
         except CapReached as exc:
             status, message = "stopped_cap", f"{exc}; the steps before it are kept (resume with a higher cap)"
         except (StructuredOutputError, ModelUnavailableError) as exc:
@@ -215,29 +223,46 @@ def _drive(graph_input: Any, run_id: str, settings: Settings, context: AgentCont
     return RunOutcome(run_id=run_id, status=status, message=message, package=package, question=question, output_dir=folder)
 
 
+def _dispatch(mode: str, chunk: Any, on_step: StepCallback | None, on_event: EventCallback) -> None:
+    """Turn one `["updates", "tasks"]` stream item into step callbacks and events."""
+    if mode == "tasks":
+        if "result" not in chunk:  # a task's start; its end also arrives as an update
+            on_event("step_started", {"step": chunk["name"]})
+        return
+    for node, changes in chunk.items():
+        if node == "__interrupt__":
+            continue
+        if on_step:
+            on_step(node, changes or {})
+        records = (changes or {}).get("steps") or []
+        on_event("step_finished", records[-1].model_dump(mode="json") if records else {"step": node})
+
+
 def launch_run(brief: Brief, settings: Settings, context: AgentContext, *, run_id: str | None = None,
-               tenant: str = "default", on_step: StepCallback | None = None) -> RunOutcome:  # fmt: skip
+               tenant: str = "default", on_step: StepCallback | None = None,
+               on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
     """Register a run and drive the launch graph from the brief."""
     run_id = run_id or new_run_id()
     registry(settings).create(run_id, brief.working_title, brief.model_dump(mode="json"), tenant=tenant)
-    return _drive({"brief": brief}, run_id, settings, context, on_step)
+    return _drive({"brief": brief}, run_id, settings, context, on_step, on_event)
 
 
-def resume_run(run_id: str, settings: Settings, context: AgentContext, *, on_step: StepCallback | None = None) -> RunOutcome:
+def resume_run(run_id: str, settings: Settings, context: AgentContext, *, on_step: StepCallback | None = None,
+               on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
     """Continue a run from its last checkpoint (after a crash, a cap or a failure)."""
     registry(settings).get(run_id)  # raises UnknownRunError
-    return _drive(None, run_id, settings, context, on_step)
+    return _drive(None, run_id, settings, context, on_step, on_event)
 
 
 def answer_approval(run_id: str, answer: dict[str, Any], settings: Settings, context: AgentContext,
-                    *, on_step: StepCallback | None = None) -> RunOutcome:  # fmt: skip
+                    *, on_step: StepCallback | None = None, on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
     """Resume a run paused for approval with a person's answer."""
     from langgraph.types import Command
 
     record = registry(settings).get(run_id)
     if record.status != "awaiting_approval":
         raise ValueError(f"run {run_id} is {record.status}, not awaiting approval")
-    return _drive(Command(resume=answer), run_id, settings, context, on_step)
+    return _drive(Command(resume=answer), run_id, settings, context, on_step, on_event)
 
 
 def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
@@ -259,7 +284,7 @@ def revised_brief(brief: Brief, sets: dict[str, Any]) -> Brief:
 
 
 def revise_run(run_id: str, settings: Settings, context: AgentContext, *, note: str = "", sets: dict[str, Any] | None = None,
-               on_step: StepCallback | None = None) -> RunOutcome:  # fmt: skip
+               on_step: StepCallback | None = None, on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
     """Re-run only the steps a change touches; the earlier version stays in the run and on disk."""
     from graphs.launch import build_launch_graph
 
@@ -272,4 +297,4 @@ def revise_run(run_id: str, settings: Settings, context: AgentContext, *, note: 
         raise ValueError(f"run {run_id} has no package yet: resume it first")
     brief = revised_brief(values["package"].brief, sets or {})
     registry(settings).update(run_id, brief=brief.model_dump(mode="json"))
-    return _drive({"brief": brief, "revision_note": note}, run_id, settings, context, on_step)
+    return _drive({"brief": brief, "revision_note": note}, run_id, settings, context, on_step, on_event)

@@ -43,6 +43,16 @@ class ModelSettings(BaseModel):
     fake_delay_s: float = Field(0.0, ge=0, description="Seconds the fake model waits per call (tests and benchmarks).")
 
 
+class ApiSettings(BaseModel):
+    """The REST API server (`greenroom serve`)."""
+
+    host: str = Field("127.0.0.1", description="Address the server listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the server listens on.")
+    workers: int = Field(2, ge=1, le=64, description="Launch runs executed at once by one server process.")
+    max_body_bytes: int = Field(256 * 1024, gt=0, description="Largest JSON request body; bigger ones get 413.")
+    max_upload_bytes: int = Field(16 * 1024 * 1024, gt=0, description="Largest catalog import file; bigger ones get 413.")
+
+
 class Settings(BaseSettings):
     """Everything greenroom needs to know about where it runs."""
 
@@ -54,6 +64,7 @@ class Settings(BaseSettings):
     max_edit_rounds: int = Field(2, ge=1, le=10, description="Writer/editor rounds before the draft is returned as it stands.")
     chroma_url: str = Field("", description="A Chroma server (http://host:port); empty uses the embedded catalog in data_dir.")
     seed_catalog: bool = Field(True, description="Load the bundled films into an empty catalog on first use.")
+    api: ApiSettings = Field(default_factory=ApiSettings, description="REST API server.")
 
     def ensure_dirs(self) -> None:
         """Create the data folder if it is missing."""

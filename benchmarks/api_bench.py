@@ -1,0 +1,166 @@
+"""REST API under load: fifty briefs submitted at once to a real server with the fake model.
+
+    python benchmarks/api_bench.py                       # starts `greenroom serve` on a temporary data folder
+    python benchmarks/api_bench.py --briefs 50 --workers 4 --delay 0.05
+    python benchmarks/api_bench.py --url http://127.0.0.1:8000 --key gr_...   # an already running server
+
+Measures submit latency (POST /v1/briefs until the 202) at p50/p99, then waits
+until every run is at rest and checks that none was lost or duplicated: every
+brief is also retried with its Idempotency-Key, and the run ids must come back
+the same, one run per brief. Other processes share the CPU, so the table also
+gives the load average.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from graphs.brief import load_brief  # noqa: E402
+
+console = Console(width=120)
+AT_REST = {"awaiting_approval", "done", "approved", "rejected", "stopped_cap", "failed"}
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def _briefs(n: int) -> list[dict[str, Any]]:
+    examples = [load_brief(p).model_dump(mode="json") for p in sorted((ROOT / "examples" / "briefs").glob("*.*"))]
+    return [
+        examples[i % len(examples)] | {"working_title": f"{examples[i % len(examples)]['working_title']} #{i}"} for i in range(n)
+    ]
+
+
+async def _submit_all(url: str, key: str, briefs: list[dict[str, Any]], tag: str) -> tuple[list[str], list[float]]:
+    headers = {"Authorization": f"Bearer {key}"}
+    limits = httpx.Limits(max_connections=len(briefs))
+    async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as client:
+
+        async def one(i: int, brief: dict[str, Any]) -> tuple[str, float]:
+            started = time.perf_counter()
+            response = await client.post("/v1/briefs", json=brief, headers={**headers, "Idempotency-Key": f"{tag}-{i}"})
+            response.raise_for_status()
+            return str(response.json()["run_id"]), time.perf_counter() - started
+
+        results = await asyncio.gather(*(one(i, b) for i, b in enumerate(briefs)))
+    return [r[0] for r in results], [r[1] for r in results]
+
+
+def _wait_at_rest(url: str, key: str, run_ids: list[str], timeout: float) -> dict[str, str]:
+    headers = {"Authorization": f"Bearer {key}"}
+    deadline = time.monotonic() + timeout
+    statuses: dict[str, str] = {}
+    with httpx.Client(base_url=url, timeout=30, headers=headers) as client:
+        while time.monotonic() < deadline:
+            statuses = {rid: client.get(f"/v1/runs/{rid}").json()["status"] for rid in set(run_ids)}
+            if all(s in AT_REST for s in statuses.values()):
+                return statuses
+            time.sleep(1)
+    return statuses
+
+
+def _start_server(data_dir: Path, port: int, workers: int, delay: float) -> subprocess.Popen[bytes]:
+    from store.keys import KeyStore  # noqa: F401  (imported here so a --url run needs no data folder)
+    from tools.training import TrainingConfig, load_or_train
+
+    console.print("training the small analyst models for the benchmark's data folder…")
+    load_or_train(data_dir, config=TrainingConfig.small())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GREENROOM_")}
+    env.update({
+        "GREENROOM_MODEL__PROVIDER": "fake", "GREENROOM_MODEL__FAKE_DELAY_S": str(delay), "GREENROOM_DATA_DIR": str(data_dir),
+        "GREENROOM_OUTPUT_DIR": str(data_dir / "out"), "GREENROOM_MAX_EDIT_ROUNDS": "1", "GREENROOM_SEED_CATALOG": "false",
+        "PYTHONPATH": str(ROOT),
+    })  # fmt: skip
+    cmd = [sys.executable, "-m", "interfaces", "serve", "--port", str(port), "--workers-per-server", str(workers)]
+    proc = subprocess.Popen(cmd, env=env, cwd=data_dir, stdout=subprocess.DEVNULL, stderr=(data_dir / "server.log").open("wb"))
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"the server did not start; see {data_dir / 'server.log'}")
+
+
+def main(
+    briefs: Annotated[int, typer.Option(help="Briefs submitted at once.")] = 50,
+    workers: Annotated[int, typer.Option(help="Runs the started server executes at once.")] = 2,
+    delay: Annotated[float, typer.Option(help="Seconds the fake model waits per call.")] = 0.0,
+    url: Annotated[str, typer.Option(help="An already running server (with --key); empty starts one.")] = "",
+    key: Annotated[str, typer.Option(help="API key for --url.")] = "",
+    port: Annotated[int, typer.Option(help="Port for the started server.")] = 8765,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for every run to finish.")] = 900,
+) -> None:
+    """Submit N briefs concurrently, retry each with its Idempotency-Key, wait for all, print a table."""
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = None
+        if not url:
+            from store.keys import KeyStore
+
+            data_dir = Path(tmp)
+            key = KeyStore(data_dir / "api_keys.sqlite").create("bench")[1]
+            proc = _start_server(data_dir, port, workers, delay)
+            url = f"http://127.0.0.1:{port}"
+        try:
+            payloads = _briefs(briefs)
+            tag = f"bench-{time.time_ns()}"
+            started = time.perf_counter()
+            run_ids, latencies = asyncio.run(_submit_all(url, key, payloads, tag))
+            retried, retry_latencies = asyncio.run(_submit_all(url, key, payloads, tag))
+            statuses = _wait_at_rest(url, key, run_ids, timeout)
+            wall = time.perf_counter() - started
+        finally:
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=60)
+    _print(briefs, workers if proc is not None else None, run_ids, retried, latencies, retry_latencies, statuses, wall)
+
+
+def _print(n: int, workers: int | None, run_ids: list[str], retried: list[str], latencies: list[float],
+           retry_latencies: list[float], statuses: dict[str, str], wall: float) -> None:  # fmt: skip
+    table = Table(title=f"REST API: {n} briefs submitted at once (fake model)")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    ms = [x * 1000 for x in latencies]
+    retry_ms = [x * 1000 for x in retry_latencies]
+    counts = Counter(statuses.values())
+    rows = [
+        ("worker threads", str(workers) if workers else "(external server)"),
+        ("submit p50 / p99 / max (ms)", f"{statistics.median(ms):.0f} / {_percentile(ms, 99):.0f} / {max(ms):.0f}"),
+        ("retry (same Idempotency-Key) p50 / p99 (ms)", f"{statistics.median(retry_ms):.0f} / {_percentile(retry_ms, 99):.0f}"),
+        ("distinct run ids", f"{len(set(run_ids))} of {n}"),
+        ("retries that returned the same run", f"{sum(a == b for a, b in zip(run_ids, retried, strict=True))} of {n}"),
+        ("final statuses", ", ".join(f"{s} {c}" for s, c in sorted(counts.items()))),
+        ("runs not at rest (lost)", str(sum(s not in AT_REST for s in statuses.values()))),
+        ("wall time, first submit to last run done (s)", f"{wall:.1f}"),
+        ("runs per minute", f"{len(statuses) / wall * 60:.1f}"),
+        ("load average (1 min)", f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"),
+    ]
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
+if __name__ == "__main__":
+    typer.run(main)

@@ -1,0 +1,452 @@
+"""The REST API: briefs in, runs, events and launch packages out.
+
+    greenroom keys create acme        # prints a key once
+    greenroom serve --port 8000
+    curl -H "Authorization: Bearer $KEY" -H 'Content-Type: application/json' \\
+         --data @brief.json http://127.0.0.1:8000/v1/briefs
+
+Thin by design: requests are checked here and handed to `RunService`, which
+runs the launch graph in background workers and keeps each run's event feed.
+Every key belongs to one tenant and sees only that tenant's runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field, model_validator
+from sse_starlette import EventSourceResponse
+
+from graphs.brief import Brief, BriefError, FieldError, Format, parse_brief
+from graphs.package import LaunchPackage
+from interfaces.service import ContextFactory, RunBusyError, RunService
+from interfaces.settings import Settings
+from store.catalog import Catalog, Title
+from store.importer import ImportFileError, ImportReport, import_file
+from store.keys import KeyStore
+from store.runs import RunRecord, UnknownRunError
+
+API_PREFIX = "/v1"
+UPLOAD_PATHS = frozenset({f"{API_PREFIX}/catalog/import"})
+SSE_PING_S = 15
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+# --- response and request models ----------------------------------------------
+
+
+class ErrorList(BaseModel):
+    """Why a request was rejected: every failing field."""
+
+    errors: list[FieldError] = Field(..., description="One entry per failing field.")
+
+
+class Accepted(BaseModel):
+    """A run that was queued (or, for a repeated Idempotency-Key, the run the first request queued)."""
+
+    run_id: str = Field(..., description="The run's id.")
+    status: str = Field(..., description="The run's status now.")
+
+
+class RunSummary(BaseModel):
+    """A run, without its package."""
+
+    run_id: str = Field(..., description="The run's id.")
+    title: str = Field(..., description="The brief's working title.")
+    status: str = Field(..., description="queued, running, awaiting_approval, done, approved, rejected, stopped_cap or failed.")
+    message: str = Field("", description="Why the run has this status, in words.")
+    version: int = Field(0, description="Latest package version (0 before the first).")
+    created_at: str = Field(..., description="UTC time the run was created, ISO 8601.")
+    updated_at: str = Field(..., description="UTC time of the last change, ISO 8601.")
+
+    @classmethod
+    def of(cls, record: RunRecord) -> RunSummary:
+        return cls(run_id=record.id, title=record.title, status=record.status, message=record.message,
+                   version=record.version, created_at=record.created_at, updated_at=record.updated_at)  # fmt: skip
+
+
+class RunList(BaseModel):
+    """One page of runs, newest first."""
+
+    runs: list[RunSummary] = Field(..., description="The runs on this page.")
+    next_offset: int | None = Field(None, description="Offset of the next page; null on the last one.")
+
+
+class RunView(RunSummary):
+    """A run with its latest package and, while it waits, its approval question."""
+
+    package: LaunchPackage | None = Field(None, description="The latest launch package, once one was assembled.")
+    question: dict[str, Any] | None = Field(None, description="The approval request, while the run awaits approval.")
+
+
+class ApprovalAnswer(BaseModel):
+    """A person's answer to a run awaiting approval."""
+
+    action: Literal["accept", "edit", "respond", "reject"] = Field(..., description="What to do with the package.")
+    field: str | None = Field(None, max_length=200, description="edit: dotted path in the package, e.g. draft.taglines.0.")
+    value: Any = Field(None, description="edit: the new value.")
+    text: str = Field("", max_length=4000, description="respond: the change asked for, in words.")
+    reason: str = Field("", max_length=4000, description="reject: why.")
+
+    @model_validator(mode="after")
+    def _complete(self) -> ApprovalAnswer:
+        if self.action == "edit" and not self.field:
+            raise ValueError("field: is required to edit")
+        if self.action == "respond" and not self.text.strip():
+            raise ValueError("text: is required to respond")
+        return self
+
+
+class RevisionRequest(BaseModel):
+    """A change to a finished run: a request in words, changed brief fields, or both."""
+
+    note: str = Field("", max_length=4000, description="What to change, in words (re-runs the writer).")
+    sets: dict[str, Any] = Field(default_factory=dict, description="Brief fields by dotted path, e.g. {'budget.amount': 20000}.")
+
+    @model_validator(mode="after")
+    def _something(self) -> RevisionRequest:
+        if not self.note.strip() and not self.sets:
+            raise ValueError("note: give a note, sets, or both")
+        return self
+
+
+class CatalogHit(BaseModel):
+    """One search result."""
+
+    title: Title = Field(..., description="The matching title.")
+    similarity: float = Field(..., description="Cosine similarity to the query (1 is identical).")
+
+
+class CatalogHits(BaseModel):
+    """Search results, nearest first."""
+
+    hits: list[CatalogHit] = Field(..., description="The matching titles.")
+
+
+# --- errors --------------------------------------------------------------------
+
+
+def _validation_errors(errors: Any) -> list[FieldError]:
+    out = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "header", "path")]
+        msg = str(err.get("msg", "is invalid")).removeprefix("Value error, ")
+        if err.get("type") == "value_error" and ": " in msg and " " not in msg.split(": ", 1)[0]:
+            head, msg = msg.split(": ", 1)
+            loc.append(head)
+        out.append(FieldError(field=".".join(loc) or "request", message="is required" if err.get("type") == "missing" else msg))
+    return out
+
+
+def _errors_response(errors: list[FieldError], status: int = 422) -> JSONResponse:
+    return JSONResponse({"errors": [e.model_dump() for e in errors]}, status_code=status)
+
+
+class BodyLimit:
+    """Answer 413 to a request body over the limit (declared or streamed)."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], limit: int, upload_limit: int) -> None:
+        self.app, self.limit, self.upload_limit = app, limit, upload_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.upload_limit if scope["path"] in UPLOAD_PATHS else self.limit
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared and (not declared.isdigit() or int(declared) > limit):
+            await self._reject(send, limit, bad=not declared.isdigit())
+            return
+        received, started = 0, False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._reject(send, limit)
+
+    @staticmethod
+    async def _reject(send: Send, limit: int, bad: bool = False) -> None:
+        status, detail = (400, "Content-Length is not a number") if bad else (413, f"request body is larger than {limit} bytes")
+        body = json.dumps({"detail": detail}).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})  # fmt: skip
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    """Raised inside the app when the streamed body passes the limit."""
+
+
+# --- the app -------------------------------------------------------------------
+
+_bearer = HTTPBearer(auto_error=False, description="An API key from `greenroom keys create TENANT`.")
+
+
+def require_tenant(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+    """The tenant of the request's API key; 401 without a valid one."""
+    keys: KeyStore = request.app.state.keys
+    found = keys.tenant_of(credentials.credentials) if credentials else None
+    if found is None:
+        raise HTTPException(401, "missing or invalid API key", headers={"WWW-Authenticate": "Bearer"})
+    return found
+
+
+Tenant = Annotated[str, Depends(require_tenant)]
+
+
+def create_app(settings: Settings, context_factory: ContextFactory | None = None, *, workers: int | None = None) -> FastAPI:
+    """The REST API over one RunService; the service starts and stops with the app."""
+    service = RunService(settings, context_factory, workers=workers)
+    keys = KeyStore(settings.data_dir / "api_keys.sqlite")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await asyncio.to_thread(service.start)
+        try:
+            yield
+        finally:
+            service.close()
+
+    app = FastAPI(title="greenroom", version="1", lifespan=lifespan,
+                  description="From a creative brief to a launch package. Authenticate with `Authorization: Bearer <key>`; "
+                              "create keys with `greenroom keys create TENANT`.")  # fmt: skip
+    app.state.service = service
+    app.add_middleware(BodyLimit, limit=settings.api.max_body_bytes, upload_limit=settings.api.max_upload_bytes)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _errors_response(_validation_errors(exc.errors()))
+
+    @app.exception_handler(UnknownRunError)
+    async def _unknown(request: Request, exc: UnknownRunError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=404)
+
+    @app.exception_handler(RunBusyError)
+    async def _busy(request: Request, exc: RunBusyError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=409)
+
+    app.state.keys = keys
+    _add_run_routes(app, service)
+    _add_catalog_routes(app, service)
+    _document_brief_body(app)
+    return app
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Missing or invalid API key."},
+    404: {"description": "No such run for this key's tenant."},
+    422: {"model": ErrorList, "description": "Every failing field."},
+}
+
+
+def _add_run_routes(app: FastAPI, service: RunService) -> None:
+    @app.post(f"{API_PREFIX}/briefs", status_code=202, response_model=Accepted, tags=["runs"],
+              responses={**_ERRORS, 409: {"description": "Idempotency-Key reused with a different brief."},
+                         413: {"description": "Body too large."}},
+              openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+                  "schema": {"$ref": "#/components/schemas/Brief"}}}}})  # fmt: skip
+    async def submit_brief(
+        request: Request,
+        tenant: Tenant,
+        approval: Annotated[bool, Query(description="Pause after assembly for a person's approval.")] = False,
+        idempotency_key: Annotated[
+            str | None, Header(max_length=200, description="Retries with the same key return the same run.")
+        ] = None,
+    ) -> Any:
+        """Submit a brief; the run is queued and executed in the background."""
+        try:
+            data = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            return _errors_response([FieldError(field="body", message=f"not valid JSON: {exc}")])
+        try:
+            brief = parse_brief(data)
+        except BriefError as exc:
+            return _errors_response(exc.errors)
+        from store.runs import IdempotencyConflictError
+
+        try:
+            record, _ = await asyncio.to_thread(service.submit, brief, tenant, idempotency_key, approval=approval)
+        except IdempotencyConflictError as exc:
+            return JSONResponse({"detail": str(exc)}, status_code=409)
+        return Accepted(run_id=record.id, status=record.status)
+
+    @app.get(f"{API_PREFIX}/runs", response_model=RunList, tags=["runs"], responses=_ERRORS)
+    def list_runs(
+        tenant: Tenant,
+        status: Annotated[str | None, Query(max_length=40, description="Only runs with this status.")] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> RunList:
+        """This tenant's runs, newest first."""
+        records = service.registry.list(tenant=tenant, status=status, limit=limit + 1, offset=offset)
+        return RunList(
+            runs=[RunSummary.of(r) for r in records[:limit]], next_offset=offset + limit if len(records) > limit else None
+        )
+
+    @app.get(f"{API_PREFIX}/runs/{{run_id}}", response_model=RunView, tags=["runs"], responses=_ERRORS)
+    def get_run(run_id: str, tenant: Tenant) -> RunView:
+        """A run's status, message, latest package and pending approval question."""
+        record = service.run_for(run_id, tenant)
+        package = None
+        if record.output_dir and (Path(record.output_dir) / "package.json").is_file():
+            package = LaunchPackage.model_validate_json((Path(record.output_dir) / "package.json").read_text(encoding="utf-8"))
+        question = None
+        if record.status == "awaiting_approval":
+            asked = service.registry.last_event(run_id, "approval_requested")
+            question = asked.data.get("question") if asked else None
+        return RunView(**RunSummary.of(record).model_dump(), package=package, question=question)
+
+    @app.get(f"{API_PREFIX}/runs/{{run_id}}/events", tags=["runs"],
+             responses={**_ERRORS, 200: {"description": "Server-Sent Events: status, step_started, step_finished, "
+                                          "approval_requested; the stream ends when the run comes to rest.",
+                                          "content": {"text/event-stream": {}}}})  # fmt: skip
+    async def run_events(
+        run_id: str,
+        tenant: Tenant,
+        last_event_id: Annotated[int | None, Header(ge=0, description="Replay only what came after this event id.")] = None,
+        after: Annotated[int, Query(ge=0, description="Same as Last-Event-ID, for clients that cannot set headers.")] = 0,
+    ) -> EventSourceResponse:
+        """The run's events from the start (or after Last-Event-ID), then live until the run comes to rest."""
+        await asyncio.to_thread(service.run_for, run_id, tenant)
+        return EventSourceResponse(_event_stream(service, run_id, max(after, last_event_id or 0)), ping=SSE_PING_S)
+
+    @app.post(f"{API_PREFIX}/runs/{{run_id}}/approval", status_code=202, response_model=RunSummary, tags=["runs"],
+              responses={**_ERRORS, 409: {"description": "The run is not awaiting approval."}})  # fmt: skip
+    def answer_approval(run_id: str, answer: ApprovalAnswer, tenant: Tenant) -> Any:
+        """Accept, edit, respond to or reject a run's package; the run continues in the background."""
+        service.run_for(run_id, tenant)
+        try:
+            record = service.approve(run_id, answer.model_dump())
+        except RunBusyError:
+            raise
+        except ValueError as exc:  # an edit that does not apply to the package (pydantic's ValidationError included)
+            return _errors_response([FieldError(field="field", message=str(exc))])
+        return RunSummary.of(record)
+
+    @app.post(f"{API_PREFIX}/runs/{{run_id}}/revisions", status_code=202, response_model=RunSummary, tags=["runs"],
+              responses={**_ERRORS, 409: {"description": "The run is busy or has no package yet."}})  # fmt: skip
+    def revise_run(run_id: str, revision: RevisionRequest, tenant: Tenant) -> Any:
+        """Re-run only the steps a change touches; the previous version stays available."""
+        service.run_for(run_id, tenant)
+        try:
+            record = service.revise(run_id, revision.note, revision.sets)
+        except BriefError as exc:
+            return _errors_response([FieldError(field=f"sets.{e.field}", message=e.message) for e in exc.errors])
+        return RunSummary.of(record)
+
+
+async def _event_stream(service: RunService, run_id: str, after: int) -> AsyncIterator[dict[str, str]]:
+    """Replay the feed after `after`, then follow it until the run comes to rest or the server stops."""
+    with service.hub.watch(run_id) as wake:
+        while not service.closing:
+            wake.clear()
+            events = await asyncio.to_thread(service.registry.events, run_id, after)
+            for event in events:
+                after = event.seq
+                yield {"id": str(event.seq), "event": event.type, "data": json.dumps({**event.data, "at": event.created_at})}
+            if await asyncio.to_thread(service.feed_finished, run_id, after):
+                return
+            if not events:
+                try:
+                    await asyncio.wait_for(wake.wait(), timeout=SSE_PING_S)
+                except TimeoutError:
+                    continue
+
+
+def _add_catalog_routes(app: FastAPI, service: RunService) -> None:
+    def catalog() -> Catalog:
+        if service.context.catalog is not None:
+            return service.context.catalog
+        from interfaces.runs import open_catalog
+
+        return open_catalog(service.settings)
+
+    @app.get(f"{API_PREFIX}/catalog/search", response_model=CatalogHits, tags=["catalog"], responses=_ERRORS)
+    def search_catalog(
+        tenant: Tenant,
+        q: Annotated[str, Query(min_length=1, max_length=2000, description="What to look for, in words.")],
+        k: Annotated[int, Query(ge=1, le=100)] = 10,
+        year_from: Annotated[int | None, Query(ge=1870, le=2100)] = None,
+        year_to: Annotated[int | None, Query(ge=1870, le=2100)] = None,
+        genre: Annotated[list[str] | None, Query(max_length=20, description="Keep titles with any of these genres.")] = None,
+        format: Annotated[Format | None, Query(description="Keep titles of this format.")] = None,
+    ) -> Any:
+        """Titles nearest to the query (the catalog is shared by every tenant)."""
+        try:
+            hits = catalog().similar(q, k=k, year_from=year_from, year_to=year_to, genres=genre or (), format=format)
+        except ValueError as exc:  # filters that contradict each other
+            field = next((name for name in ("year_to", "year_from", "k") if name in str(exc)), "q")
+            return _errors_response([FieldError(field=field, message=str(exc))])
+        return CatalogHits(hits=[CatalogHit(title=h.title, similarity=round(h.similarity, 4)) for h in hits])
+
+    @app.post(f"{API_PREFIX}/catalog/import", response_model=ImportReport, tags=["catalog"],
+              responses={**_ERRORS, 413: {"description": "File too large."}})  # fmt: skip
+    def import_catalog(
+        tenant: Tenant,
+        file: Annotated[UploadFile, File(description="CSV, JSON, JSON Lines or Parquet file of titles.")],
+        source: Annotated[str | None, Form(max_length=100, description="Source name stored on the titles.")] = None,
+        mapping: Annotated[str | None, Form(max_length=4000, description="JSON {our_field: their_column}.")] = None,
+    ) -> Any:
+        """Import titles; rows that fail are reported by line and the rest are imported."""
+        try:
+            columns = json.loads(mapping) if mapping else {}
+        except json.JSONDecodeError as exc:
+            return _errors_response([FieldError(field="mapping", message=f"not valid JSON: {exc}")])
+        if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
+            return _errors_response([FieldError(field="mapping", message="must be an object of field: column name")])
+        suffix = Path(file.filename or "").suffix.lower()
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"upload{suffix}"
+            path.write_bytes(file.file.read())
+            try:
+                return import_file(
+                    path, catalog(), mapping=columns, source=source or Path(file.filename or "upload").stem or "upload"
+                )
+            except ImportFileError as exc:
+                return _errors_response(
+                    [FieldError(field="file", message=str(exc).replace(str(path), file.filename or "upload"))]
+                )
+
+
+def _document_brief_body(app: FastAPI) -> None:
+    """Put the Brief's JSON schema into the OpenAPI document (the route reads the body itself to report every field)."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+            brief = Brief.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(brief.pop("$defs", {}))
+            components["Brief"] = brief
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

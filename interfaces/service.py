@@ -1,0 +1,275 @@
+"""Launch runs executed in the background of one server process.
+
+`RunService` is the core the REST API (and later the chat page and the Slack
+bot) reuse: it registers a run, hands it to a bounded pool of worker threads
+(the graph, Chroma and SQLite are blocking), and records an event feed per run
+in the registry (each step's start and end, the approval request, every status
+change) that subscribers follow live or replay from any position.
+
+Every accepted piece of work is written to the registry as a job before it is
+queued. A server that stops mid-run picks its jobs up again on start: a job
+that had begun continues from the run's last checkpoint (no finished step runs
+twice); one that never began is carried out as asked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import Any
+
+from graphs.brief import Brief, parse_brief
+from graphs.context import AgentContext
+from graphs.package import LaunchPackage
+from interfaces.runs import RunOutcome, _drive, agent_context, revised_brief
+from interfaces.settings import Settings
+from store.checkpoints import sqlite_checkpointer
+from store.runs import RunEvent, RunJob, RunRecord, ServiceRegistry, UnknownRunError
+
+logger = logging.getLogger(__name__)
+
+ContextFactory = Callable[[Settings], AgentContext]
+"""Builds the agents' context (model, catalog, trained models) once per server."""
+
+ACTIVE = ("queued", "running")
+"""Statuses of a run that is still moving; every other status is at rest."""
+REVISABLE = ("done", "approved", "rejected", "stopped_cap", "failed")
+
+
+class RunBusyError(ValueError):
+    """The run's status does not allow this request now."""
+
+
+class EventHub:
+    """Wakes asyncio subscribers when a worker thread appends to a run's feed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiters: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Event]]] = {}
+
+    @contextmanager
+    def watch(self, run_id: str) -> Iterator[asyncio.Event]:
+        """An asyncio.Event set whenever the run's feed grows (call inside the subscriber's loop)."""
+        entry = (asyncio.get_running_loop(), asyncio.Event())
+        with self._lock:
+            self._waiters.setdefault(run_id, set()).add(entry)
+        try:
+            yield entry[1]
+        finally:
+            with self._lock:
+                self._waiters[run_id].discard(entry)
+                if not self._waiters[run_id]:
+                    del self._waiters[run_id]
+
+    def notify(self, run_id: str | None = None) -> None:
+        """Wake the run's subscribers (every subscriber when run_id is None)."""
+        with self._lock:
+            entries = [e for rid, group in self._waiters.items() if run_id in (None, rid) for e in group]
+        for loop, event in entries:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(event.set)
+
+
+def brief_fingerprint(brief: Brief, approval: bool) -> str:
+    """What an idempotent retry must repeat exactly."""
+    payload = json.dumps({"brief": brief.model_dump(mode="json"), "approval": approval}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class RunService:
+    """Submit, approve and revise launch runs; follow their events."""
+
+    def __init__(self, settings: Settings, context_factory: ContextFactory | None = None, *, workers: int | None = None) -> None:
+        from interfaces.runs import new_run_id
+
+        settings.ensure_dirs()
+        self.settings = settings
+        self.registry = ServiceRegistry(settings.data_dir / "runs.sqlite")
+        self.hub = EventHub()
+        self.workers = workers or settings.api.workers
+        self._context_factory = context_factory or (lambda s: agent_context(s))
+        self._context: AgentContext | None = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._queued: set[str] = set()
+        self._lock = threading.Lock()
+        self._new_id = new_run_id
+        self.closing = False
+
+    # --- lifecycle -----------------------------------------------------------
+
+    def start(self) -> list[str]:
+        """Build the agents' context, start the workers and pick up unfinished jobs; return their run ids."""
+        self._context = self._context_factory(self.settings)
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="greenroom-run")
+        pending = self.registry.pending_jobs()
+        for run_id in pending:
+            self._enqueue(run_id)
+        if pending:
+            logger.info("picked up %d unfinished runs: %s", len(pending), ", ".join(pending))
+        return pending
+
+    def close(self) -> None:
+        """Stop taking work; jobs not yet begun stay in the registry for the next start."""
+        self.closing = True
+        self.hub.notify()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def context(self) -> AgentContext:
+        """The agents' context (after `start`)."""
+        if self._context is None:
+            raise RuntimeError("RunService.start() has not been called")
+        return self._context
+
+    # --- requests ------------------------------------------------------------
+
+    def submit(
+        self, brief: Brief, tenant: str, idempotency_key: str | None = None, *, approval: bool = False
+    ) -> tuple[RunRecord, bool]:
+        """Register and queue a run; return it and whether it is new (False: an Idempotency-Key retry)."""
+        record, created = self.registry.create_queued(
+            self._new_id(), brief.working_title, brief.model_dump(mode="json"), tenant=tenant, approval=approval,
+            idempotency_key=idempotency_key, fingerprint=brief_fingerprint(brief, approval),
+        )  # fmt: skip
+        if created:
+            self.emit(record.id, "status", {"status": "queued", "message": "waiting for a worker"})
+            self._enqueue(record.id)
+        return record, created
+
+    def approve(self, run_id: str, answer: dict[str, Any]) -> RunRecord:
+        """Queue a person's answer to a run awaiting approval (ValueError for an edit that cannot apply)."""
+        if answer.get("action") == "edit":
+            from graphs.launch import apply_edit
+
+            package = self.latest_package(run_id)
+            if package is None:
+                raise RunBusyError(f"run {run_id} has no package to edit")
+            apply_edit(package, str(answer.get("field", "")), answer.get("value"))  # raises ValueError
+        return self._queue(run_id, "approve", answer, ("awaiting_approval",))
+
+    def revise(self, run_id: str, note: str = "", sets: dict[str, Any] | None = None) -> RunRecord:
+        """Queue a revision (BriefError for changes that do not validate, RunBusyError when it cannot run now)."""
+        record = self.registry.get(run_id)
+        if record.status not in REVISABLE:
+            raise RunBusyError(f"run {run_id} is {record.status}: finish or answer it before revising")
+        package = self.latest_package(run_id)
+        if package is None:
+            raise RunBusyError(f"run {run_id} has no package yet: it cannot be revised")
+        revised_brief(package.brief, sets or {})  # raises BriefError with every bad field
+        return self._queue(run_id, "revise", {"note": note, "sets": sets or {}}, REVISABLE)
+
+    def _queue(self, run_id: str, kind: str, payload: dict[str, Any], from_status: tuple[str, ...]) -> RunRecord:
+        try:
+            record = self.registry.queue_job(run_id, kind, payload, from_status=from_status)
+        except ValueError as exc:
+            raise RunBusyError(str(exc)) from exc
+        self.emit(run_id, "status", {"status": "queued", "message": f"{kind} queued"})
+        self._enqueue(run_id)
+        return record
+
+    def run_for(self, run_id: str, tenant: str) -> RunRecord:
+        """The run when `tenant` owns it; UnknownRunError otherwise (another tenant's run does not exist for you)."""
+        record = self.registry.get(run_id)
+        if record.tenant != tenant:
+            raise UnknownRunError(run_id)
+        return record
+
+    def latest_package(self, run_id: str) -> LaunchPackage | None:
+        """The run's latest package from its checkpoint, if it has one."""
+        from graphs.launch import build_launch_graph
+
+        with sqlite_checkpointer(self.settings.checkpoint_path) as saver:
+            graph = build_launch_graph().compile(checkpointer=saver)
+            package = graph.get_state({"configurable": {"thread_id": run_id}}).values.get("package")
+        return package.model_copy(update={"run_id": run_id}) if package is not None else None
+
+    # --- events --------------------------------------------------------------
+
+    def emit(self, run_id: str, type: str, data: dict[str, Any]) -> RunEvent:
+        """Append to the run's feed and wake its subscribers."""
+        event = self.registry.add_event(run_id, type, data)
+        self.hub.notify(run_id)
+        return event
+
+    def feed_finished(self, run_id: str, after: int) -> bool:
+        """Whether a subscriber who has seen up to `after` has seen the run come to rest."""
+        last = self.registry.last_event(run_id, "status")
+        return last is not None and last.seq <= after and last.data.get("status") not in ACTIVE
+
+    # --- workers -------------------------------------------------------------
+
+    def _enqueue(self, run_id: str) -> None:
+        if self._pool is None:
+            raise RuntimeError("RunService.start() has not been called")
+        with self._lock:
+            if run_id in self._queued:
+                return
+            self._queued.add(run_id)
+        self._pool.submit(self._work, run_id)
+
+    def _work(self, run_id: str) -> None:
+        with self._lock:
+            self._queued.discard(run_id)
+        job = self.registry.start_job(run_id)
+        if job is None:
+            return
+        context = replace(self.context, approval=self.registry.approval_requested(run_id))
+        self.emit(run_id, "status", {"status": "running", "message": f"{job.kind} started" + (" again" if job.started else "")})
+        try:
+            outcome = self._execute(job, context)
+        except Exception as exc:  # a worker's boundary: record the failure where the client will look, keep the trace in the log
+            if self.closing:  # the server is stopping under the run: its job stays, and the next start resumes it
+                logger.warning(
+                    "run %s: %s job interrupted by shutdown (%s); it continues on the next start", run_id, job.kind, exc
+                )
+                return
+            logger.exception("run %s: %s job failed", run_id, job.kind)
+            message = f"internal error in {job.kind}: {type(exc).__name__}: {exc}; the steps before it are kept"
+            self.registry.update(run_id, status="failed", message=message)
+            self.registry.finish_job(run_id)
+            self.emit(run_id, "status", {"status": "failed", "message": message})
+            return
+        self.registry.finish_job(run_id)
+        if outcome.question is not None:
+            self.emit(run_id, "approval_requested", {"question": outcome.question})
+        version = outcome.package.version if outcome.package is not None else 0
+        self.emit(run_id, "status", {"status": outcome.status, "message": outcome.message, "version": version})
+
+    def _execute(self, job: RunJob, context: AgentContext) -> RunOutcome:
+        """Carry out one job; a job that had begun before a restart continues from the checkpoint."""
+        run_id = job.run_id
+
+        def on_event(type: str, data: dict[str, Any]) -> None:
+            self.emit(run_id, type, data)
+
+        def drive(graph_input: Any) -> RunOutcome:
+            return _drive(graph_input, run_id, self.settings, context, None, on_event)
+
+        if job.started and (job.kind != "launch" or self._has_checkpoint(run_id)):
+            return drive(None)
+        if job.kind == "launch":
+            return drive({"brief": parse_brief(self.registry.get(run_id).brief)})
+        if job.kind == "approve":
+            from langgraph.types import Command
+
+            return drive(Command(resume=job.payload))
+        if job.kind == "revise":
+            package = self.latest_package(run_id)
+            if package is None:
+                raise RuntimeError(f"run {run_id} lost its package before the revision ran")
+            brief = revised_brief(package.brief, job.payload.get("sets") or {})
+            self.registry.update(run_id, brief=brief.model_dump(mode="json"))
+            return drive({"brief": brief, "revision_note": job.payload.get("note", "")})
+        return drive(None)
+
+    def _has_checkpoint(self, run_id: str) -> bool:
+        with sqlite_checkpointer(self.settings.checkpoint_path) as saver:
+            return saver.get_tuple({"configurable": {"thread_id": run_id}}) is not None
