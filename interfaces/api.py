@@ -38,6 +38,8 @@ from store.runs import RunRecord, UnknownRunError
 
 API_PREFIX = "/v1"
 UPLOAD_PATHS = frozenset({f"{API_PREFIX}/catalog/import"})
+MAX_EVENT_ID = 2**63 - 1
+"""Event ids are SQLite integers; a larger Last-Event-ID is a client error, not a server one."""
 SSE_PING_S = 15
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -255,6 +257,13 @@ def create_app(settings: Settings, context_factory: ContextFactory | None = None
     app.state.keys = keys
     _add_run_routes(app, service)
     _add_catalog_routes(app, service)
+    from interfaces.chat_web import add_chat_routes  # the chat page at /chat, on the same RunService
+
+    app.state.chat = add_chat_routes(app, service)
+    if settings.slack.http_enabled:  # the Slack bot's HTTP mode: POST /slack/events
+        from interfaces.slack import mount_slack
+
+        mount_slack(app, settings, service)
     _document_brief_body(app)
     return app
 
@@ -330,8 +339,12 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
     async def run_events(
         run_id: str,
         tenant: Tenant,
-        last_event_id: Annotated[int | None, Header(ge=0, description="Replay only what came after this event id.")] = None,
-        after: Annotated[int, Query(ge=0, description="Same as Last-Event-ID, for clients that cannot set headers.")] = 0,
+        last_event_id: Annotated[
+            int | None, Header(ge=0, le=MAX_EVENT_ID, description="Replay only what came after this event id.")
+        ] = None,
+        after: Annotated[
+            int, Query(ge=0, le=MAX_EVENT_ID, description="Same as Last-Event-ID, for clients that cannot set headers.")
+        ] = 0,
     ) -> EventSourceResponse:
         """The run's events from the start (or after Last-Event-ID), then live until the run comes to rest."""
         await asyncio.to_thread(service.run_for, run_id, tenant)

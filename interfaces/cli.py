@@ -23,36 +23,14 @@ out = Console()
 
 
 def _register_subcommands() -> None:
-    # Sub-apps live in their own modules; a missing optional one is not an error.
-    from importlib import import_module
+    """Attach the command groups that live in their own modules (they import this one, so this runs last)."""
+    from interfaces import cli_api, cli_catalog, cli_models, cli_plan, cli_promotion, cli_slack
 
-    for module, attr, name in (
-        ("interfaces.cli_catalog", "catalog_app", "catalog"),
-        ("interfaces.cli_models", "models_app", "models"),
-    ):
-        try:
-            sub = getattr(import_module(module), attr)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        if name == "models":
-            try:
-                import_module("interfaces.cli_promotion").register(sub)
-            except ModuleNotFoundError as exc:
-                if exc.name != "interfaces.cli_promotion":
-                    raise
-        app.add_typer(sub, name=name)
-    try:
-        import_module("interfaces.cli_plan").register(app)
-    except ModuleNotFoundError as exc:
-        if exc.name != "interfaces.cli_plan":
-            raise
-    try:
-        import_module("interfaces.cli_api").register(app)
-    except ModuleNotFoundError as exc:
-        if exc.name != "interfaces.cli_api":
-            raise
+    cli_promotion.register(cli_models.models_app)
+    app.add_typer(cli_catalog.catalog_app, name="catalog")
+    app.add_typer(cli_models.models_app, name="models")
+    for module in (cli_plan, cli_api, cli_slack):
+        module.register(app)
 
 
 def _load(brief_path: Path) -> Any:

@@ -53,6 +53,22 @@ class ApiSettings(BaseModel):
     max_upload_bytes: int = Field(16 * 1024 * 1024, gt=0, description="Largest catalog import file; bigger ones get 413.")
 
 
+class SlackSettings(BaseModel):
+    """The Slack bot (`greenroom slack --socket`, or `/slack/events` on the REST API server)."""
+
+    bot_token: SecretStr = Field(SecretStr(""), description="Bot token (xoxb-...): posts messages and reads attached briefs.")
+    signing_secret: SecretStr = Field(
+        SecretStr(""), description="Signing secret: every HTTP request's signature is checked with it."
+    )
+    app_token: SecretStr = Field(SecretStr(""), description="App-level token (xapp-...) for Socket Mode.")
+    api_base_url: str = Field("", description="Slack Web API base URL; empty means Slack's own (tests point it at a fake).")
+
+    @property
+    def http_enabled(self) -> bool:
+        """Whether the REST API server mounts the Slack events endpoint."""
+        return bool(self.bot_token.get_secret_value() and self.signing_secret.get_secret_value())
+
+
 class Settings(BaseSettings):
     """Everything greenroom needs to know about where it runs."""
 
@@ -65,6 +81,7 @@ class Settings(BaseSettings):
     chroma_url: str = Field("", description="A Chroma server (http://host:port); empty uses the embedded catalog in data_dir.")
     seed_catalog: bool = Field(True, description="Load the bundled films into an empty catalog on first use.")
     api: ApiSettings = Field(default_factory=ApiSettings, description="REST API server.")
+    slack: SlackSettings = Field(default_factory=SlackSettings, description="Slack bot.")
 
     def ensure_dirs(self) -> None:
         """Create the data folder if it is missing."""

@@ -1,0 +1,123 @@
+"""The chat page at /chat: one HTML page (no external assets) over a few JSON routes and one event stream.
+
+    GET  /chat                                 the page
+    POST /chat/sessions                        open a session (tenant: the Bearer key's, or the default chat tenant)
+    POST /chat/sessions/{id}/messages          {"text": ...} -> the chat's answer (a Turn)
+    POST /chat/sessions/{id}/settle            the followed run came to rest -> its package and what can be done next
+    GET  /chat/sessions/{id}/events?after=N    Server-Sent Events of the followed run, each with a line of text
+    GET  /chat/sessions/{id}/report            the latest package's HTML report (charts included)
+
+The session id is the page's capability: it is bound to its tenant when it is opened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, Field
+from sse_starlette import EventSourceResponse
+
+from interfaces.api import SSE_PING_S, _bearer, _event_stream
+from interfaces.chat import DEFAULT_TENANT, ChatDesk, Turn, UnknownChatError, describe_event
+from interfaces.reports import render_html
+from interfaces.service import RunService
+
+CHAT_PATH = "/chat"
+_PAGE = Path(__file__).parent / "templates" / "chat.html"
+
+
+class Message(BaseModel):
+    """A person's message."""
+
+    text: str = Field(..., max_length=4000, description="What the person typed.")
+
+
+class Opened(BaseModel):
+    """A new chat session and the chat's greeting."""
+
+    session_id: str = Field(..., description="The session's id; keep it for the session's other routes.")
+    tenant: str = Field(..., description="The tenant the session's runs belong to.")
+    turn: Turn = Field(..., description="The greeting.")
+
+
+def session_tenant(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+    """The Bearer key's tenant; the default chat tenant without a key; 401 for a key that is not valid."""
+    if credentials is None:
+        return str(request.app.state.chat_tenant)
+    found = request.app.state.keys.tenant_of(credentials.credentials)
+    if found is None:
+        raise HTTPException(401, "invalid API key", headers={"WWW-Authenticate": "Bearer"})
+    return str(found)
+
+
+SessionTenant = Annotated[str, Depends(session_tenant)]
+
+
+def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEFAULT_TENANT) -> ChatDesk:
+    """Mount the chat page and its routes on `app`; the chat shares `service` (and so the run registry) with the API."""
+    desk = ChatDesk(service)
+    app.state.chat_tenant = default_tenant
+    router = APIRouter(prefix=CHAT_PATH, tags=["chat"], include_in_schema=False)  # the page's own routes, not the public API
+
+    @router.get("", response_class=HTMLResponse)
+    def page() -> HTMLResponse:
+        return HTMLResponse(_PAGE.read_text(encoding="utf-8"))
+
+    @router.post("/sessions", response_model=Opened)
+    def open_session(tenant: SessionTenant) -> Opened:
+        """Start a conversation; its runs belong to the key's tenant (or the default chat tenant without a key)."""
+        session_id, turn = desk.open(tenant)
+        return Opened(session_id=session_id, tenant=tenant, turn=_linked(turn, session_id))
+
+    @router.post("/sessions/{session_id}/messages", response_model=Turn)
+    def send(session_id: str, message: Message) -> Turn:
+        """Answer one message, launching, approving or revising the run as it asks."""
+        return _linked(desk.send(session_id, message.text), session_id)
+
+    @router.post("/sessions/{session_id}/settle", response_model=Turn)
+    def settle(session_id: str) -> Turn:
+        """The followed run came to rest: its package and what can be done next."""
+        return _linked(desk.settle(session_id), session_id)
+
+    @router.get("/sessions/{session_id}/events")
+    async def events(session_id: str, after: Annotated[int, Query(ge=0)] = 0) -> EventSourceResponse:
+        """The followed run's events after `after`, each with a line of text, until the run comes to rest."""
+        tenant, conversation = desk.get(session_id)
+        if conversation.run_id is None:
+            raise HTTPException(409, "this chat has not launched a run yet")
+        await asyncio.to_thread(service.run_for, conversation.run_id, tenant)
+        return EventSourceResponse(_described(_event_stream(service, conversation.run_id, after)), ping=SSE_PING_S)
+
+    @router.get("/sessions/{session_id}/report", response_class=HTMLResponse)
+    def report(session_id: str) -> HTMLResponse:
+        """The latest package's report, with its charts."""
+        package = desk.package(session_id)
+        if package is None:
+            raise HTTPException(404, "no package yet")
+        return HTMLResponse(render_html(package))
+
+    @app.exception_handler(UnknownChatError)
+    async def _unknown(request: Request, exc: UnknownChatError) -> JSONResponse:
+        return JSONResponse({"detail": "no such chat session (sessions live as long as the server)"}, status_code=404)
+
+    app.include_router(router)
+    return desk
+
+
+def _linked(turn: Turn, session_id: str) -> Turn:
+    if turn.report_url is None:
+        return turn
+    return turn.model_copy(update={"report_url": f"{CHAT_PATH}/sessions/{session_id}/report"})
+
+
+async def _described(events: AsyncIterator[dict[str, str]]) -> AsyncIterator[dict[str, str]]:
+    async for event in events:
+        data: dict[str, Any] = json.loads(event["data"])
+        yield {**event, "data": json.dumps({**data, "text": describe_event(event["event"], data)})}

@@ -1,0 +1,430 @@
+"""The Slack bot: briefs in from a slash command or a mention, progress and the launch package back in the thread.
+
+    /greenroom title: Night Shift ...        # a brief inline, YAML or JSON
+    @greenroom  (with brief.yaml attached)   # or as a file
+
+Thin by design, like the REST API: briefs are checked here and handed to the
+same `RunService`; its event feed drives the thread (one progress message,
+updated as steps finish), the package arrives as Block Kit with approve and
+reject buttons, and a reply in the thread asks for a revision. Which thread
+follows which run is kept in the run registry (`store.slack_threads`).
+
+HTTP mode mounts `/slack/events` on the REST API server (every request's
+signature and timestamp are checked with the signing secret by bolt);
+Socket Mode runs from `greenroom slack --socket`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+import threading
+from collections.abc import Callable
+from contextlib import suppress
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import yaml
+from fastapi import FastAPI, Request, Response
+from slack_bolt import Ack, App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from graphs.brief import Brief, BriefError, FieldError, parse_brief
+from graphs.package import LaunchPackage
+from interfaces.service import RunBusyError, RunService
+from interfaces.settings import Settings
+from store.runs import IdempotencyConflictError, RunEvent, UnknownRunError
+from store.slack_threads import SlackThread, SlackThreads
+
+logger = logging.getLogger(__name__)
+
+COMMAND = "/greenroom"
+APPROVE_ACTION = "greenroom_approve"
+REJECT_ACTION = "greenroom_reject"
+EVENTS_PATH = "/slack/events"
+SLACK_FILES_ORIGIN = "https://files.slack.com"
+MAX_BRIEF_FILE_BYTES = 256 * 1024
+BRIEF_SUFFIXES = (".yaml", ".yml", ".json")
+FOLLOW_PING_S = 15
+USAGE = (
+    "Send a brief in YAML or JSON: `/greenroom` followed by the brief, or mention me with the brief "
+    "(inline or as an attached .yaml/.json file). Reply in the thread to ask for a revision."
+)
+STEP_LABELS = {
+    "intake": "brief checked",
+    "analyst": "comparables, forecast and segments",
+    "writer": "draft written",
+    "editor": "draft reviewed",
+    "marketer": "release window, promotion split and ad copy",
+    "pricing": "price points and offers",
+    "assemble": "launch package assembled",
+}
+STATUS_ICONS = {"done": "✅", "approved": "✅", "awaiting_approval": "🟡", "rejected": "⛔", "failed": "❌", "stopped_cap": "⏸"}
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]+))?>")
+_FENCE = re.compile(r"^```[a-z]*\n?|\n?```$")
+
+
+# --- briefs from Slack text and files ----------------------------------------------
+
+
+def slack_text(text: str) -> str:
+    """Slack's markup undone: mentions dropped, links to their text, code fences removed, entities unescaped."""
+    text = _MENTION.sub("", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _FENCE.sub("", text.strip())
+    return html.unescape(text).strip()
+
+
+def brief_from_text(text: str, source: str = "Slack message") -> Brief:
+    """A brief from YAML or JSON text (JSON is YAML), BriefError with every failing field."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise BriefError([FieldError(field="brief", message=f"not valid YAML or JSON: {exc}")], source) from exc
+    return parse_brief(data, source)
+
+
+def download_brief_file(client: WebClient, file_id: str) -> Brief:
+    """Fetch an attached brief with the bot token (`files.info`, then its `url_private`) and parse it."""
+    info = client.files_info(file=file_id)["file"]
+    name = str(info.get("name", file_id))
+    if not name.lower().endswith(BRIEF_SUFFIXES):
+        raise BriefError([FieldError(field="file", message=f"{name}: attach a .yaml, .yml or .json brief")], name)
+    if int(info.get("size", 0)) > MAX_BRIEF_FILE_BYTES:
+        raise BriefError([FieldError(field="file", message=f"{name}: larger than {MAX_BRIEF_FILE_BYTES} bytes")], name)
+    url = str(info.get("url_private_download") or info.get("url_private") or "")
+    _check_file_origin(client, url)
+    response = httpx.get(url, headers={"Authorization": f"Bearer {client.token}"}, timeout=30, follow_redirects=False)
+    response.raise_for_status()
+    return brief_from_text(response.text, name)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _check_file_origin(client: WebClient, url: str) -> None:
+    """The bot token goes only to Slack's file host or the Web API's own origin (a fake one in tests)."""
+    if _origin(url) not in {SLACK_FILES_ORIGIN, _origin(client.base_url)}:
+        raise BriefError([FieldError(field="file", message=f"refusing to download the brief from {_origin(url)}")])
+
+
+def errors_text(exc: BriefError) -> str:
+    """Every failing field, one per line."""
+    lines = "\n".join(f"• `{e.field}`: {e.message}" for e in exc.errors)
+    return f"✘ The brief has {len(exc.errors)} problem{'s' if len(exc.errors) != 1 else ''}:\n{lines}"
+
+
+# --- messages --------------------------------------------------------------------
+
+
+def progress_text(title: str, done: list[str], status: str, message: str = "") -> str:
+    """The progress message: the steps finished so far and where the run stands."""
+    icon = STATUS_ICONS.get(status, "⏳")
+    lines = [f"{icon} *{title}* — {status.replace('_', ' ')}" + (f": {message}" if message else "")]
+    lines += [f"  ✓ {step}: {STEP_LABELS.get(step, step)}" for step in done]
+    return "\n".join(lines)
+
+
+def _money(amount: float, currency: str) -> str:
+    return f"{amount:,.2f} {currency}" if amount < 100 else f"{amount:,.0f} {currency}"
+
+
+def package_fields(package: LaunchPackage) -> list[str]:
+    """The key numbers a person decides on: launch date, promotion budget and reach, prices, editor outcome."""
+    promo, reach = package.promotion_plan, package.promotion_plan.expected_reach
+    prices = "\n".join(f"{t.tier}: {_money(t.recommended.price, t.currency)}" for t in package.pricing_plan.tiers) or "—"
+    editor = (
+        f"approved in round {package.review.round}"
+        if package.edit_outcome == "approved"
+        else f"not approved after {package.review.round} rounds"
+    )
+    return [
+        f"*Launch date*\n{package.release_plan.chosen.start:%a %d %b %Y}",
+        f"*Promotion budget*\n{_money(promo.budget, promo.currency)} over {promo.weeks} weeks",
+        f"*Expected reach*\n{reach.expected:,.0f} people ({reach.low:,.0f}–{reach.high:,.0f})",
+        f"*Recommended prices*\n{prices}",
+        f"*Editor*\n{editor}",
+    ]
+
+
+def package_blocks(package: LaunchPackage, status: str) -> list[dict[str, Any]]:
+    """The package as Block Kit; approve and reject buttons while it awaits approval."""
+    title = package.brief.working_title
+    blocks: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": f"{title} — launch package v{package.version}"[:150]}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f[:2000]} for f in package_fields(package)]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": (
+            f"run `{package.run_id}` · {package.accounting.model_calls} model calls · est. ${package.accounting.cost:.4f}"
+            + (f" · revision: {package.revision_note[:200]}" if package.revision_note else ""))}]},
+    ]  # fmt: skip
+    if status == "awaiting_approval":
+        blocks.append({"type": "actions", "block_id": "greenroom_approval", "elements": [
+            {"type": "button", "action_id": APPROVE_ACTION, "style": "primary", "value": package.run_id,
+             "text": {"type": "plain_text", "text": "Approve"}},
+            {"type": "button", "action_id": REJECT_ACTION, "style": "danger", "value": package.run_id,
+             "text": {"type": "plain_text", "text": "Reject"}},
+        ]})  # fmt: skip
+    return blocks
+
+
+def _answered_blocks(blocks: list[dict[str, Any]], note: str) -> list[dict[str, Any]]:
+    """The package message once answered: its buttons replaced by who answered."""
+    kept = [b for b in blocks if b.get("type") != "actions"]
+    return [*kept, {"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}]
+
+
+# --- the bot -----------------------------------------------------------------------
+
+
+def tenant_of(team: str) -> str:
+    """The run registry's tenant for a Slack workspace."""
+    return f"slack-{team or 'workspace'}"
+
+
+class SlackBot:
+    """Slack requests to RunService calls, and each run's event feed back to its thread."""
+
+    def __init__(self, settings: Settings, service: RunService, client: WebClient) -> None:
+        self.service = service
+        self.client = client
+        self.threads = SlackThreads(settings.data_dir / "runs.sqlite")
+        self._followers: set[threading.Thread] = set()
+        self._lock = threading.Lock()
+
+    # --- listeners (bolt passes arguments by name) ---
+
+    def on_command(self, ack: Ack, command: dict[str, Any]) -> None:
+        """`/greenroom BRIEF`: a bad brief is answered at once (only to its sender); a good one opens a thread."""
+        text = slack_text(command.get("text", ""))
+        if not text:
+            ack(text=USAGE)
+            return
+        try:
+            brief = brief_from_text(text)
+        except BriefError as exc:
+            ack(text=errors_text(exc))
+            return
+        ack()
+        channel, user = command["channel_id"], command.get("user_id", "")
+        root = self.client.chat_postMessage(channel=channel, text=f"<@{user}> sent the brief *{brief.working_title}*")
+        self.submit(brief, channel, str(root["ts"]), command.get("team_id", ""))
+
+    def on_mention(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        """A mention: in a run's thread it asks for a revision; elsewhere it submits a brief (inline or attached)."""
+        channel, ts, team = event["channel"], event["ts"], body.get("team_id", "")
+        thread_ts = str(event.get("thread_ts") or ts)
+        text = slack_text(event.get("text", ""))
+        link = self.threads.run_for(channel, thread_ts) if event.get("thread_ts") else None
+        if link is not None and not event.get("files"):
+            self.revise(link, text, event.get("user", ""), team)
+            return
+        try:
+            brief = self._brief_of(event, text)
+        except BriefError as exc:
+            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=errors_text(exc))
+            return
+        if brief is None:
+            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=USAGE)
+            return
+        self.submit(brief, channel, thread_ts, team, message_ts=ts)
+
+    def on_message(self, event: dict[str, Any], body: dict[str, Any], context: dict[str, Any]) -> None:
+        """A person's reply in a run's thread asks for a revision (mentions are left to `on_mention`)."""
+        thread_ts = event.get("thread_ts")
+        if event.get("subtype") or event.get("bot_id") or not thread_ts or thread_ts == event.get("ts"):
+            return
+        bot_user = context.get("bot_user_id")
+        if bot_user and f"<@{bot_user}" in event.get("text", ""):
+            return
+        link = self.threads.run_for(event["channel"], str(thread_ts))
+        if link is not None:
+            self.revise(link, slack_text(event.get("text", "")), event.get("user", ""), body.get("team_id", ""))
+
+    def on_approve(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """The Approve button."""
+        ack()
+        self._answer(body, str(action["value"]), {"action": "accept"}, "approved")
+
+    def on_reject(self, ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """The Reject button."""
+        ack()
+        user = body.get("user", {}).get("id", "")
+        self._answer(body, str(action["value"]), {"action": "reject", "reason": f"rejected in Slack by <@{user}>"}, "rejected")
+
+    # --- requests to the service ---
+
+    def _brief_of(self, event: dict[str, Any], text: str) -> Brief | None:
+        files = event.get("files") or []
+        if files:
+            return download_brief_file(self.client, str(files[0]["id"]))
+        return brief_from_text(text) if text else None
+
+    def submit(self, brief: Brief, channel: str, thread_ts: str, team: str, message_ts: str = "") -> None:
+        """Queue the brief with an approval step and follow it in the thread (a Slack retry of the message gets the same run)."""
+        key = f"slack:{channel}:{message_ts or thread_ts}"
+        try:
+            record, created = self.service.submit(brief, tenant_of(team), key, approval=True)
+        except IdempotencyConflictError as exc:
+            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=f"✘ {exc}")
+            return
+        if not created:
+            return
+        self.threads.link(channel, thread_ts, record.id, team)
+        self.follow(record.id, channel, thread_ts, after=0, title=brief.working_title)
+
+    def revise(self, link: SlackThread, text: str, user: str, team: str) -> None:
+        """A reply in the thread: the answer to a pending approval, or a revision of a finished run."""
+        if not text:
+            return
+        after = self._last_seq(link.run_id)
+        try:
+            record = self.service.run_for(link.run_id, tenant_of(team))
+            if record.status == "awaiting_approval":
+                self.service.approve(link.run_id, {"action": "respond", "text": text})
+            else:
+                self.service.revise(link.run_id, note=text)
+        except (RunBusyError, UnknownRunError, BriefError) as exc:
+            self.client.chat_postMessage(channel=link.channel, thread_ts=link.thread_ts, text=f"✘ {exc}")
+            return
+        self.client.chat_postMessage(
+            channel=link.channel, thread_ts=link.thread_ts, text=f"<@{user}> asked for a revision: {text}"
+        )
+        self.follow(link.run_id, link.channel, link.thread_ts, after=after, title=record.title)
+
+    def _answer(self, body: dict[str, Any], run_id: str, answer: dict[str, Any], verb: str) -> None:
+        channel, message = body["channel"]["id"], body.get("message", {})
+        team, user = body.get("team", {}).get("id", ""), body.get("user", {}).get("id", "")
+        thread_ts = str(message.get("thread_ts") or message.get("ts", ""))
+        after = self._last_seq(run_id)
+        try:
+            record = self.service.run_for(run_id, tenant_of(team))
+            self.service.approve(run_id, answer)
+        except (RunBusyError, UnknownRunError) as exc:
+            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=f"✘ {exc}")
+            return
+        self.client.chat_update(channel=channel, ts=message["ts"], text=f"{verb} by <@{user}>",
+                                blocks=_answered_blocks(message.get("blocks", []), f"{verb} by <@{user}>"))  # fmt: skip
+        self.follow(run_id, channel, thread_ts, after=after, title=record.title)
+
+    def _last_seq(self, run_id: str) -> int:
+        last = self.service.registry.last_event(run_id, "status")
+        return last.seq if last is not None else 0
+
+    # --- the run's feed back to the thread ---
+
+    def follow(self, run_id: str, channel: str, thread_ts: str, *, after: int, title: str) -> threading.Thread:
+        """Post a progress message in the thread and keep it current from the run's event feed, in a thread of its own."""
+        thread = threading.Thread(target=self._follow, args=(run_id, channel, thread_ts, after, title),
+                                  name=f"slack-follow-{run_id}", daemon=True)  # fmt: skip
+        with self._lock:
+            self._followers = {t for t in self._followers if t.is_alive()} | {thread}
+        thread.start()
+        return thread
+
+    def join(self, timeout: float = 30) -> None:
+        """Wait for every follower to finish (tests, shutdown)."""
+        with self._lock:
+            followers = list(self._followers)
+        for thread in followers:
+            thread.join(timeout)
+
+    def _follow(self, run_id: str, channel: str, thread_ts: str, after: int, title: str) -> None:
+        try:
+            progress = self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=progress_text(title, [], "queued"))
+            done: list[str] = []
+            last: dict[str, Any] = {"status": "queued", "message": ""}
+
+            def on_event(event: RunEvent) -> None:
+                if event.type == "step_finished":
+                    done.append(str(event.data.get("step", "")))
+                elif event.type == "status":
+                    last.update(event.data)
+                    if event.data.get("status") in ("queued", "running"):
+                        return
+                else:
+                    return
+                self.client.chat_update(channel=channel, ts=progress["ts"],
+                                        text=progress_text(title, done, str(last["status"]), str(last.get("message", ""))))  # fmt: skip
+
+            asyncio.run(self._feed(run_id, after, on_event))
+            if not self.service.closing:
+                self._post_outcome(run_id, channel, thread_ts, str(last["status"]))
+        except SlackApiError:  # a follower's boundary: the run goes on; the log says why its thread fell silent
+            logger.exception("run %s: Slack thread %s/%s stopped following", run_id, channel, thread_ts)
+
+    async def _feed(self, run_id: str, after: int, on_event: Callable[[RunEvent], None]) -> None:
+        """Replay the feed after `after`, then follow it until the run comes to rest (this thread's own loop)."""
+        with self.service.hub.watch(run_id) as wake:
+            while not self.service.closing:
+                wake.clear()
+                events = self.service.registry.events(run_id, after)
+                for event in events:
+                    after = event.seq
+                    on_event(event)
+                if self.service.feed_finished(run_id, after):
+                    return
+                if not events:
+                    with suppress(TimeoutError):  # a periodic look, in case a wake-up was missed
+                        await asyncio.wait_for(wake.wait(), timeout=FOLLOW_PING_S)
+
+    def _post_outcome(self, run_id: str, channel: str, thread_ts: str, status: str) -> None:
+        package = self.service.latest_package(run_id) if status in ("done", "awaiting_approval") else None
+        if package is None:
+            record = self.service.registry.get(run_id)
+            text = f"{STATUS_ICONS.get(status, '•')} run `{run_id}` is {status.replace('_', ' ')}: {record.message}"
+            self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
+            return
+        summary = f"{package.brief.working_title}: launch package v{package.version} ({status.replace('_', ' ')})"
+        self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=summary, blocks=package_blocks(package, status))
+
+
+# --- apps ----------------------------------------------------------------------------
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """The Web API client with the bot token, at `slack.api_base_url` when one is set."""
+    token = settings.slack.bot_token.get_secret_value() or None
+    base = settings.slack.api_base_url
+    if not base:
+        return WebClient(token=token)
+    return WebClient(token=token, base_url=base if base.endswith("/") else f"{base}/")
+
+
+def create_slack_app(settings: Settings, service: RunService, client: WebClient | None = None) -> App:
+    """The bolt app: `/greenroom`, mentions, thread replies and the approve / reject buttons."""
+    bot = SlackBot(settings, service, client or slack_client(settings))
+    app = App(
+        client=bot.client,
+        signing_secret=settings.slack.signing_secret.get_secret_value(),
+        request_verification_enabled=True,  # signature and timestamp of every HTTP request; bad ones get 401
+        token_verification_enabled=False,  # no auth.test at construction; bolt calls it on the first verified request
+        process_before_response=False,
+    )
+    app.command(COMMAND)(bot.on_command)
+    app.event("app_mention")(bot.on_mention)
+    app.event("message")(bot.on_message)
+    app.action(APPROVE_ACTION)(bot.on_approve)
+    app.action(REJECT_ACTION)(bot.on_reject)
+    return app
+
+
+def mount_slack(api: FastAPI, settings: Settings, service: RunService, client: WebClient | None = None) -> App:
+    """Serve the bot's HTTP mode at `/slack/events` (events, slash command and interactivity share it)."""
+    bolt = create_slack_app(settings, service, client)
+
+    async def slack_events(request: Request) -> Response:
+        body = await request.body()
+        bolt_response = await asyncio.to_thread(bolt.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(bolt_response)
+
+    api.add_api_route(EVENTS_PATH, slack_events, methods=["POST"], include_in_schema=False)
+    api.state.slack = bolt
+    return bolt
