@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from graphs.brief import BriefError, load_brief
+from graphs.launch_steps import STEP_LABELS
 from interfaces.settings import Settings
 from tools.llm import ModelUnavailableError
 from tools.structured import StructuredOutputError
@@ -153,17 +154,6 @@ def analyse(
     for caveat in report.caveats[:4]:
         console.print(f"  [yellow]![/yellow] {caveat}")
     out.print(str(folder))
-
-
-STEP_LABELS = {
-    "intake": "brief checked",
-    "analyst": "comparables, forecast and segments",
-    "writer": "draft written",
-    "editor": "draft reviewed",
-    "marketer": "release window, promotion split and ad copy",
-    "pricing": "price points and offers",
-    "assemble": "launch package assembled",
-}
 
 
 def _step_printer() -> Callable[[str, dict[str, Any]], None]:

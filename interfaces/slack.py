@@ -35,6 +35,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from graphs.brief import Brief, BriefError, FieldError, parse_brief
+from graphs.launch_steps import STEP_LABELS
 from graphs.package import LaunchPackage
 from interfaces.service import RunBusyError, RunService
 from interfaces.settings import Settings
@@ -55,15 +56,6 @@ USAGE = (
     "Send a brief in YAML or JSON: `/greenroom` followed by the brief, or mention me with the brief "
     "(inline or as an attached .yaml/.json file). Reply in the thread to ask for a revision."
 )
-STEP_LABELS = {
-    "intake": "brief checked",
-    "analyst": "comparables, forecast and segments",
-    "writer": "draft written",
-    "editor": "draft reviewed",
-    "marketer": "release window, promotion split and ad copy",
-    "pricing": "price points and offers",
-    "assemble": "launch package assembled",
-}
 STATUS_ICONS = {"done": "✅", "approved": "✅", "awaiting_approval": "🟡", "rejected": "⛔", "failed": "❌", "stopped_cap": "⏸"}
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]+))?>")

@@ -12,12 +12,10 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from pydantic import BaseModel, Field
+
+from store.sqlite import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (
@@ -46,24 +44,10 @@ def _digest(salt: str, secret: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt) + secret.encode()).hexdigest()
 
 
-class KeyStore:
+class KeyStore(SqliteStore):
     """Create, check, list and revoke API keys in a SQLite file."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.executescript(SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.row_factory = sqlite3.Row
-        try:
-            with conn:
-                yield conn
-        finally:
-            conn.close()
+    schema = SCHEMA
 
     def create(self, tenant: str) -> tuple[ApiKey, str]:
         """A new key for `tenant`: its record and the key itself (shown once)."""

@@ -8,12 +8,10 @@ button click hours later still reaches the right run.
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from pydantic import BaseModel, Field
+
+from store.sqlite import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS slack_threads (
@@ -37,24 +35,10 @@ class SlackThread(BaseModel):
     team: str = Field("", description="Slack workspace (team) id.")
 
 
-class SlackThreads:
+class SlackThreads(SqliteStore):
     """Map Slack channel + thread to a run id, persistently."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.executescript(SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.row_factory = sqlite3.Row
-        try:
-            with conn:
-                yield conn
-        finally:
-            conn.close()
+    schema = SCHEMA
 
     def link(self, channel: str, thread_ts: str, run_id: str, team: str = "") -> SlackThread:
         """Make the thread follow the run (a thread follows one run; linking it again moves it)."""
