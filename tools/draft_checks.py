@@ -130,7 +130,10 @@ def check_draft(draft: Draft, brief: Brief, *, outline_wanted: int) -> list[Chec
         f"outline has {n} parts; the brief calls for {outline_wanted}.")  # fmt: skip
 
     dupes = (
-        _near_duplicates(draft.taglines) + _near_duplicates(draft.ad_copy) + _near_duplicates(i.heading for i in draft.outline)
+        _near_duplicates(draft.taglines)
+        + _near_duplicates(draft.ad_copy)
+        + _near_duplicates(i.heading for i in draft.outline)
+        + _near_duplicates(i.summary for i in draft.outline)
     )
     add("no repeated lines", "completeness", not dupes,
         "rewrite repeated lines: " + " | ".join(f'"{b}" repeats "{a}"' for a, b in dupes[:3]) if dupes else "no line repeats another.")  # fmt: skip

@@ -39,3 +39,11 @@ def test_graphic_wording_implies_a_higher_rating() -> None:
     assert implied_rating("a gory torture scene")[0] == "R"
     assert implied_rating("a murder on the island")[0] == "PG-13"
     assert implied_rating("a lighthouse in the fog")[0] == "G"
+
+
+def test_an_outline_that_repeats_one_summary_is_sent_back(film_brief: Brief) -> None:
+    same = "The storm rages on and the keeper and the girl keep the lamp burning."
+    headings = ["The storm arrives", "Lights offshore", "Generator trouble", "The offer", "Dawn"]
+    outline = {"outline": [{"heading": heading, "summary": same} for heading in headings]}
+    failed = _failed(Draft(**GOOD_PITCH, **outline, **GOOD_HOOKS), film_brief)
+    assert "The storm rages on" in failed["no repeated lines"]
