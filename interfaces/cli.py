@@ -25,12 +25,12 @@ out = Console()
 
 def _register_subcommands() -> None:
     """Attach the command groups that live in their own modules (they import this one, so this runs last)."""
-    from interfaces import cli_api, cli_catalog, cli_models, cli_plan, cli_promotion, cli_slack
+    from interfaces import cli_api, cli_catalog, cli_chat, cli_models, cli_plan, cli_promotion, cli_slack
 
     cli_promotion.register(cli_models.models_app)
     app.add_typer(cli_catalog.catalog_app, name="catalog")
     app.add_typer(cli_models.models_app, name="models")
-    for module in (cli_plan, cli_api, cli_slack):
+    for module in (cli_plan, cli_api, cli_slack, cli_chat):
         module.register(app)
 
 
