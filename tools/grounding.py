@@ -21,7 +21,8 @@ T = TypeVar("T", bound=BaseModel)
 
 _ECHO = re.compile(
     r"BRIEF|<<<|>>>|\b(?:Title|Format|Concept|Genres|Audience|Tone and voice|Length|Rating ceiling|Facts about)\s*:"
-    r"|\d{4}-\d{2}-\d{2}T\d|sentences on why|\b(?:first|second|third) (?:line|ad) is\b|\bJSON\b",
+    r"|\d{4}-\d{2}-\d{2}T\d|sentences on why|\b(?:first|second|third) (?:line|ad) is\b|\bJSON\b"
+    r"|most useful finding|Facts from the analysis|sentences that explain these facts",
     re.IGNORECASE,
 )
 _JUNK_START = "[]{}(),:;.-*_\"'` \n\t"

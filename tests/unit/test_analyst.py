@@ -84,3 +84,17 @@ def test_a_podcast_is_flagged_out_of_the_forecasters_domain(
     _, report, _ = run_analysis(brief, settings, AgentContext(model=model, catalog=catalog, trained=trained))
     assert report.forecast is not None and report.forecast.out_of_domain and report.forecast.votes is None
     assert any("not a film" in c for c in report.caveats)
+
+
+def test_a_summary_that_repeats_the_instructions_is_replaced(
+    scripted, settings: Settings, film_brief: Brief, catalog: Catalog, trained: TrainedModels
+) -> None:
+    echo = _summary(
+        "One sentence with the single most useful finding for the launch team",
+        "Three or four sentences that explain these facts for a producer.",
+    )
+    _, report, calls = run_analysis(
+        film_brief, settings, AgentContext(model=scripted(echo, echo), catalog=catalog, trained=trained)
+    )
+    assert report.summary_source == "template" and "most useful finding" not in report.headline
+    assert [c.valid for c in calls] == [False, False]
