@@ -18,15 +18,13 @@ from langgraph.runtime import Runtime
 from graphs.audience import AnalystSummary, AudienceReport
 from graphs.brief import Brief
 from graphs.context import AgentContext
-from graphs.schemas import CallRecord
 from prompts import render
 from store.catalog import Catalog
 from tools.comparables import Comparable, find_comparables
 from tools.forecast import AudienceForecast, forecast_audience
-from tools.grounding import grounded
+from tools.grounding import explain
 from tools.reception import CriticScores, ReceptionReport, reception_report
 from tools.segments import SegmentReport, segment_affinity
-from tools.structured import StructuredOutputError, generate
 
 COMPARABLES = 8
 SUMMARY_MAX_TOKENS = 350
@@ -106,14 +104,11 @@ def analyse(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, 
         SystemMessage(render("analyst/system.j2")),
         HumanMessage(render("analyst/summary.j2", brief=brief, facts=found)),
     ]
-    calls: list[CallRecord]
-    try:
-        written, calls = generate(
-            context.model, messages, grounded(AnalystSummary, found), agent="analyst", max_tokens=SUMMARY_MAX_TOKENS
-        )
+    written, _, calls = explain(context.model, messages, AnalystSummary, found, agent="analyst", max_tokens=SUMMARY_MAX_TOKENS)
+    if written is not None:
         headline, summary, source = written.headline, written.summary, "model"
-    except StructuredOutputError as exc:
-        headline, summary, source, calls = found[0], " ".join(found), "template", exc.calls
+    else:
+        headline, summary, source = found[0], " ".join(found), "template"
     report = AudienceReport(
         comparables=comparables, forecast=forecast, segments=segments, reception=reception,
         caveats=_caveats(forecast, segments, reception, context),

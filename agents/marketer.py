@@ -43,7 +43,7 @@ from graphs.schemas import CallRecord, Draft
 from graphs.state import PlanState
 from prompts import render
 from tools.draft_checks import mentions
-from tools.grounding import echoes_prompt, grounded, strip_junk
+from tools.grounding import echoes_prompt, explain, strip_junk
 from tools.llm import ModelHandle
 from tools.promotion import ChannelAllocation, ChannelCurve, PromotionAllocation, allocate, load_channel_curves
 from tools.release import PlatformRecommendation, ReleaseRecommendation, ReleaseWindow, plan_release
@@ -296,17 +296,7 @@ def write_rationale(
         SystemMessage(render("marketer/system.j2")),
         HumanMessage(render("marketer/rationale.j2", brief=brief, release_facts=release, promotion_facts=promotion)),
     ]
-    try:
-        answer, calls = generate(
-            model,
-            messages,
-            grounded(MarketingRationale, release + promotion),
-            agent="marketer",
-            max_tokens=MAX_TOKENS["rationale"],
-        )
-    except StructuredOutputError as exc:
-        return None, str(exc)[:500], exc.calls
-    return answer, "", calls
+    return explain(model, messages, MarketingRationale, release + promotion, agent="marketer", max_tokens=MAX_TOKENS["rationale"])
 
 
 # --------------------------------------------------------------------------- node

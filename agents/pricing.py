@@ -22,10 +22,9 @@ from graphs.plans import PricingPlan, PricingRationale
 from graphs.schemas import CallRecord
 from graphs.state import PlanState
 from prompts import render
-from tools.grounding import grounded
+from tools.grounding import explain
 from tools.llm import ModelHandle
 from tools.pricing import PricePoint, PricingRecommendation, recommend_pricing
-from tools.structured import StructuredOutputError, generate
 
 RATIONALE_MAX_TOKENS = 400
 MAX_OFFER_FACTS = 3
@@ -86,13 +85,7 @@ def write_rationale(
         SystemMessage(render("pricing/system.j2")),
         HumanMessage(render("pricing/rationale.j2", brief=brief, facts=facts, has_offers=has_offers)),
     ]
-    try:
-        answer, calls = generate(
-            model, messages, grounded(PricingRationale, facts), agent="pricing", max_tokens=RATIONALE_MAX_TOKENS
-        )
-    except StructuredOutputError as exc:
-        return None, str(exc)[:500], exc.calls
-    return answer, "", calls
+    return explain(model, messages, PricingRationale, facts, agent="pricing", max_tokens=RATIONALE_MAX_TOKENS)
 
 
 def price(state: PlanState, runtime: Runtime[AgentContext]) -> dict[str, Any]:

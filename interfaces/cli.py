@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from graphs.brief import BriefError, load_brief
 from graphs.launch_steps import STEP_LABELS
@@ -17,6 +18,7 @@ from tools.structured import StructuredOutputError
 
 EXIT_BAD_INPUT = 2
 EXIT_MODEL_FAILED = 3
+EXIT_CAP = 4
 
 app = typer.Typer(help="greenroom: from a creative brief to a launch package.", no_args_is_help=True, add_completion=False)
 console = Console(stderr=True)
@@ -34,14 +36,25 @@ def _register_subcommands() -> None:
         module.register(app)
 
 
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
+    """Say what went wrong and exit with `code`."""
+    console.print(f"[red]✘[/red] {escape(message)}")
+    raise typer.Exit(code)
+
+
+def _fail_brief(exc: BriefError) -> NoReturn:
+    """Name every bad field of a brief and exit with code 2."""
+    console.print(f"[red]✘[/red] {exc.source} is invalid:")
+    for error in exc.errors:
+        console.print(f"  [bold]{error.field}[/bold]: {error.message}")
+    raise typer.Exit(EXIT_BAD_INPUT)
+
+
 def _load(brief_path: Path) -> Any:
     try:
         return load_brief(brief_path)
     except BriefError as exc:
-        console.print(f"[red]✘[/red] {exc.source} is invalid:")
-        for error in exc.errors:
-            console.print(f"  [bold]{error.field}[/bold]: {error.message}")
-        raise typer.Exit(EXIT_BAD_INPUT) from exc
+        _fail_brief(exc)
 
 
 @app.command()
@@ -102,8 +115,7 @@ def write(
         console.print(f"  the run's checkpoints are kept under {settings.checkpoint_path} (thread {run_id})")
         raise typer.Exit(EXIT_MODEL_FAILED) from exc
     except ModelUnavailableError as exc:
-        console.print(f"[red]✘[/red] model unavailable: {exc}")
-        raise typer.Exit(EXIT_MODEL_FAILED) from exc
+        _fail(f"model unavailable: {exc}", EXIT_MODEL_FAILED)
     folder = output or settings.output_dir / run_id
     paths = save_write_result(result, loaded, folder)
     outcome = "approved by the editor" if result.outcome == "approved" else f"not approved after {result.rounds} rounds"
@@ -146,8 +158,7 @@ def analyse(
         with console.status("analyst: comparables, forecast, segments…"):
             run_id, report, calls = run_analysis(loaded, settings, context, run_id=run_id)
     except ModelUnavailableError as exc:
-        console.print(f"[red]✘[/red] model unavailable: {exc}")
-        raise typer.Exit(EXIT_MODEL_FAILED) from exc
+        _fail(f"model unavailable: {exc}", EXIT_MODEL_FAILED)
     folder = output or settings.output_dir / run_id
     save_audience_report(report, loaded, calls, folder)
     console.print(f"[green]✔[/green] {report.headline}")
@@ -193,8 +204,7 @@ def _model(settings: Settings) -> Any:
     try:
         return model_for(settings)
     except ModelUnavailableError as exc:
-        console.print(f"[red]✘[/red] model unavailable: {exc}")
-        raise typer.Exit(EXIT_MODEL_FAILED) from exc
+        _fail(f"model unavailable: {exc}", EXIT_MODEL_FAILED)
 
 
 def _ask_approval(outcome: Any) -> dict[str, Any]:
@@ -237,7 +247,7 @@ def _finish(outcome: Any, settings: Settings, context: Any, interactive: bool) -
         console.print(f"  answer with: greenroom approve {outcome.run_id} accept|reject|respond TEXT|edit FIELD VALUE")
     if outcome.status in ("failed", "stopped_cap"):
         console.print(f"  continue with: greenroom resume {outcome.run_id}")
-        raise typer.Exit(EXIT_MODEL_FAILED if outcome.status == "failed" else 4)
+        raise typer.Exit(EXIT_MODEL_FAILED if outcome.status == "failed" else EXIT_CAP)
 
 
 @app.command()
@@ -274,8 +284,7 @@ def resume(
     try:
         outcome = resume_run(run_id, settings, context, on_step=_step_printer())
     except UnknownRunError as exc:
-        console.print(f"[red]✘[/red] {exc}")
-        raise typer.Exit(EXIT_BAD_INPUT) from exc
+        _fail(str(exc))
     _finish(outcome, settings, context, interactive=False)
 
 
@@ -296,24 +305,19 @@ def revise(
     sets: dict[str, Any] = {}
     for item in set_ or []:
         if "=" not in item:
-            console.print(f"[red]✘[/red] --set {item}: expected FIELD=VALUE, e.g. budget.amount=20000")
-            raise typer.Exit(EXIT_BAD_INPUT)
+            _fail(f"--set {item}: expected FIELD=VALUE, e.g. budget.amount=20000")
         key, value = item.split("=", 1)
         sets[key.strip()] = yaml.safe_load(value)
     if not request and not sets:
-        console.print("[red]✘[/red] say what should change: a request in words, or --set FIELD=VALUE")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        _fail("say what should change: a request in words, or --set FIELD=VALUE")
     settings = Settings()
     context = _context_for(settings)
     try:
         outcome = revise_run(run_id, settings, context, note=request, sets=sets, on_step=_step_printer())
     except BriefError as exc:
-        for error in exc.errors:
-            console.print(f"[red]✘[/red] {error.field}: {error.message}")
-        raise typer.Exit(EXIT_BAD_INPUT) from exc
+        _fail_brief(exc)
     except (UnknownRunError, ValueError) as exc:
-        console.print(f"[red]✘[/red] {exc}")
-        raise typer.Exit(EXIT_BAD_INPUT) from exc
+        _fail(str(exc))
     _finish(outcome, settings, context, interactive=False)
 
 
@@ -337,15 +341,13 @@ def approve(
         "edit": {"action": "edit", "field": words[0] if words else "", "value": " ".join(words[1:])},
     }
     if action not in answers or (action == "edit" and len(words) < 2) or (action == "respond" and not words):
-        console.print("[red]✘[/red] use: accept | reject [REASON] | respond TEXT | edit FIELD VALUE")
-        raise typer.Exit(EXIT_BAD_INPUT)
+        _fail("use: accept | reject [REASON] | respond TEXT | edit FIELD VALUE")
     settings = Settings()
     context = _context_for(settings, approval=True)
     try:
         outcome = answer_approval(run_id, answers[action], settings, context, on_step=_step_printer())
     except (UnknownRunError, ValueError) as exc:
-        console.print(f"[red]✘[/red] {exc}")
-        raise typer.Exit(EXIT_BAD_INPUT) from exc
+        _fail(str(exc))
     _finish(outcome, settings, context, interactive=False)
 
 
@@ -378,8 +380,7 @@ def runs_show(run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
     try:
         record = registry(Settings()).get(run_id)
     except UnknownRunError as exc:
-        console.print(f"[red]✘[/red] {exc}")
-        raise typer.Exit(EXIT_BAD_INPUT) from exc
+        _fail(str(exc))
     out.print_json(record.model_dump_json(exclude={"brief"}))
 
 

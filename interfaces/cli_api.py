@@ -44,8 +44,9 @@ def create(tenant: Annotated[str, typer.Argument(help="The tenant the key acts f
     try:
         record, key = _keys(Settings()).create(tenant)
     except ValueError as exc:
-        err_console.print(f"[red]✘[/red] {exc}")
-        raise typer.Exit(2) from exc
+        from interfaces.cli import _fail
+
+        _fail(str(exc))
     err_console.print(f"key [bold]{record.id}[/bold] for tenant [bold]{tenant}[/bold]; it is shown only now:")
     print(key)
 
@@ -65,8 +66,9 @@ def revoke(key_id: Annotated[str, typer.Argument(help="The key's id (the part af
     try:
         key = _keys(Settings()).revoke(key_id)
     except KeyError as exc:
-        err_console.print(f"[red]✘[/red] {exc.args[0]}")
-        raise typer.Exit(2) from exc
+        from interfaces.cli import _fail
+
+        _fail(str(exc.args[0]))
     err_console.print(f"revoked key {key.id} of tenant {key.tenant}")
 
 

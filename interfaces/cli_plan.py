@@ -17,7 +17,7 @@ from pydantic import ValidationError
 from rich.markup import escape
 
 from graphs.plans import MarketingInputs
-from interfaces.cli import EXIT_BAD_INPUT, EXIT_MODEL_FAILED, _load, console, out
+from interfaces.cli import EXIT_BAD_INPUT, EXIT_MODEL_FAILED, _fail, _load, console, out
 from interfaces.settings import Settings
 from tools.llm import ModelUnavailableError
 from tools.pricing import PricingInputError
@@ -151,8 +151,7 @@ def register(app: typer.Typer) -> None:
         except ENGINE_INPUT_ERRORS as exc:
             raise _bad_input(f"{brief}: {exc}") from exc
         except ModelUnavailableError as exc:
-            console.print(f"[red]✘[/red] model unavailable: {escape(str(exc))}")
-            raise typer.Exit(EXIT_MODEL_FAILED) from exc
+            _fail(f"model unavailable: {exc}", EXIT_MODEL_FAILED)
         except StructuredOutputError as exc:
             console.print(f"[red]✘[/red] {escape(str(exc))}")
             console.print(f"  the run's checkpoints are kept under {settings.checkpoint_path} (thread {run_id})")

@@ -23,8 +23,9 @@ def slack(
     settings = Settings()
     missing = _missing(settings, socket)
     if missing:
-        err_console.print(f"[red]✘[/red] set {', '.join(missing)} first (see the README's 'Slack bot' section)")
-        raise typer.Exit(2)
+        from interfaces.cli import _fail
+
+        _fail(f"set {', '.join(missing)} first (see the README's 'Slack bot' section)")
     if socket:
         _socket_mode(settings)
     else:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from graphs.brief import Brief
 from graphs.context import AgentContext
@@ -14,28 +11,11 @@ from graphs.plan import build_plan_graph
 from graphs.plans import MarketingInputs, PlanResult
 from graphs.schemas import Draft
 from graphs.state import PlanInput
+from interfaces.outputs import save_json_and_markdown
 from interfaces.runs import StepCallback, model_for, new_run_id, stream_on_thread
 from interfaces.settings import Settings
 from tools.llm import ModelHandle
 from tools.pricing import PricingAssumptions
-
-
-def _number(value: float, digits: int = 0) -> str:
-    return f"{value:,.{digits}f}"
-
-
-def _percent(value: float, digits: int = 0) -> str:
-    return f"{value:.{digits}%}"
-
-
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    undefined=StrictUndefined,
-    autoescape=False,  # Markdown, not HTML
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-_TEMPLATES.filters.update(number=_number, percent=_percent)
 
 
 def run_plan(
@@ -72,10 +52,5 @@ def run_plan(
 
 def save_plan_result(result: PlanResult, brief: Brief, folder: Path) -> dict[str, Path]:
     """Write the plans as JSON (`plans.json`) and Markdown tables (`plans.md`) into `folder`; return the paths."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {"json": folder / "plans.json", "markdown": folder / "plans.md"}
     payload = {"brief": brief.model_dump(mode="json"), **result.model_dump(mode="json")}
-    paths["json"].write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    markdown = _TEMPLATES.get_template("plans.md.j2").render(brief=brief, result=result)
-    paths["markdown"].write_text(markdown, encoding="utf-8")
-    return paths
+    return save_json_and_markdown(folder, "plans", payload, "plans.md.j2", brief=brief, result=result)

@@ -9,39 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from graphs.package import LaunchPackage
-from graphs.plans import RationaleSource
-
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    undefined=StrictUndefined,
-    autoescape=select_autoescape(["html", "html.j2"], default_for_string=False),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-
-
-def _number(value: float, digits: int = 0) -> str:
-    return f"{value:,.{digits}f}"
-
-
-def _percent(value: float, digits: int = 0) -> str:
-    return f"{value:.{digits}%}"
-
-
-def _label(value: str) -> str:
-    return value.replace("_", " ")
-
-
-def _source(source: RationaleSource) -> str:
-    return "written by the model" if source == "model" else "stated from the numbers (the model's text was not usable)"
-
-
-def _cell(value: object) -> str:
-    """Text safe inside a Markdown table cell: no pipes, no line breaks."""
-    return " ".join(str(value).split()).replace("|", "\\|")
+from interfaces.outputs import render
 
 
 def sources(package: LaunchPackage) -> list[str]:
@@ -62,20 +31,16 @@ def sources(package: LaunchPackage) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-_TEMPLATES.filters.update(number=_number, percent=_percent, label=_label, source=_source, cell=_cell)
-_TEMPLATES.globals.update(sources=sources)
-
-
 def render_markdown(package: LaunchPackage) -> str:
     """The package as a Markdown report: every section, tables instead of charts."""
-    return _TEMPLATES.get_template("report.md.j2").render(p=package)
+    return render("report.md.j2", p=package, sources=sources)
 
 
 def render_html(package: LaunchPackage) -> str:
     """The package as one self-contained HTML page with inline SVG charts."""
     from interfaces.charts import package_charts  # matplotlib loads only when a report is drawn
 
-    return _TEMPLATES.get_template("report.html.j2").render(p=package, charts=package_charts(package))
+    return render("report.html.j2", p=package, charts=package_charts(package), sources=sources)
 
 
 def save_package(package: LaunchPackage, folder: Path) -> dict[str, Path]:

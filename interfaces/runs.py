@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import BaseModel, Field
 
 from graphs.brief import Brief, BriefError, FieldError, parse_brief
 from graphs.context import AgentContext
 from graphs.schemas import CallRecord, WriteResult
 from graphs.write import build_write_graph
+from interfaces.outputs import save_json_and_markdown
 from interfaces.settings import Settings
 from store.checkpoints import sqlite_checkpointer
 from tools.llm import ModelHandle, build_model
 
 if TYPE_CHECKING:
     from graphs.audience import AudienceReport
+    from graphs.package import LaunchPackage
     from store.catalog import Catalog
     from store.runs import RunRegistry
     from tools.training import TrainedModels
@@ -30,14 +30,6 @@ StepCallback = Callable[[str, dict[str, Any]], None]
 
 EventCallback = Callable[[str, dict[str, Any]], None]
 """Called while a launch run streams: `step_started` with {step}, `step_finished` with the step's accounting."""
-
-_TEMPLATES = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"),
-    undefined=StrictUndefined,
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 def stream_on_thread(
@@ -133,25 +125,15 @@ def run_write(
 
 def save_write_result(result: WriteResult, brief: Brief, folder: Path) -> dict[str, Path]:
     """Write the draft as JSON and Markdown into `folder`; return the paths."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {"json": folder / "draft.json", "markdown": folder / "draft.md"}
     payload = {"brief": brief.model_dump(mode="json"), **result.model_dump(mode="json")}
-    paths["json"].write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    markdown = _TEMPLATES.get_template("draft.md.j2").render(brief=brief, result=result)
-    paths["markdown"].write_text(markdown, encoding="utf-8")
-    return paths
+    return save_json_and_markdown(folder, "draft", payload, "draft.md.j2", brief=brief, result=result)
 
 
 def save_audience_report(report: AudienceReport, brief: Brief, calls: list[CallRecord], folder: Path) -> dict[str, Path]:
     """Write the analyst's report as JSON and Markdown into `folder`; return the paths."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {"json": folder / "audience.json", "markdown": folder / "audience.md"}
     payload = {"brief": brief.model_dump(mode="json"), "audience": report.model_dump(mode="json"),
                "calls": [c.model_dump(mode="json") for c in calls]}  # fmt: skip
-    paths["json"].write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    markdown = _TEMPLATES.get_template("audience.md.j2").render(brief=brief, report=report, calls=calls)
-    paths["markdown"].write_text(markdown, encoding="utf-8")
-    return paths
+    return save_json_and_markdown(folder, "audience", payload, "audience.md.j2", brief=brief, report=report, calls=calls)
 
 
 # --- launch runs ---------------------------------------------------------------
@@ -191,14 +173,8 @@ def _drive(graph_input: Any, run_id: str, settings: Settings, context: AgentCont
     with sqlite_checkpointer(settings.checkpoint_path) as saver:
         graph = build_launch_graph().compile(checkpointer=saver)
         try:
-            if on_event is None:
-                for update in graph.stream(graph_input, config, context=context, stream_mode="updates"):
-                    for node, changes in update.items():
-                        if on_step and node != "__interrupt__":
-                            on_step(node, changes or {})
-            else:
-                for mode, chunk in graph.stream(graph_input, config, context=context, stream_mode=["updates", "tasks"]):
-                    _dispatch(mode, chunk, on_step, on_event)
+            for mode, chunk in graph.stream(graph_input, config, context=context, stream_mode=["updates", "tasks"]):
+                _dispatch(mode, chunk, on_step, on_event)
         except CapReached as exc:
             status, message = "stopped_cap", f"{exc}; the steps before it are kept (resume with a higher cap)"
         except (StructuredOutputError, ModelUnavailableError) as exc:
@@ -223,10 +199,10 @@ def _drive(graph_input: Any, run_id: str, settings: Settings, context: AgentCont
     return RunOutcome(run_id=run_id, status=status, message=message, package=package, question=question, output_dir=folder)
 
 
-def _dispatch(mode: str, chunk: Any, on_step: StepCallback | None, on_event: EventCallback) -> None:
+def _dispatch(mode: str, chunk: Any, on_step: StepCallback | None, on_event: EventCallback | None) -> None:
     """Turn one `["updates", "tasks"]` stream item into step callbacks and events."""
     if mode == "tasks":
-        if "result" not in chunk:  # a task's start; its end also arrives as an update
+        if on_event and "result" not in chunk:  # a task's start; its end also arrives as an update
             on_event("step_started", {"step": chunk["name"]})
         return
     for node, changes in chunk.items():
@@ -235,7 +211,8 @@ def _dispatch(mode: str, chunk: Any, on_step: StepCallback | None, on_event: Eve
         if on_step:
             on_step(node, changes or {})
         records = (changes or {}).get("steps") or []
-        on_event("step_finished", records[-1].model_dump(mode="json") if records else {"step": node})
+        if on_event:
+            on_event("step_finished", records[-1].model_dump(mode="json") if records else {"step": node})
 
 
 def launch_run(brief: Brief, settings: Settings, context: AgentContext, *, run_id: str | None = None,
@@ -265,6 +242,16 @@ def answer_approval(run_id: str, answer: dict[str, Any], settings: Settings, con
     return _drive(Command(resume=answer), run_id, settings, context, on_step, on_event)
 
 
+def latest_package(run_id: str, settings: Settings) -> LaunchPackage | None:
+    """The run's latest package from its checkpoint, if it has one."""
+    from graphs.launch import build_launch_graph
+
+    with sqlite_checkpointer(settings.checkpoint_path) as saver:
+        graph = build_launch_graph().compile(checkpointer=saver)
+        package = graph.get_state({"configurable": {"thread_id": run_id}}).values.get("package")
+    return package.model_copy(update={"run_id": run_id}) if package is not None else None
+
+
 def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
     *path, last = dotted.split(".")
     target = data
@@ -286,15 +273,12 @@ def revised_brief(brief: Brief, sets: dict[str, Any]) -> Brief:
 def revise_run(run_id: str, settings: Settings, context: AgentContext, *, note: str = "", sets: dict[str, Any] | None = None,
                on_step: StepCallback | None = None, on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
     """Re-run only the steps a change touches; the earlier version stays in the run and on disk."""
-    from graphs.launch import build_launch_graph
-
     record = registry(settings).get(run_id)
     if record.status in ("running", "awaiting_approval", "queued"):
         raise ValueError(f"run {run_id} is {record.status}: finish or answer it before revising")
-    with sqlite_checkpointer(settings.checkpoint_path) as saver:
-        values = build_launch_graph().compile(checkpointer=saver).get_state({"configurable": {"thread_id": run_id}}).values
-    if values.get("package") is None:
+    package = latest_package(run_id, settings)
+    if package is None:
         raise ValueError(f"run {run_id} has no package yet: resume it first")
-    brief = revised_brief(values["package"].brief, sets or {})
+    brief = revised_brief(package.brief, sets or {})
     registry(settings).update(run_id, brief=brief.model_dump(mode="json"))
     return _drive({"brief": brief, "revision_note": note}, run_id, settings, context, on_step, on_event)

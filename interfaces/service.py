@@ -28,7 +28,7 @@ from typing import Any
 from graphs.brief import Brief, parse_brief
 from graphs.context import AgentContext
 from graphs.package import LaunchPackage
-from interfaces.runs import RunOutcome, _drive, agent_context, revised_brief
+from interfaces.runs import RunOutcome, _drive, agent_context, latest_package, revised_brief
 from interfaces.settings import Settings
 from store.checkpoints import sqlite_checkpointer
 from store.runs import RunEvent, RunJob, RunRecord, ServiceRegistry, UnknownRunError
@@ -184,12 +184,7 @@ class RunService:
 
     def latest_package(self, run_id: str) -> LaunchPackage | None:
         """The run's latest package from its checkpoint, if it has one."""
-        from graphs.launch import build_launch_graph
-
-        with sqlite_checkpointer(self.settings.checkpoint_path) as saver:
-            graph = build_launch_graph().compile(checkpointer=saver)
-            package = graph.get_state({"configurable": {"thread_id": run_id}}).values.get("package")
-        return package.model_copy(update={"run_id": run_id}) if package is not None else None
+        return latest_package(run_id, self.settings)
 
     # --- events --------------------------------------------------------------
 

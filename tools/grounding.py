@@ -15,7 +15,12 @@ import re
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
+from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, ConfigDict, model_validator
+
+from graphs.schemas import CallRecord
+from tools.llm import ModelHandle
+from tools.structured import StructuredOutputError, generate
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -85,3 +90,14 @@ def grounded(schema: type[T], facts: Iterable[str]) -> type[T]:
 
     Grounded.__name__ = Grounded.__qualname__ = schema.__name__
     return Grounded
+
+
+def explain(
+    model: ModelHandle, messages: list[BaseMessage], schema: type[T], facts: list[str], *, agent: str, max_tokens: int
+) -> tuple[T | None, str, list[CallRecord]]:
+    """The model's grounded explanation of `facts`; None and the reason when it stayed unusable after repair."""
+    try:
+        answer, calls = generate(model, messages, grounded(schema, facts), agent=agent, max_tokens=max_tokens)
+    except StructuredOutputError as exc:
+        return None, str(exc)[:500], exc.calls
+    return answer, "", calls
