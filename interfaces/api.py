@@ -388,15 +388,15 @@ async def _event_stream(service: RunService, run_id: str, after: int) -> AsyncIt
                 return
             if not events:
                 try:
-                    await asyncio.wait_for(wake.wait(), timeout=SSE_PING_S)
+                    await asyncio.wait_for(wake.wait(), timeout=service.poll_s or SSE_PING_S)
                 except TimeoutError:
                     continue
 
 
 def _add_catalog_routes(app: FastAPI, service: RunService) -> None:
     def catalog() -> Catalog:
-        if service.context.catalog is not None:
-            return service.context.catalog
+        if service.catalog is not None:
+            return service.catalog
         from interfaces.runs import open_catalog
 
         return open_catalog(service.settings)

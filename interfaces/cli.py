@@ -112,7 +112,7 @@ def write(
             status.stop()
     except StructuredOutputError as exc:
         console.print(f"[red]✘[/red] {exc}")
-        console.print(f"  the run's checkpoints are kept under {settings.checkpoint_path} (thread {run_id})")
+        console.print(f"  the run's checkpoints are kept in {settings.checkpoint_location} (thread {run_id})")
         raise typer.Exit(EXIT_MODEL_FAILED) from exc
     except ModelUnavailableError as exc:
         _fail(f"model unavailable: {exc}", EXIT_MODEL_FAILED)
@@ -382,6 +382,42 @@ def runs_show(run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
     except UnknownRunError as exc:
         _fail(str(exc))
     out.print_json(record.model_dump_json(exclude={"brief"}))
+
+
+@runs_app.command("prune")
+def runs_prune(
+    older_than_days: Annotated[float | None, typer.Option(min=0, help="Retention in days (default from settings: 7).")] = None,
+) -> None:
+    """Cut finished runs' checkpoints down to their final state once they are older than the retention period."""
+    from interfaces.runs import prune_finished_runs
+
+    settings = Settings()
+    pruned = prune_finished_runs(settings, older_than_days=older_than_days)
+    days = settings.checkpoint_retention_days if older_than_days is None else older_than_days
+    console.print(f"pruned the checkpoints of {len(pruned)} finished run(s) older than {days:g} day(s)")
+    for run_id in pruned:
+        out.print(run_id)
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Runs this worker executes at once.")] = 1,
+    loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
+    name: Annotated[str | None, typer.Option(help="Worker name (default: celery@HOST).")] = None,
+) -> None:
+    """Run a worker of the pool: take launch runs from the broker (GREENROOM_QUEUE__BROKER_URL) until stopped."""
+    import logging
+
+    from interfaces.worker import run_worker
+    from tools.llm import ModelUnavailableError
+
+    logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        run_worker(Settings(), concurrency=concurrency, loglevel=loglevel, name=name)
+    except ValueError as exc:
+        _fail(str(exc))
+    except ModelUnavailableError as exc:
+        _fail(str(exc), EXIT_MODEL_FAILED)
 
 
 _register_subcommands()

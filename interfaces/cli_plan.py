@@ -154,7 +154,7 @@ def register(app: typer.Typer) -> None:
             _fail(f"model unavailable: {exc}", EXIT_MODEL_FAILED)
         except StructuredOutputError as exc:
             console.print(f"[red]✘[/red] {escape(str(exc))}")
-            console.print(f"  the run's checkpoints are kept under {settings.checkpoint_path} (thread {run_id})")
+            console.print(f"  the run's checkpoints are kept in {settings.checkpoint_location} (thread {run_id})")
             raise typer.Exit(EXIT_MODEL_FAILED) from exc
         folder = output or settings.output_dir / run_id
         paths = save_plan_result(result, loaded, folder)

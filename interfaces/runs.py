@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import BaseModel, Field
 
 from graphs.brief import Brief, BriefError, FieldError, parse_brief
@@ -15,7 +17,7 @@ from graphs.schemas import CallRecord, WriteResult
 from graphs.write import build_write_graph
 from interfaces.outputs import save_json_and_markdown
 from interfaces.settings import Settings
-from store.checkpoints import sqlite_checkpointer
+from store.checkpoints import open_checkpointer
 from tools.llm import ModelHandle, build_model
 
 if TYPE_CHECKING:
@@ -32,12 +34,17 @@ EventCallback = Callable[[str, dict[str, Any]], None]
 """Called while a launch run streams: `step_started` with {step}, `step_finished` with the step's accounting."""
 
 
+def checkpointer(settings: Settings) -> AbstractContextManager[BaseCheckpointSaver]:
+    """The checkpointer the settings name: PostgreSQL with a database_url, else SQLite in the data folder."""
+    return open_checkpointer(settings.checkpoint_path, settings.database_url)
+
+
 def stream_on_thread(
     builder: Any, start: Any, run_id: str, settings: Settings, context: AgentContext, on_step: StepCallback | None = None
 ) -> dict[str, Any]:
     """Compile `builder` with the checkpointer, stream `start` on the run's thread, and return the final state."""
     config = {"configurable": {"thread_id": run_id}}
-    with sqlite_checkpointer(settings.checkpoint_path) as saver:
+    with checkpointer(settings) as saver:
         graph = builder.compile(checkpointer=saver)
         for update in graph.stream(start, config, context=context, stream_mode="updates"):
             for node, changes in update.items():
@@ -73,10 +80,19 @@ def open_catalog(settings: Settings, progress: ProgressFn | None = None) -> Cata
 
 
 def trained_models(settings: Settings, progress: ProgressFn | None = None) -> TrainedModels:
-    """The analyst's predictors, trained on first use and loaded afterwards."""
-    from tools.training import load_or_train
+    """The analyst's predictors, trained on first use and loaded afterwards.
 
-    return load_or_train(settings.data_dir, progress=progress)
+    Processes sharing the data folder (a pool's workers) train under one lock: the first trains,
+    the others wait and load what it saved.
+    """
+    from filelock import FileLock
+
+    from tools.training import load_or_train, models_dir
+
+    folder = models_dir(settings.data_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    with FileLock(folder / ".train.lock"):
+        return load_or_train(settings.data_dir, progress=progress)
 
 
 def agent_context(settings: Settings, *, model: ModelHandle | None = None, analyst: bool = True,
@@ -155,7 +171,7 @@ def registry(settings: Settings) -> RunRegistry:
     from store.runs import RunRegistry
 
     settings.ensure_dirs()
-    return RunRegistry(settings.data_dir / "runs.sqlite")
+    return RunRegistry(settings.registry_target)
 
 
 def _drive(graph_input: Any, run_id: str, settings: Settings, context: AgentContext, on_step: StepCallback | None,
@@ -170,7 +186,7 @@ def _drive(graph_input: Any, run_id: str, settings: Settings, context: AgentCont
     runs.update(run_id, status="running", message="")
     config = {"configurable": {"thread_id": run_id}}
     status, message = "done", ""
-    with sqlite_checkpointer(settings.checkpoint_path) as saver:
+    with checkpointer(settings) as saver:
         graph = build_launch_graph().compile(checkpointer=saver)
         try:
             for mode, chunk in graph.stream(graph_input, config, context=context, stream_mode=["updates", "tasks"]):
@@ -246,7 +262,7 @@ def latest_package(run_id: str, settings: Settings) -> LaunchPackage | None:
     """The run's latest package from its checkpoint, if it has one."""
     from graphs.launch import build_launch_graph
 
-    with sqlite_checkpointer(settings.checkpoint_path) as saver:
+    with checkpointer(settings) as saver:
         graph = build_launch_graph().compile(checkpointer=saver)
         package = graph.get_state({"configurable": {"thread_id": run_id}}).values.get("package")
     return package.model_copy(update={"run_id": run_id}) if package is not None else None
@@ -282,3 +298,19 @@ def revise_run(run_id: str, settings: Settings, context: AgentContext, *, note: 
     brief = revised_brief(package.brief, sets or {})
     registry(settings).update(run_id, brief=brief.model_dump(mode="json"))
     return _drive({"brief": brief, "revision_note": note}, run_id, settings, context, on_step, on_event)
+
+
+def prune_finished_runs(settings: Settings, *, older_than_days: float | None = None) -> list[str]:
+    """Cut the checkpoints of runs finished longer ago than the retention period down to their final state."""
+    import datetime as dt
+
+    from store.checkpoints import prune_threads
+
+    days = settings.checkpoint_retention_days if older_than_days is None else older_than_days
+    runs = registry(settings)
+    due = runs.due_for_pruning(dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
+    if due:
+        with checkpointer(settings) as saver:
+            prune_threads(saver, due)
+        runs.mark_pruned(due)
+    return due

@@ -10,6 +10,11 @@ Every accepted piece of work is written to the registry as a job before it is
 queued. A server that stops mid-run picks its jobs up again on start: a job
 that had begun continues from the run's last checkpoint (no finished step runs
 twice); one that never began is carried out as asked.
+
+With a broker configured (`GREENROOM_QUEUE__BROKER_URL`) the same service
+sends each job to the Celery worker pool instead (`interfaces/worker.py`); a
+worker claims the job with a lease it renews while it works, so a job whose
+worker died is taken over by another, from the run's last checkpoint.
 """
 
 from __future__ import annotations
@@ -18,20 +23,24 @@ import asyncio
 import hashlib
 import json
 import logging
+import os
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphs.brief import Brief, parse_brief
 from graphs.context import AgentContext
 from graphs.package import LaunchPackage
-from interfaces.runs import RunOutcome, _drive, agent_context, latest_package, revised_brief
+from interfaces.runs import RunOutcome, _drive, agent_context, checkpointer, latest_package, revised_brief
 from interfaces.settings import Settings
-from store.checkpoints import sqlite_checkpointer
 from store.runs import RunEvent, RunJob, RunRecord, ServiceRegistry, UnknownRunError
+
+if TYPE_CHECKING:
+    from store.catalog import Catalog
 
 logger = logging.getLogger(__name__)
 
@@ -86,12 +95,21 @@ def brief_fingerprint(brief: Brief, approval: bool) -> str:
 class RunService:
     """Submit, approve and revise launch runs; follow their events."""
 
-    def __init__(self, settings: Settings, context_factory: ContextFactory | None = None, *, workers: int | None = None) -> None:
+    def __init__(self, settings: Settings, context_factory: ContextFactory | None = None, *, workers: int | None = None,
+                 worker: bool = False) -> None:  # fmt: skip
+        """`worker=True` is a pool worker's service: it executes jobs handed to `work` and sends none to the queue."""
         from interfaces.runs import new_run_id
 
         settings.ensure_dirs()
         self.settings = settings
-        self.registry = ServiceRegistry(settings.data_dir / "runs.sqlite")
+        self.registry = ServiceRegistry(settings.registry_target)
+        self.is_worker = worker
+        self.sends_to_queue = settings.queue.enabled and not worker
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
+        self.lease_s = settings.queue.lease_s if settings.queue.enabled else 0.0
+        self.poll_s = 1.0 if settings.queue.enabled else None
+        """How often followers read the feed: other processes' events wake no one here."""
+        self._send: Callable[[str], None] | None = None
         self.hub = EventHub()
         self.workers = workers or settings.api.workers
         self._context_factory = context_factory or (lambda s: agent_context(s))
@@ -105,8 +123,19 @@ class RunService:
     # --- lifecycle -----------------------------------------------------------
 
     def start(self) -> list[str]:
-        """Build the agents' context, start the workers and pick up unfinished jobs; return their run ids."""
+        """Build the agents' context, start the workers and pick up unfinished jobs; return their run ids.
+
+        A service that sends jobs to the worker pool builds no context and picks nothing up: the
+        workers hold the models, and their sweep takes over what a dead worker left.
+        """
+        if self.sends_to_queue:
+            from interfaces.worker import sender
+
+            self._send = sender(self.settings)
+            return []
         self._context = self._context_factory(self.settings)
+        if self.is_worker:
+            return []
         self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="greenroom-run")
         pending = self.registry.pending_jobs()
         for run_id in pending:
@@ -121,6 +150,11 @@ class RunService:
         self.hub.notify()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+
+    @property
+    def catalog(self) -> Catalog | None:
+        """The catalog this process already holds, if any."""
+        return self._context.catalog if self._context is not None else None
 
     @property
     def context(self) -> AgentContext:
@@ -202,6 +236,9 @@ class RunService:
     # --- workers -------------------------------------------------------------
 
     def _enqueue(self, run_id: str) -> None:
+        if self._send is not None:
+            self.dispatch(run_id)
+            return
         if self._pool is None:
             raise RuntimeError("RunService.start() has not been called")
         with self._lock:
@@ -210,12 +247,61 @@ class RunService:
             self._queued.add(run_id)
         self._pool.submit(self._work, run_id)
 
-    def _work(self, run_id: str) -> None:
+    def dispatch(self, run_id: str) -> bool:
+        """Send a job to the worker pool; False (and logged) when the broker is unreachable.
+
+        The job is in the registry either way: a worker's sweep sends it again.
+        """
+        assert self._send is not None
+        try:
+            self._send(run_id)
+        except Exception as exc:  # the broker's boundary: any transport error leaves the job for the sweep
+            logger.warning("run %s: could not reach the broker (%s); a worker will send it again", run_id, exc)
+            self.registry.mark_dispatched(run_id, None)
+            return False
+        self.registry.mark_dispatched(run_id)
+        return True
+
+    def work(self, run_id: str) -> str | None:
+        """Carry out a run's pending job here (a pool worker's task); the run's status, or None when skipped."""
+        return self._work(run_id)
+
+    @contextmanager
+    def _holding(self, run_id: str) -> Iterator[None]:
+        """Renew this worker's lease on the run's job while the block runs."""
+        if not self.lease_s:
+            yield
+            return
+        done = threading.Event()
+
+        def renew() -> None:
+            while not done.wait(self.lease_s / 3):
+                try:
+                    if not self.registry.renew_lease(run_id, self.owner, self.lease_s):
+                        logger.warning("run %s: this worker's lease was lost to another worker", run_id)
+                        return
+                except Exception:  # a database blip: keep trying until the lease runs out
+                    logger.warning("run %s: could not renew the lease", run_id, exc_info=True)
+
+        thread = threading.Thread(target=renew, name=f"lease-{run_id}", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            done.set()
+            thread.join()
+
+    def _work(self, run_id: str) -> str | None:
         with self._lock:
             self._queued.discard(run_id)
-        job = self.registry.start_job(run_id)
+        job = self.registry.start_job(run_id, self.owner, self.lease_s)
         if job is None:
-            return
+            return None
+        with self._holding(run_id):
+            return self._run_job(job)
+
+    def _run_job(self, job: RunJob) -> str:
+        run_id = job.run_id
         context = replace(self.context, approval=self.registry.approval_requested(run_id))
         self.emit(run_id, "status", {"status": "running", "message": f"{job.kind} started" + (" again" if job.started else "")})
         try:
@@ -225,18 +311,19 @@ class RunService:
                 logger.warning(
                     "run %s: %s job interrupted by shutdown (%s); it continues on the next start", run_id, job.kind, exc
                 )
-                return
+                return "interrupted"
             logger.exception("run %s: %s job failed", run_id, job.kind)
             message = f"internal error in {job.kind}: {type(exc).__name__}: {exc}; the steps before it are kept"
             self.registry.update(run_id, status="failed", message=message)
-            self.registry.finish_job(run_id)
+            self.registry.finish_job(run_id, self.owner)
             self.emit(run_id, "status", {"status": "failed", "message": message})
-            return
-        self.registry.finish_job(run_id)
+            return "failed"
+        self.registry.finish_job(run_id, self.owner)
         if outcome.question is not None:
             self.emit(run_id, "approval_requested", {"question": outcome.question})
         version = outcome.package.version if outcome.package is not None else 0
         self.emit(run_id, "status", {"status": outcome.status, "message": outcome.message, "version": version})
+        return outcome.status
 
     def _execute(self, job: RunJob, context: AgentContext) -> RunOutcome:
         """Carry out one job; a job that had begun before a restart continues from the checkpoint."""
@@ -266,5 +353,5 @@ class RunService:
         return drive(None)
 
     def _has_checkpoint(self, run_id: str) -> bool:
-        with sqlite_checkpointer(self.settings.checkpoint_path) as saver:
+        with checkpointer(self.settings) as saver:
             return saver.get_tuple({"configurable": {"thread_id": run_id}}) is not None

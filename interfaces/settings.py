@@ -41,6 +41,7 @@ class ModelSettings(BaseModel):
     threads: int = Field(0, ge=0, description="CPU threads for the embedded model; 0 means all cores.")
     seed: int = Field(7, description="Sampling seed where the provider supports one.")
     fake_delay_s: float = Field(0.0, ge=0, description="Seconds the fake model waits per call (tests and benchmarks).")
+    fake_call_log: str = Field("", description="A file the fake model appends one line to per call (tests count calls with it).")
 
 
 class ApiSettings(BaseModel):
@@ -69,6 +70,33 @@ class SlackSettings(BaseModel):
         return bool(self.bot_token.get_secret_value() and self.signing_secret.get_secret_value())
 
 
+class QueueSettings(BaseModel):
+    """The worker pool (`greenroom worker`): a Celery broker, and how runs are handed between workers."""
+
+    broker_url: str = Field(
+        "", description="Celery broker (redis://host:6379/0, or amqp://user:pass@host:5672// for RabbitMQ); "
+        "empty runs launches inside the API or Slack process.",
+    )  # fmt: skip
+    result_backend: str = Field("", description="Celery result backend; empty uses the broker when it is Redis, none otherwise.")
+    queue: str = Field("greenroom", description="Name of the queue runs are sent to.")
+    lease_s: float = Field(
+        60.0, gt=0, description="A worker renews its hold on a run every third of this; a run not renewed this long "
+        "is taken over by another worker, which resumes it from its last checkpoint.",
+    )  # fmt: skip
+    requeue_after_s: float = Field(
+        600.0, gt=0, description="A queued run no worker has begun after this long is sent again (a lost message)."
+    )
+    sweep_s: float = Field(10.0, gt=0, description="How often each worker looks for runs to take over or send again.")
+    visibility_timeout_s: int = Field(
+        3600, gt=0, description="Redis broker: seconds before an unacknowledged message is delivered again."
+    )
+
+    @property
+    def enabled(self) -> bool:
+        """Whether runs go to the worker pool."""
+        return bool(self.broker_url)
+
+
 class Settings(BaseSettings):
     """Everything greenroom needs to know about where it runs."""
 
@@ -80,6 +108,14 @@ class Settings(BaseSettings):
     max_edit_rounds: int = Field(2, ge=1, le=10, description="Writer/editor rounds before the draft is returned as it stands.")
     chroma_url: str = Field("", description="A Chroma server (http://host:port); empty uses the embedded catalog in data_dir.")
     seed_catalog: bool = Field(True, description="Load the bundled films into an empty catalog on first use.")
+    database_url: str = Field(
+        "", description="PostgreSQL (postgresql://user:pass@host:5432/db) for checkpoints and the run registry, "
+        "shared by every worker; empty uses SQLite files in data_dir.",
+    )  # fmt: skip
+    checkpoint_retention_days: float = Field(
+        7.0, ge=0, description="Finished runs keep every checkpoint this long; then only their final state is kept."
+    )
+    queue: QueueSettings = Field(default_factory=QueueSettings, description="Worker pool.")
     api: ApiSettings = Field(default_factory=ApiSettings, description="REST API server.")
     slack: SlackSettings = Field(default_factory=SlackSettings, description="Slack bot.")
 
@@ -89,5 +125,19 @@ class Settings(BaseSettings):
 
     @property
     def checkpoint_path(self) -> Path:
-        """SQLite file holding every run's checkpoints."""
+        """SQLite file holding every run's checkpoints (when no database_url is set)."""
         return self.data_dir / "checkpoints.sqlite"
+
+    @property
+    def registry_target(self) -> Path | str:
+        """Where the run registry lives: the database URL, or a SQLite file in the data folder."""
+        return self.database_url or self.data_dir / "runs.sqlite"
+
+    @property
+    def checkpoint_location(self) -> str:
+        """Where checkpoints are kept, for messages (a database URL is shown without its password)."""
+        if not self.database_url:
+            return str(self.checkpoint_path)
+        from sqlalchemy.engine import make_url
+
+        return make_url(self.database_url).render_as_string(hide_password=True)

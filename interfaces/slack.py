@@ -365,7 +365,7 @@ class SlackBot:
                     return
                 if not events:
                     with suppress(TimeoutError):  # a periodic look, in case a wake-up was missed
-                        await asyncio.wait_for(wake.wait(), timeout=FOLLOW_PING_S)
+                        await asyncio.wait_for(wake.wait(), timeout=self.service.poll_s or FOLLOW_PING_S)
 
     def _post_outcome(self, run_id: str, channel: str, thread_ts: str, status: str) -> None:
         package = self.service.latest_package(run_id) if status in ("done", "awaiting_approval") else None

@@ -1,15 +1,25 @@
-"""The checkpointer every run's thread is saved in."""
+"""The checkpointer every run's thread is saved in: SQLite in the data folder, or PostgreSQL by setting.
+
+Finished runs' checkpoints are pruned after a retention period, keeping each
+thread's latest checkpoint (its final state): PostgreSQL through the saver's own
+`prune(strategy="keep_latest")`, SQLite with the same rule in `prune_sqlite`,
+since its saver has none.
+"""
 
 from __future__ import annotations
 
 import enum
+import functools
 import importlib
 import inspect
+import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 from langgraph.checkpoint.sqlite import SqliteSaver
 from pydantic import BaseModel
@@ -47,3 +57,68 @@ def sqlite_checkpointer(path: Path) -> Iterator[SqliteSaver]:
         yield saver
     finally:
         conn.close()
+
+
+def postgres_conninfo(url: str) -> str:
+    """A libpq connection string from a database URL (SQLAlchemy's `postgresql+psycopg://` accepted too)."""
+    scheme, _, rest = url.partition("://")
+    return f"postgresql://{rest}" if scheme.startswith("postgres") else url
+
+
+@functools.cache
+def _postgres_pool(conninfo: str, pid: int) -> Any:
+    """One connection pool per database and process; the tables are created once, on first use."""
+    from langgraph.checkpoint.postgres import PostgresSaver
+    from psycopg.rows import dict_row
+    from psycopg_pool import ConnectionPool
+
+    pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=True,
+                          kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row})  # fmt: skip
+    PostgresSaver(pool).setup()  # type: ignore[arg-type]
+    return pool
+
+
+@contextmanager
+def open_checkpointer(sqlite_path: Path, database_url: str = "") -> Iterator[BaseCheckpointSaver]:
+    """The PostgreSQL checkpointer when `database_url` is set, else the SQLite one at `sqlite_path`."""
+    if not database_url:
+        with sqlite_checkpointer(sqlite_path) as saver:
+            yield saver
+        return
+    from langgraph.checkpoint.postgres import PostgresSaver
+
+    yield PostgresSaver(_postgres_pool(postgres_conninfo(database_url), os.getpid()), serde=serializer())
+
+
+def prune_sqlite(saver: SqliteSaver, thread_ids: Sequence[str]) -> None:
+    """Keep each thread's latest checkpoint per namespace, with its pending writes; delete the rest.
+
+    A subgraph call's namespace (`node:task_id`) goes entirely: only finished runs are pruned, and a
+    finished call's state lives on in the root checkpoint.
+    """
+    with saver.cursor() as cur:
+        for thread_id in thread_ids:
+            cur.execute(
+                "SELECT checkpoint_ns, MAX(checkpoint_id) FROM checkpoints WHERE thread_id = ? GROUP BY checkpoint_ns",
+                (thread_id,),
+            )
+            for ns, latest in cur.fetchall():
+                keep = "" if ":" in ns else latest
+                for table in ("checkpoints", "writes"):
+                    cur.execute(
+                        f"DELETE FROM {table} WHERE thread_id = ? AND checkpoint_ns = ? AND checkpoint_id <> ?",
+                        (thread_id, ns, keep),
+                    )
+
+
+def prune_threads(saver: BaseCheckpointSaver, thread_ids: Sequence[str]) -> None:
+    """Keep only the final state of each thread (checkpoint ids sort by time, so the latest is the final one)."""
+    if isinstance(saver, SqliteSaver):
+        prune_sqlite(saver, thread_ids)
+    else:
+        saver.prune(list(thread_ids), strategy="keep_latest")  # type: ignore[attr-defined]
+
+
+def checkpoint_count(saver: BaseCheckpointSaver, thread_id: str) -> int:
+    """How many checkpoints a thread has, across its namespaces."""
+    return sum(1 for _ in saver.list({"configurable": {"thread_id": thread_id}}))

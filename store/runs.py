@@ -1,6 +1,7 @@
 """The run registry: one row per launch run, shared by every interface.
 
-SQLite in the data folder. The graph's own state lives in the checkpointer;
+SQLite in the data folder, or PostgreSQL when several machines share it
+(`GREENROOM_DATABASE_URL`). The graph's own state lives in the checkpointer;
 this table says what a person needs to find a run: its brief, status, the
 message that explains the status, and where its outputs are.
 """
@@ -9,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
+import time
+from typing import ClassVar
 
 from pydantic import BaseModel, Field
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
-from store.sqlite import SqliteStore
+from store.database import SqlStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -28,7 +32,7 @@ CREATE TABLE IF NOT EXISTS runs (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS runs_status ON runs (tenant, status, created_at);
+CREATE INDEX IF NOT EXISTS runs_status ON runs (tenant, status, created_at)
 """
 
 
@@ -55,22 +59,33 @@ class UnknownRunError(KeyError):
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
-class RunRegistry(SqliteStore):
+def _record(row: object) -> RunRecord:
+    data = dict(row._mapping)  # type: ignore[attr-defined]
+    return RunRecord(**{**data, "brief": json.loads(data["brief"])})
+
+
+FINAL = ("done", "approved", "rejected")
+"""Statuses of a finished run: its checkpoints may be pruned to the final state after the retention period."""
+
+
+class RunRegistry(SqlStore):
     """Create, update and list runs."""
 
     schema = SCHEMA
+    added_columns: ClassVar[dict[str, dict[str, str]]] = {"runs": {"pruned_at": "TEXT"}}
 
     def create(self, run_id: str, title: str, brief: dict, *, tenant: str = "default", status: str = "queued") -> RunRecord:
         """Register a new run."""
         now = _now()
         with self._connect() as conn:
             conn.execute(
-                "INSERT INTO runs (id, tenant, title, brief, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (run_id, tenant, title, json.dumps(brief), status, now, now),
-            )
+                text("INSERT INTO runs (id, tenant, title, brief, status, created_at, updated_at) "
+                     "VALUES (:id, :tenant, :title, :brief, :status, :now, :now)"),
+                {"id": run_id, "tenant": tenant, "title": title, "brief": json.dumps(brief), "status": status, "now": now},
+            )  # fmt: skip
         return self.get(run_id)
 
     def update(self, run_id: str, *, status: str | None = None, message: str | None = None, version: int | None = None,
@@ -80,8 +95,11 @@ class RunRegistry(SqliteStore):
                   "brief": json.dumps(brief) if brief is not None else None}  # fmt: skip
         sets = {k: v for k, v in fields.items() if v is not None}
         with self._connect() as conn:
-            assignments = ", ".join(f"{k} = ?" for k in sets)
-            cursor = conn.execute(f"UPDATE runs SET {assignments}, updated_at = ? WHERE id = ?", (*sets.values(), _now(), run_id))
+            assignments = ", ".join(f"{k} = :{k}" for k in sets)
+            cursor = conn.execute(  # any change may add checkpoints: the run is due for pruning again
+                text(f"UPDATE runs SET {assignments}, updated_at = :now, pruned_at = NULL WHERE id = :id"),
+                {**sets, "now": _now(), "id": run_id},
+            )
             if cursor.rowcount == 0:
                 raise UnknownRunError(run_id)
         return self.get(run_id)
@@ -89,29 +107,41 @@ class RunRegistry(SqliteStore):
     def get(self, run_id: str) -> RunRecord:
         """One run by id."""
         with self._connect() as conn:
-            row = conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+            row = conn.execute(text("SELECT * FROM runs WHERE id = :id"), {"id": run_id}).fetchone()
         if row is None:
             raise UnknownRunError(run_id)
-        return RunRecord(**{**dict(row), "brief": json.loads(row["brief"])})
+        return _record(row)
 
     def list(self, *, tenant: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0) -> list[RunRecord]:
         """Runs newest first, optionally filtered by tenant and status."""
-        where, args = [], []
-        if tenant is not None:
-            where.append("tenant = ?")
-            args.append(tenant)
-        if status is not None:
-            where.append("status = ?")
-            args.append(status)
-        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        filters = {k: v for k, v in {"tenant": tenant, "status": status}.items() if v is not None}
+        clause = ("WHERE " + " AND ".join(f"{k} = :{k}" for k in filters)) if filters else ""
         with self._connect() as conn:
             rows = conn.execute(
-                f"SELECT * FROM runs {clause} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?", (*args, limit, offset)
+                text(f"SELECT * FROM runs {clause} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"),
+                {**filters, "limit": limit, "offset": offset},
             ).fetchall()
-        return [RunRecord(**{**dict(r), "brief": json.loads(r["brief"])}) for r in rows]
+        return [_record(r) for r in rows]
+
+    def due_for_pruning(self, finished_before: dt.datetime, limit: int = 500) -> list[str]:
+        """Finished runs last changed before `finished_before` whose checkpoints have not been pruned since."""
+        statuses = {f"s{i}": status for i, status in enumerate(FINAL)}
+        with self._connect() as conn:
+            rows = conn.execute(
+                text(f"SELECT id FROM runs WHERE pruned_at IS NULL AND updated_at < :before "
+                     f"AND status IN ({', '.join(':' + k for k in statuses)}) ORDER BY updated_at LIMIT :limit"),
+                {"before": finished_before.isoformat(timespec="microseconds"), "limit": limit, **statuses},
+            ).fetchall()  # fmt: skip
+        return [r.id for r in rows]
+
+    def mark_pruned(self, run_ids: list[str]) -> None:
+        """These runs' checkpoints were pruned to their final state."""
+        with self._connect() as conn:
+            for run_id in run_ids:
+                conn.execute(text("UPDATE runs SET pruned_at = :now WHERE id = :id"), {"now": _now(), "id": run_id})
 
 
-# --- the REST service's bookkeeping: idempotency keys, pending jobs, event feeds --------
+# --- the service's bookkeeping: idempotency keys, pending jobs, event feeds --------
 
 SERVICE_SCHEMA = """
 CREATE TABLE IF NOT EXISTS idempotency_keys (
@@ -134,14 +164,17 @@ CREATE TABLE IF NOT EXISTS run_options (
     approval INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS run_events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq {serial},
     run_id TEXT NOT NULL,
     type TEXT NOT NULL,
     data TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS run_events_run ON run_events (run_id, seq);
+CREATE INDEX IF NOT EXISTS run_events_run ON run_events (run_id, seq)
 """
+
+JOB_COLUMNS = {"owner": "TEXT", "lease_until": "DOUBLE PRECISION", "dispatched_at": "DOUBLE PRECISION"}
+"""Who holds a job and until when (epoch seconds), and when it was last sent to the queue."""
 
 
 class IdempotencyConflictError(ValueError):
@@ -167,106 +200,179 @@ class RunEvent(BaseModel):
     created_at: str = Field(..., description="UTC time, ISO 8601.")
 
 
-class ServiceRegistry(RunRegistry):
-    """The run registry plus what the REST service needs; the extra tables leave `runs` as it is."""
+def _event(row: object) -> RunEvent:
+    data = dict(row._mapping)  # type: ignore[attr-defined]
+    return RunEvent(**{**data, "data": json.loads(data["data"])})
 
-    def __init__(self, path: Path) -> None:
-        super().__init__(path)
-        with self._connect() as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(SERVICE_SCHEMA)
+
+class ServiceRegistry(RunRegistry):
+    """The run registry plus what the run service needs; the extra tables leave `runs` as it is.
+
+    A job is claimed with a lease: its holder renews `lease_until` while it works, and a
+    job whose lease ran out (its worker died) may be claimed by another worker, which
+    then resumes the run from its checkpoint. In one process the lease is 0: the
+    process's own queue decides who works on what.
+    """
+
+    schema = SCHEMA + ";" + SERVICE_SCHEMA
+    added_columns: ClassVar[dict[str, dict[str, str]]] = {**RunRegistry.added_columns, "run_jobs": JOB_COLUMNS}
 
     def create_queued(self, run_id: str, title: str, brief: dict, *, tenant: str, approval: bool, job: str = "launch",
                       idempotency_key: str | None = None, fingerprint: str = "") -> tuple[RunRecord, bool]:  # fmt: skip
         """Register a queued run with its launch job in one transaction; with a key already used, return its run."""
         now = _now()
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            if idempotency_key is not None:
-                row = conn.execute(
-                    "SELECT run_id, fingerprint FROM idempotency_keys WHERE tenant = ? AND key = ?", (tenant, idempotency_key)
-                ).fetchone()
-                if row is not None:
-                    if row["fingerprint"] != fingerprint:
-                        raise IdempotencyConflictError(f"Idempotency-Key {idempotency_key!r} was used with a different brief")
-                    existing = row["run_id"]
-                    conn.commit()
-                    return self.get(existing), False
+        try:
+            with self._connect() as conn:
+                if idempotency_key is not None:  # the key's primary key makes a concurrent second use fail here
+                    conn.execute(
+                        text("INSERT INTO idempotency_keys VALUES (:tenant, :key, :run_id, :fingerprint, :now)"),
+                        {"tenant": tenant, "key": idempotency_key, "run_id": run_id, "fingerprint": fingerprint, "now": now},
+                    )
                 conn.execute(
-                    "INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?)", (tenant, idempotency_key, run_id, fingerprint, now)
+                    text("INSERT INTO runs (id, tenant, title, brief, status, created_at, updated_at) "
+                         "VALUES (:id, :tenant, :title, :brief, 'queued', :now, :now)"),
+                    {"id": run_id, "tenant": tenant, "title": title, "brief": json.dumps(brief), "now": now},
+                )  # fmt: skip
+                conn.execute(text("INSERT INTO run_options VALUES (:id, :approval)"), {"id": run_id, "approval": int(approval)})
+                conn.execute(
+                    text("INSERT INTO run_jobs (run_id, kind, payload, started, created_at) VALUES (:id, :kind, '{}', 0, :now)"),
+                    {"id": run_id, "kind": job, "now": now},
                 )
-            conn.execute(
-                "INSERT INTO runs (id, tenant, title, brief, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
-                (run_id, tenant, title, json.dumps(brief), now, now),
-            )
-            conn.execute("INSERT INTO run_options VALUES (?, ?)", (run_id, int(approval)))
-            conn.execute("INSERT INTO run_jobs VALUES (?, ?, '{}', 0, ?)", (run_id, job, now))
+        except IntegrityError:
+            if idempotency_key is None:
+                raise
+            with self._connect() as conn:
+                row = conn.execute(
+                    text("SELECT run_id, fingerprint FROM idempotency_keys WHERE tenant = :tenant AND key = :key"),
+                    {"tenant": tenant, "key": idempotency_key},
+                ).fetchone()
+            if row is None:
+                raise
+            if row.fingerprint != fingerprint:
+                raise IdempotencyConflictError(f"Idempotency-Key {idempotency_key!r} was used with a different brief") from None
+            return self.get(row.run_id), False
         return self.get(run_id), True
 
     def queue_job(self, run_id: str, kind: str, payload: dict, *, from_status: tuple[str, ...]) -> RunRecord:
         """Move a run to `queued` with a job, only when its status is one of `from_status` (else ValueError)."""
+        allowed = {f"s{i}": status for i, status in enumerate(from_status)}
         with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute("SELECT status FROM runs WHERE id = ?", (run_id,)).fetchone()
-            if row is None:
-                raise UnknownRunError(run_id)
-            if row["status"] not in from_status:
-                raise ValueError(f"run {run_id} is {row['status']}; this needs it to be {' or '.join(from_status)}")
-            conn.execute(
-                "UPDATE runs SET status = 'queued', message = ?, updated_at = ? WHERE id = ?", (f"{kind} queued", _now(), run_id)
-            )
-            conn.execute("INSERT OR REPLACE INTO run_jobs VALUES (?, ?, ?, 0, ?)", (run_id, kind, json.dumps(payload), _now()))
+            moved = conn.execute(
+                text(f"UPDATE runs SET status = 'queued', message = :message, updated_at = :now "
+                     f"WHERE id = :id AND status IN ({', '.join(':' + k for k in allowed)})"),
+                {"message": f"{kind} queued", "now": _now(), "id": run_id, **allowed},
+            ).rowcount  # fmt: skip
+            if moved:
+                conn.execute(text("DELETE FROM run_jobs WHERE run_id = :id"), {"id": run_id})
+                conn.execute(
+                    text(
+                        "INSERT INTO run_jobs (run_id, kind, payload, started, created_at) VALUES (:id, :kind, :payload, 0, :now)"
+                    ),
+                    {"id": run_id, "kind": kind, "payload": json.dumps(payload), "now": _now()},
+                )
+        if not moved:
+            status = self.get(run_id).status  # raises UnknownRunError
+            raise ValueError(f"run {run_id} is {status}; this needs it to be {' or '.join(from_status)}")
         return self.get(run_id)
 
-    def start_job(self, run_id: str) -> RunJob | None:
-        """Mark a run's pending job as begun and return it (None when there is none)."""
+    def start_job(self, run_id: str, owner: str = "", lease_s: float = 0.0) -> RunJob | None:
+        """Claim a run's pending job for `owner` and return it; None when there is none or another worker holds it."""
+        now = time.time()
         with self._connect() as conn:
-            row = conn.execute("SELECT * FROM run_jobs WHERE run_id = ?", (run_id,)).fetchone()
+            row = conn.execute(text("SELECT * FROM run_jobs WHERE run_id = :id"), {"id": run_id}).fetchone()
             if row is None:
                 return None
-            conn.execute("UPDATE run_jobs SET started = 1 WHERE run_id = ?", (run_id,))
-        return RunJob(run_id=run_id, kind=row["kind"], payload=json.loads(row["payload"]), started=bool(row["started"]))
+            claimed = conn.execute(
+                text("UPDATE run_jobs SET started = 1, owner = :owner, lease_until = :until WHERE run_id = :id "
+                     "AND (owner IS NULL OR owner = :owner OR lease_until IS NULL OR lease_until < :now)"),
+                {"owner": owner, "until": now + lease_s, "id": run_id, "now": now},
+            ).rowcount  # fmt: skip
+        if not claimed:
+            return None
+        return RunJob(run_id=run_id, kind=row.kind, payload=json.loads(row.payload), started=bool(row.started))
 
-    def finish_job(self, run_id: str) -> None:
-        """The run's job is done (whatever its outcome)."""
+    def renew_lease(self, run_id: str, owner: str, lease_s: float) -> bool:
+        """Extend `owner`'s hold on the run's job; False when the job is gone or another worker took it."""
         with self._connect() as conn:
-            conn.execute("DELETE FROM run_jobs WHERE run_id = ?", (run_id,))
+            return bool(
+                conn.execute(
+                    text("UPDATE run_jobs SET lease_until = :until WHERE run_id = :id AND owner = :owner"),
+                    {"until": time.time() + lease_s, "id": run_id, "owner": owner},
+                ).rowcount
+            )
+
+    def finish_job(self, run_id: str, owner: str | None = None) -> None:
+        """The run's job is done (whatever its outcome); a job queued since, by someone else, stays."""
+        with self._connect() as conn:
+            if owner is None:
+                conn.execute(text("DELETE FROM run_jobs WHERE run_id = :id"), {"id": run_id})
+            else:
+                conn.execute(text("DELETE FROM run_jobs WHERE run_id = :id AND owner = :owner"), {"id": run_id, "owner": owner})
 
     def pending_jobs(self) -> list[str]:
         """Runs with a job not yet finished, oldest first (what a restarted server picks up)."""
         with self._connect() as conn:
-            rows = conn.execute("SELECT run_id FROM run_jobs ORDER BY created_at, rowid").fetchall()
-        return [r["run_id"] for r in rows]
+            rows = conn.execute(text("SELECT run_id FROM run_jobs ORDER BY created_at, run_id")).fetchall()
+        return [r.run_id for r in rows]
+
+    def mark_dispatched(self, run_id: str, at: float | None = -1.0) -> None:
+        """The job was handed to the queue now (`at` None: it could not be, so the next sweep sends it)."""
+        when = time.time() if at == -1.0 else at
+        with self._connect() as conn:
+            conn.execute(text("UPDATE run_jobs SET dispatched_at = :at WHERE run_id = :id"), {"at": when, "id": run_id})
+
+    def orphaned_jobs(self, requeue_after_s: float) -> list[str]:
+        """Take back jobs to send again: held by a worker whose lease ran out, or sent long ago and never begun.
+
+        Each job is returned to one caller only: the update that releases it is conditional, so
+        two workers sweeping at once never both send it.
+        """
+        now = time.time()
+        condition = ("((owner IS NOT NULL AND lease_until < :now) "
+                     "OR (owner IS NULL AND (dispatched_at IS NULL OR dispatched_at < :stale)))")  # fmt: skip
+        params = {"now": now, "stale": now - requeue_after_s}
+        taken: list[str] = []
+        with self._connect() as conn:
+            rows = conn.execute(text(f"SELECT run_id FROM run_jobs WHERE {condition}"), params).fetchall()
+        for row in rows:
+            with self._connect() as conn:
+                if conn.execute(
+                    text(f"UPDATE run_jobs SET owner = NULL, dispatched_at = :now WHERE run_id = :id AND {condition}"),
+                    {**params, "id": row.run_id},
+                ).rowcount:
+                    taken.append(row.run_id)
+        return taken
 
     def approval_requested(self, run_id: str) -> bool:
         """Whether the run was submitted with an approval step."""
         with self._connect() as conn:
-            row = conn.execute("SELECT approval FROM run_options WHERE run_id = ?", (run_id,)).fetchone()
-        return bool(row and row["approval"])
+            row = conn.execute(text("SELECT approval FROM run_options WHERE run_id = :id"), {"id": run_id}).fetchone()
+        return bool(row and row.approval)
 
     def add_event(self, run_id: str, type: str, data: dict) -> RunEvent:
         """Append to a run's feed."""
         now = _now()
         with self._connect() as conn:
-            cursor = conn.execute(
-                "INSERT INTO run_events (run_id, type, data, created_at) VALUES (?, ?, ?, ?)",
-                (run_id, type, json.dumps(data), now),
-            )
-            seq = int(cursor.lastrowid or 0)
-        return RunEvent(seq=seq, run_id=run_id, type=type, data=data, created_at=now)
+            seq = conn.execute(
+                text("INSERT INTO run_events (run_id, type, data, created_at) VALUES (:id, :type, :data, :now) RETURNING seq"),
+                {"id": run_id, "type": type, "data": json.dumps(data), "now": now},
+            ).scalar_one()
+        return RunEvent(seq=int(seq), run_id=run_id, type=type, data=data, created_at=now)
 
     def events(self, run_id: str, after: int = 0, limit: int = 500) -> list[RunEvent]:
         """A run's feed after position `after`, in order."""
         with self._connect() as conn:
             rows = conn.execute(
-                "SELECT * FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?", (run_id, after, limit)
+                text("SELECT * FROM run_events WHERE run_id = :id AND seq > :after ORDER BY seq LIMIT :limit"),
+                {"id": run_id, "after": after, "limit": limit},
             ).fetchall()
-        return [RunEvent(**{**dict(r), "data": json.loads(r["data"])}) for r in rows]
+        return [_event(r) for r in rows]
 
     def last_event(self, run_id: str, type: str) -> RunEvent | None:
         """The latest event of one type."""
         with self._connect() as conn:
             row = conn.execute(
-                "SELECT * FROM run_events WHERE run_id = ? AND type = ? ORDER BY seq DESC LIMIT 1", (run_id, type)
+                text("SELECT * FROM run_events WHERE run_id = :id AND type = :type ORDER BY seq DESC LIMIT 1"),
+                {"id": run_id, "type": type},
             ).fetchone()
-        return RunEvent(**{**dict(row), "data": json.loads(row["data"])}) if row else None
+        return _event(row) if row else None

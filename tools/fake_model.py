@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -27,6 +28,8 @@ class ScriptedChatModel(BaseChatModel):
     calls: list[dict[str, Any]] = Field(default_factory=list)
     delay_s: float = 0.0
     finish_reason: str = "stop"
+    call_log: str = ""
+    """A file that gets one line per call (the process id): counts calls across processes."""
 
     @property
     def _llm_type(self) -> str:
@@ -46,6 +49,9 @@ class ScriptedChatModel(BaseChatModel):
         text = reply(messages, kwargs) if callable(reply) else reply
         if self.delay_s:
             time.sleep(self.delay_s)
+        if self.call_log:
+            with open(self.call_log, "a") as log:  # one short append per call: whole lines, even from many processes
+                log.write(f"{os.getpid()}\n")
         prompt = sum(_count_tokens(str(m.content)) for m in messages)
         message = AIMessage(
             content=text,

@@ -196,7 +196,7 @@ def build_model(settings: ModelSettings, *, log_dir: Path | None = None) -> Mode
         from tools.fake_model import SchemaFillingChatModel
 
         return ModelHandle(
-            SchemaFillingChatModel(delay_s=settings.fake_delay_s),
+            SchemaFillingChatModel(delay_s=settings.fake_delay_s, call_log=settings.fake_call_log),
             "fake:schema-filler",
             "llamacpp",
             settings.max_tokens,

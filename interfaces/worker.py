@@ -1,0 +1,137 @@
+"""The worker pool: launch runs executed by Celery workers (`greenroom worker`).
+
+The REST API and the Slack bot register each job in the run registry, then
+send its run id to the broker; a worker claims the job in the registry with a
+lease, runs it on the shared checkpointer, and acknowledges the message only
+afterwards (`acks_late`). Delivery is at least once; the registry's claim makes
+each job run once:
+
+- a second delivery of a job that is held, or already finished, is dropped;
+- a worker killed mid-run stops renewing its lease, and the next sweep (every
+  worker runs one) sends the job again; the worker that takes it resumes from
+  the run's last checkpoint, so no finished step repeats its model calls;
+- a message lost by the broker (a restart without persistence, say) is sent
+  again once the job has waited `requeue_after_s` without a worker.
+
+Every worker builds its agents' context once: the model is a client of the
+shared model server, the catalog a client of the Chroma server, and the trained
+predictors are loaded from the shared data folder (trained once, under a lock,
+if they are missing).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from celery import Celery
+
+from interfaces.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+TASK = "greenroom.run_job"
+PRUNE_EVERY_S = 3600.0
+
+
+def celery_app(settings: Settings) -> Celery:
+    """The Celery application the settings describe (Redis or RabbitMQ broker)."""
+    queue = settings.queue
+    backend = queue.result_backend or (queue.broker_url if queue.broker_url.startswith(("redis://", "rediss://")) else None)
+    app = Celery("greenroom", broker=queue.broker_url, backend=backend, set_as_current=False)
+    app.conf.update(
+        task_default_queue=queue.queue,
+        task_acks_late=True,  # a message is acknowledged after its run, so a killed worker's run is delivered again
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,  # a worker holds one message at a time: the rest stay for the others
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        result_expires=24 * 3600,
+        broker_transport_options={"visibility_timeout": queue.visibility_timeout_s},
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,  # a broker restart is waited out, not fatal
+        worker_hijack_root_logger=False,
+    )
+    app.task(name=TASK, ignore_result=False)(_run_job)
+    return app
+
+
+_service: Any = None
+"""The worker process's RunService (set by `run_worker` before the first task)."""
+
+
+def _run_job(run_id: str) -> dict[str, Any]:
+    if _service is None:
+        raise RuntimeError("this process is not a greenroom worker (start it with `greenroom worker`)")
+    status = _service.work(run_id)
+    return {"run_id": run_id, "status": status, "worker": _service.owner, "skipped": status is None}
+
+
+def sender(settings: Settings) -> Callable[[str], None]:
+    """A function that sends one run id to the pool (raises when the broker cannot be reached)."""
+    q = settings.queue
+    app = celery_app(settings)
+
+    def send(run_id: str) -> None:
+        app.send_task(TASK, args=[run_id], queue=q.queue, retry=True,
+                      retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5})  # fmt: skip
+
+    return send
+
+
+def sweep_once(service: Any) -> list[str]:
+    """Send again the jobs whose worker died or whose message was lost; return their run ids."""
+    sent = []
+    for run_id in service.registry.orphaned_jobs(service.settings.queue.requeue_after_s):
+        logger.info("run %s: no live worker holds it; sending it again", run_id)
+        if service.dispatch(run_id):
+            sent.append(run_id)
+    return sent
+
+
+def _sweeper(service: Any, stop: threading.Event) -> None:
+    from interfaces.runs import prune_finished_runs
+
+    last_prune = 0.0
+    while not stop.wait(service.settings.queue.sweep_s):
+        try:
+            sweep_once(service)
+            if time.monotonic() - last_prune > PRUNE_EVERY_S:
+                last_prune = time.monotonic()
+                if pruned := prune_finished_runs(service.settings):
+                    logger.info("pruned the checkpoints of %d finished runs", len(pruned))
+        except Exception:  # the sweep's boundary: a database or broker blip is retried at the next sweep
+            logger.warning("sweep failed; retrying in %.0f s", service.settings.queue.sweep_s, exc_info=True)
+
+
+def run_worker(settings: Settings, *, concurrency: int = 1, loglevel: str = "INFO", name: str | None = None) -> None:
+    """Build this worker's context, start its sweep and serve the queue until stopped."""
+    global _service
+    from interfaces.service import RunService
+
+    if not settings.queue.enabled:
+        raise ValueError("queue.broker_url: set GREENROOM_QUEUE__BROKER_URL (e.g. redis://127.0.0.1:6379/0) to run a worker")
+    if settings.model.provider == "embedded":
+        logger.warning(
+            "this worker starts its own embedded model; point GREENROOM_MODEL__PROVIDER=openai and "
+            "GREENROOM_MODEL__BASE_URL at one shared model server instead (see the README's deployment section)"
+        )
+    service = RunService(settings, worker=True)
+    service.start()  # builds the model client, opens the catalog, loads the trained predictors
+    _service = service
+    service._send = sender(settings)  # the sweep sends jobs again through the broker
+    stop = threading.Event()
+    threading.Thread(target=_sweeper, args=(service, stop), name="greenroom-sweep", daemon=True).start()
+    app = celery_app(settings)
+    argv = ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "-Q", settings.queue.queue,
+            "--pool", "solo" if concurrency == 1 else "threads", "--without-gossip", "--without-mingle"]  # fmt: skip
+    if name:
+        argv += ["-n", name]
+    try:
+        app.worker_main(argv=argv)
+    finally:
+        stop.set()
