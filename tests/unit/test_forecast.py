@@ -11,7 +11,7 @@ from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
 from graphs.brief import Brief, parse_brief
-from tools.forecast import IntervalForecaster, canonical_genres, forecast_audience, load_votes_data
+from tools.forecast import IntervalForecaster, budget_lookup, canonical_genres, film_key, forecast_audience, load_votes_data
 from tools.training import TrainedModels, TrainingConfig, load_or_train
 
 
@@ -119,3 +119,23 @@ def test_metrics_saved_and_reloaded_without_retraining(trained: TrainedModels, t
     assert (data_dir / "models" / "forecast.json").exists()
     assert again.cards["forecast"].metrics["votes"]["mae"] == pytest.approx(trained.forecast.metrics["votes"].mae)
     assert again.cards["segments"].metrics["recommender"]["ratio"] > 1.0
+
+
+def test_budgets_join_on_title_and_year_and_skip_ambiguous_keys() -> None:
+    lookup = budget_lookup(
+        ["Matrix, The", "Solaris", "Solaris", "Heat"],
+        [1999, 1972, 1972, 1995],
+        [63e6, 1e6, 2e6, 60e6],
+    )
+    assert lookup[film_key("The Matrix", 1999)] == 63e6  # ggplot2movies writes "Matrix, The"
+    assert film_key("Solaris", 1972) not in lookup  # two films, two budgets: no guess
+    assert film_key("Heat", 1996) not in lookup
+
+
+def test_box_office_forecast_grows_with_budget(trained: TrainedModels) -> None:
+    assert trained.forecast.box_office.use_budget
+    small = forecast_audience(make_brief(budget={"amount": 200_000}), trained.forecast)
+    big = forecast_audience(make_brief(budget={"amount": 40_000_000}), trained.forecast)
+    assert small.box_office is not None and big.box_office is not None
+    assert big.box_office.point > small.box_office.point
+    assert any("production budget ggplot2movies records" in note for note in big.notes)
