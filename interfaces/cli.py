@@ -420,6 +420,31 @@ def worker(
         _fail(str(exc), EXIT_MODEL_FAILED)
 
 
+@app.command("model-server")
+def model_server(
+    host: Annotated[str, typer.Option(help="Address to listen on; 0.0.0.0 lets other machines' workers in.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8081,
+) -> None:
+    """Serve the embedded model over HTTP (llama.cpp's OpenAI-compatible server) for every worker to share."""
+    import os
+
+    from tools.llm import EMBEDDED_ALIAS, ModelUnavailableError, embedded_server_command
+
+    settings = Settings()
+    try:
+        args = embedded_server_command(context_size=settings.model.context_size, threads=settings.model.threads,
+                                       host=host, port=port)  # fmt: skip
+    except ModelUnavailableError as exc:
+        _fail(str(exc), EXIT_MODEL_FAILED)
+    where = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    console.print(
+        f"serving {EMBEDDED_ALIAS} on http://{host}:{port}/v1; point each worker at it with\n"
+        f"  GREENROOM_MODEL__PROVIDER=openai GREENROOM_MODEL__BASE_URL=http://{where}:{port}/v1 "
+        f"GREENROOM_MODEL__NAME={EMBEDDED_ALIAS} GREENROOM_MODEL__STRUCTURED=llamacpp"
+    )
+    os.execv(args[0], args)  # the server replaces this process, so signals and exit codes are its own
+
+
 _register_subcommands()
 
 

@@ -71,6 +71,18 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def embedded_server_command(*, context_size: int, threads: int, host: str, port: int) -> list[str]:
+    """The command line of llama-cpp-python's OpenAI-compatible server for the embedded model."""
+    args = [
+        sys.executable, "-m", "llama_cpp.server",
+        "--model", str(embedded_model_path()),
+        "--model_alias", EMBEDDED_ALIAS,
+        "--host", host, "--port", str(port),
+        "--n_ctx", str(context_size),
+    ]  # fmt: skip
+    return [*args, "--n_threads", str(threads)] if threads else args
+
+
 class EmbeddedServer:
     """llama-cpp-python's OpenAI-compatible server for the embedded model, on loopback.
 
@@ -82,15 +94,7 @@ class EmbeddedServer:
     def __init__(self, *, context_size: int, threads: int, port: int = 0, log_path: Path | None = None) -> None:
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
-        args = [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(embedded_model_path()),
-            "--model_alias", EMBEDDED_ALIAS,
-            "--host", "127.0.0.1", "--port", str(self.port),
-            "--n_ctx", str(context_size),
-        ]  # fmt: skip
-        if threads:
-            args += ["--n_threads", str(threads)]
+        args = embedded_server_command(context_size=context_size, threads=threads, host="127.0.0.1", port=self.port)
         self._log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - lives as long as the server
         self.process = subprocess.Popen(args, stdout=self._log, stderr=self._log)
         self._wait_ready()
