@@ -326,6 +326,8 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
         package = None
         if record.output_dir and (Path(record.output_dir) / "package.json").is_file():
             package = LaunchPackage.model_validate_json((Path(record.output_dir) / "package.json").read_text(encoding="utf-8"))
+        elif record.version:  # written on another machine (a pool worker): the checkpoint holds it too
+            package = service.latest_package(run_id)
         question = None
         if record.status == "awaiting_approval":
             asked = service.registry.last_event(run_id, "approval_requested")
