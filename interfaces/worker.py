@@ -22,6 +22,7 @@ if they are missing).
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -96,7 +97,7 @@ def sweep_once(service: Any) -> list[str]:
 def _sweeper(service: Any, stop: threading.Event) -> None:
     from interfaces.runs import prune_finished_runs
 
-    last_prune = 0.0
+    last_prune = -math.inf  # the first sweep prunes too
     while not stop.wait(service.settings.queue.sweep_s):
         try:
             sweep_once(service)
