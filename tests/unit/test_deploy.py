@@ -31,7 +31,9 @@ def _field(model: type[BaseModel], path: list[str]) -> Any:
 
 def test_every_variable_in_the_compose_file_is_a_setting_and_validates(monkeypatch: pytest.MonkeyPatch) -> None:
     env = _environment()
-    assert {"GREENROOM_QUEUE__BROKER_URL", "GREENROOM_DATABASE_URL", "GREENROOM_CHROMA_URL", "GREENROOM_MODEL__BASE_URL"} <= set(env)
+    assert {"GREENROOM_QUEUE__BROKER_URL", "GREENROOM_DATABASE_URL", "GREENROOM_CHROMA_URL", "GREENROOM_MODEL__BASE_URL"} <= set(
+        env
+    )
     for name in env:
         _field(Settings, name.removeprefix("GREENROOM_").lower().split("__"))
     for name, value in env.items():
