@@ -412,6 +412,7 @@ def worker(
     from tools.llm import ModelUnavailableError
 
     logging.basicConfig(level=loglevel.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per model or catalog request is noise here
     try:
         run_worker(Settings(), concurrency=concurrency, loglevel=loglevel, name=name)
     except ValueError as exc:
