@@ -62,12 +62,24 @@ def _stop(proc: subprocess.Popen[bytes] | None, sig: int = signal.SIGTERM) -> No
 
 
 @dataclass
-class RedisServer:
-    """redis-server on loopback; `restart()` stops it and starts it again on the same port."""
+class _ProcessServer:
+    """A server process of ours on a free loopback port, keeping its files in `folder`."""
 
     folder: Path
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
+
+    def _launch(self, cmd: list[str], what: str) -> None:
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_for_port(self.port, self.proc, what)
+
+    def stop(self) -> None:
+        _stop(self.proc)
+
+
+@dataclass
+class RedisServer(_ProcessServer):
+    """redis-server on loopback; `restart()` stops it and starts it again on the same port."""
 
     @property
     def url(self) -> str:
@@ -80,11 +92,7 @@ class RedisServer:
         # No persistence: a restart loses every queued message, the hardest case for "no run lost".
         cmd = [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
                "--save", "", "--appendonly", "no", "--protected-mode", "yes"]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_for_port(self.port, self.proc, "redis-server")
-
-    def stop(self) -> None:
-        _stop(self.proc)
+        self._launch(cmd, "redis-server")
 
     def restart(self, down_s: float = 1.0) -> None:
         self.stop()
@@ -149,12 +157,8 @@ class PostgresServer:
 
 
 @dataclass
-class ChromaServer:
+class ChromaServer(_ProcessServer):
     """`chroma run` (the server inside the chromadb package) on loopback."""
-
-    folder: Path
-    port: int = field(default_factory=free_port)
-    proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -165,11 +169,7 @@ class ChromaServer:
         if not binary.exists():
             raise ServiceUnavailable("the chroma command of the chromadb package is missing")
         cmd = [str(binary), "run", "--path", str(self.folder), "--host", "127.0.0.1", "--port", str(self.port)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _wait_for_port(self.port, self.proc, "chroma run")
-
-    def stop(self) -> None:
-        _stop(self.proc)
+        self._launch(cmd, "chroma run")
 
 
 @contextmanager

@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,15 +52,23 @@ def _unavailable(exc: ServiceUnavailable) -> None:
     pytest.skip(f"{exc} (CI installs it; see .ci/run)")
 
 
-@pytest.fixture(scope="module")
-def postgres() -> Iterator[PostgresServer]:
-    server = PostgresServer(private_folder("greenroom-pg-"))
+@contextmanager
+def _running(server: Any) -> Iterator[Any]:
+    """Start a server for the tests, skip (or in CI fail) where it cannot start, stop it afterwards."""
     try:
         server.start()
     except ServiceUnavailable as exc:
         _unavailable(exc)
-    yield server
-    server.stop()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[PostgresServer]:
+    with _running(PostgresServer(private_folder("greenroom-pg-"))) as server:
+        yield server
     shutil.rmtree(server.folder, ignore_errors=True)
 
 
@@ -67,26 +76,16 @@ def postgres() -> Iterator[PostgresServer]:
 def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
     from store.catalog import Catalog, Title
 
-    server = ChromaServer(tmp_path_factory.mktemp("chroma"))
-    try:
-        server.start()
-    except ServiceUnavailable as exc:
-        _unavailable(exc)
-    Catalog.open(Path("unused"), url=server.url).upsert([Title(source="test", **row) for row in SMALL_CATALOG])
-    yield server
-    server.stop()
+    with _running(ChromaServer(tmp_path_factory.mktemp("chroma"))) as server:
+        Catalog.open(Path("unused"), url=server.url).upsert([Title(source="test", **row) for row in SMALL_CATALOG])
+        yield server
 
 
 @pytest.fixture
 def redis(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path / "redis")
-    server.folder.mkdir()
-    try:
-        server.start()
-    except ServiceUnavailable as exc:
-        _unavailable(exc)
-    yield server
-    server.stop()
+    (tmp_path / "redis").mkdir()
+    with _running(RedisServer(tmp_path / "redis")) as server:
+        yield server
 
 
 @dataclass
