@@ -59,9 +59,10 @@ def measure(n_workers: int, n_briefs: int, delay: float, models: Path, postgres:
         while not all(registry.get(r).status in AT_REST for r in run_ids):
             time.sleep(0.1)
         elapsed = time.perf_counter() - started_at
-        statuses = {registry.get(r).status for r in run_ids}
-        if statuses != {"done"}:
-            raise SystemExit(f"runs ended {statuses}:\n{workers.logs()}")
+        records = [registry.get(r) for r in run_ids]
+        if {r.status for r in records} != {"done"}:
+            failed = "\n".join(f"{r.id}: {r.status}: {r.message}" for r in records if r.status != "done")
+            raise SystemExit(f"runs did not finish:\n{failed}")
         package = latest_package(run_ids[0], settings)
         calls = len(package.calls) if package else 0
     finally:

@@ -121,7 +121,16 @@ def run_worker(settings: Settings, *, concurrency: int = 1, loglevel: str = "INF
             "this worker starts its own embedded model; point GREENROOM_MODEL__PROVIDER=openai and "
             "GREENROOM_MODEL__BASE_URL at one shared model server instead (see the README's deployment section)"
         )
-    service = RunService(settings, worker=True)
+    from interfaces.runs import checkpointer
+
+    try:
+        service = RunService(settings, worker=True)
+        with checkpointer(settings):  # creates the checkpoint tables now, not in the middle of a first run
+            pass
+    except Exception as exc:  # the database's boundary: say which setting points at what does not answer
+        where = settings.checkpoint_location if settings.database_url else str(settings.data_dir)
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        raise ValueError(f"database_url: cannot open the run registry and checkpoints at {where}: {detail}") from exc
     service.start()  # builds the model client, opens the catalog, loads the trained predictors
     _service = service
     service._send = sender(settings)  # the sweep sends jobs again through the broker

@@ -59,6 +59,9 @@ def sqlite_checkpointer(path: Path) -> Iterator[SqliteSaver]:
         conn.close()
 
 
+SETUP_LOCK = 0x6772_6E72  # a PostgreSQL advisory lock id of ours ("grnr")
+
+
 def postgres_conninfo(url: str) -> str:
     """A libpq connection string from a database URL (SQLAlchemy's `postgresql+psycopg://` accepted too)."""
     scheme, _, rest = url.partition("://")
@@ -74,7 +77,12 @@ def _postgres_pool(conninfo: str, pid: int) -> Any:
 
     pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=True,
                           kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row})  # fmt: skip
-    PostgresSaver(pool).setup()  # type: ignore[arg-type]
+    with pool.connection() as conn:  # workers starting together would race on the saver's migrations: one at a time
+        conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+        try:
+            PostgresSaver(conn).setup()  # type: ignore[arg-type]
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (SETUP_LOCK,))
     return pool
 
 

@@ -82,10 +82,13 @@ class SqlStore:
         for table, columns in self.added_columns.items():
             have = {c["name"] for c in inspect(self.engine).get_columns(table)}
             missing = {name: kind for name, kind in columns.items() if name not in have}
-            if missing:
-                with self.engine.begin() as conn:
-                    for name, kind in missing.items():
+            for name, kind in missing.items():
+                try:
+                    with self.engine.begin() as conn:
                         conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {kind}"))
+                except DBAPIError:  # another process added it first
+                    if name not in {c["name"] for c in inspect(self.engine).get_columns(table)}:
+                        raise
 
     @contextmanager
     def _connect(self) -> Iterator[Connection]:

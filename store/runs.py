@@ -30,7 +30,8 @@ CREATE TABLE IF NOT EXISTS runs (
     version INTEGER NOT NULL DEFAULT 0,
     output_dir TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    pruned_at TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_status ON runs (tenant, status, created_at)
 """
@@ -157,7 +158,10 @@ CREATE TABLE IF NOT EXISTS run_jobs (
     kind TEXT NOT NULL,
     payload TEXT NOT NULL,
     started INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    owner TEXT,
+    lease_until DOUBLE PRECISION,
+    dispatched_at DOUBLE PRECISION
 );
 CREATE TABLE IF NOT EXISTS run_options (
     run_id TEXT PRIMARY KEY,
