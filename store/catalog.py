@@ -38,7 +38,10 @@ OVERFETCH = (3, 20)
 """A filtered search looks at k * 3, then k * 20 unfiltered neighbours before asking Chroma to filter."""
 _GET_CHUNK = 2000
 """Ids per Chroma `get` call, to stay below SQLite's variable limit."""
-_CHROMA_SETTINGS = chromadb.Settings(anonymized_telemetry=False)
+def _chroma_settings() -> chromadb.Settings:
+    # A new object per client: chromadb's client constructors write their own fields (the API
+    # implementation, the server's host) into the settings they are given.
+    return chromadb.Settings(anonymized_telemetry=False)
 
 
 def _split_names(value: Any) -> list[str]:
@@ -224,7 +227,7 @@ class Catalog:
         """An embedded catalog stored in `folder` (created if missing)."""
         path = Path(folder)
         path.mkdir(parents=True, exist_ok=True)
-        return cls(chromadb.PersistentClient(path=str(path), settings=_CHROMA_SETTINGS), collection)
+        return cls(chromadb.PersistentClient(path=str(path), settings=_chroma_settings()), collection)
 
     @classmethod
     def http(cls, url: str, collection: str = COLLECTION) -> Catalog:
@@ -233,13 +236,13 @@ class Catalog:
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError(f"chroma url must look like http://host:port, got {url!r}")
         port = parsed.port or (443 if parsed.scheme == "https" else 8000)
-        client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=_CHROMA_SETTINGS)
+        client = chromadb.HttpClient(host=parsed.hostname, port=port, ssl=parsed.scheme == "https", settings=_chroma_settings())
         return cls(client, collection)
 
     @classmethod
     def memory(cls, collection: str | None = None) -> Catalog:
         """A catalog that lives in this process only; each call gets its own collection unless named."""
-        client = chromadb.EphemeralClient(settings=_CHROMA_SETTINGS)
+        client = chromadb.EphemeralClient(settings=_chroma_settings())
         return cls(client, collection or f"{COLLECTION}-{uuid.uuid4().hex[:12]}")
 
     @classmethod
