@@ -14,6 +14,7 @@ import importlib
 import inspect
 import os
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -78,7 +79,10 @@ def _postgres_pool(conninfo: str, pid: int) -> Any:
     pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=True,
                           kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row})  # fmt: skip
     with pool.connection() as conn:  # workers starting together would race on the saver's migrations: one at a time
-        conn.execute("SELECT pg_advisory_lock(%s)", (SETUP_LOCK,))
+        # Polled, not waited for: a waiting session would hold a snapshot that the holder's
+        # CREATE INDEX CONCURRENTLY waits on, a deadlock.
+        while not conn.execute("SELECT pg_try_advisory_lock(%s) AS got", (SETUP_LOCK,)).fetchone()["got"]:  # type: ignore[index]
+            time.sleep(0.1)
         try:
             PostgresSaver(conn).setup()  # type: ignore[arg-type]
         finally:

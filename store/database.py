@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,15 +68,16 @@ class SqlStore:
     def __init__(self, target: Path | str) -> None:
         self.engine = engine_for(target)
         serial = "BIGSERIAL PRIMARY KEY" if self.dialect == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
-        for attempt in range(3):
+        for attempt in range(5):
             try:
                 with self.engine.begin() as conn:
                     for statement in filter(str.strip, self.schema.replace("{serial}", serial).split(";")):
                         conn.execute(text(statement))
                     break
-            except DBAPIError:  # two processes creating the same table at once: PostgreSQL lets one win
-                if attempt == 2:
+            except DBAPIError:  # processes creating the same tables at once: PostgreSQL lets one win, the others retry
+                if attempt == 4:
                     raise
+                time.sleep(0.2 * (attempt + 1))
         self._add_missing_columns()
 
     def _add_missing_columns(self) -> None:
