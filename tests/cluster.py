@@ -100,6 +100,50 @@ class RedisServer(_ProcessServer):
         self.start()
 
 
+@dataclass
+class RabbitServer(_ProcessServer):
+    """rabbitmq-server as a private node on loopback (guest/guest, which RabbitMQ allows from loopback only)."""
+
+    @property
+    def url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.port}//"
+
+    def start(self) -> None:
+        binary = shutil.which("rabbitmq-server") or "/usr/sbin/rabbitmq-server"
+        if not Path(binary).exists():
+            raise ServiceUnavailable("rabbitmq-server is not installed (Debian package rabbitmq-server)")
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:  # the Debian script runs the node as the rabbitmq user, which must own the folder
+            account = pwd.getpwnam("rabbitmq")
+            os.chown(self.folder, account.pw_uid, account.pw_gid)
+        f = self.folder
+        env = {**os.environ, "RABBITMQ_NODENAME": f"greenroom{self.port}@localhost", "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+               "RABBITMQ_NODE_PORT": str(self.port), "RABBITMQ_DIST_PORT": str(free_port()),
+               "RABBITMQ_MNESIA_BASE": f"{f}/mnesia", "RABBITMQ_MNESIA_DIR": f"{f}/mnesia/node",
+               "RABBITMQ_FEATURE_FLAGS_FILE": f"{f}/feature_flags", "RABBITMQ_PLUGINS_EXPAND_DIR": f"{f}/plugins-expand",
+               "RABBITMQ_LOG_BASE": f"{f}/log", "RABBITMQ_ENABLED_PLUGINS_FILE": f"{f}/plugins",
+               "RABBITMQ_CONFIG_FILE": f"{f}/rabbitmq", "RABBITMQ_ADVANCED_CONFIG_FILE": f"{f}/advanced.config",
+               "RABBITMQ_PID_FILE": f"{f}/pid"}  # fmt: skip
+        self.proc = subprocess.Popen([binary], env=env, cwd=f, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True)  # fmt: skip
+        _wait_for_port(self.port, self.proc, "rabbitmq-server", timeout=120)
+
+    def stop(self) -> None:
+        # The Erlang node runs in a session of its own (the script switches to the rabbitmq user):
+        # its pid file names it.
+        pid_file = self.folder / "pid"
+        if pid_file.exists():
+            with suppress(ProcessLookupError, ValueError):
+                os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", self.port)) != 0:
+                    break
+            time.sleep(0.2)
+        _stop(self.proc)
+
+
 def _postgres_bin() -> Path:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not found:

@@ -31,6 +31,7 @@ from store.runs import ServiceRegistry
 from tests.cluster import (
     ChromaServer,
     PostgresServer,
+    RabbitServer,
     RedisServer,
     ServiceUnavailable,
     Workers,
@@ -82,6 +83,13 @@ def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
 
 
 @pytest.fixture
+def rabbitmq() -> Iterator[RabbitServer]:
+    with _running(RabbitServer(private_folder("greenroom-rabbit-"))) as server:
+        yield server
+    shutil.rmtree(server.folder, ignore_errors=True)
+
+
+@pytest.fixture
 def redis(tmp_path: Path) -> Iterator[RedisServer]:
     (tmp_path / "redis").mkdir()
     with _running(RedisServer(tmp_path / "redis")) as server:
@@ -116,18 +124,18 @@ class Deployment:
             time.sleep(0.25)
 
 
-def _deployment(tmp_path: Path, models: Path, postgres: PostgresServer, chroma: ChromaServer, redis: RedisServer,
+def _deployment(tmp_path: Path, models: Path, postgres: PostgresServer, chroma: ChromaServer, broker_url: str,
                 fake_delay_s: float, **queue: Any) -> Deployment:  # fmt: skip
     data_dir = tmp_path / "data"
     shutil.copytree(models, data_dir / "models")  # trained once for the session, shared by every worker
     call_log = tmp_path / "calls.log"
     database_url = postgres.new_database()
-    env = worker_env(data_dir, broker_url=redis.url, database_url=database_url, chroma_url=chroma.url,
+    env = worker_env(data_dir, broker_url=broker_url, database_url=database_url, chroma_url=chroma.url,
                      fake_delay_s=fake_delay_s, call_log=call_log, **queue)  # fmt: skip
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]
         data_dir=data_dir, output_dir=data_dir / "out", seed_catalog=False, max_edit_rounds=1, database_url=database_url,
-        chroma_url=chroma.url, model=ModelSettings(provider="fake"), queue=QueueSettings(broker_url=redis.url, **queue),
+        chroma_url=chroma.url, model=ModelSettings(provider="fake"), queue=QueueSettings(broker_url=broker_url, **queue),
     )  # fmt: skip
     return Deployment(settings=settings, env=env, call_log=call_log, workers=Workers(env, tmp_path))
 
@@ -139,8 +147,8 @@ def deploy(tmp_path: Path, trained_small: Any, tmp_path_factory: pytest.TempPath
     models = tmp_path_factory.getbasetemp() / "greenroom-data" / "models"  # where trained_small saved them
     made: list[Deployment] = []
 
-    def make(fake_delay_s: float, **queue: Any) -> Deployment:
-        made.append(_deployment(tmp_path, models, postgres, chroma, redis, fake_delay_s, **queue))
+    def make(fake_delay_s: float, broker_url: str = redis.url, **queue: Any) -> Deployment:
+        made.append(_deployment(tmp_path, models, postgres, chroma, broker_url, fake_delay_s, **queue))
         return made[-1]
 
     yield make
@@ -206,11 +214,15 @@ def test_three_workers_take_twenty_briefs_through_the_api_and_each_runs_exactly_
     assert not registry.pending_jobs()
 
 
-def test_a_run_whose_worker_is_killed_is_finished_by_another_without_repeating_done_model_calls(deploy: Any) -> None:
+@pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
+def test_a_run_whose_worker_is_killed_is_finished_by_another_without_repeating_done_model_calls(
+    deploy: Any, broker: str, request: pytest.FixtureRequest
+) -> None:
     from graphs.launch import build_launch_graph
     from interfaces.runs import checkpointer
 
-    deployment = deploy(fake_delay_s=0.25, lease_s=3.0, sweep_s=0.5)
+    broker_url = request.getfixturevalue(broker).url  # RabbitMQ redelivers at once; Redis waits for the lease to lapse
+    deployment = deploy(fake_delay_s=0.25, broker_url=broker_url, lease_s=3.0, sweep_s=0.5)
     deployment.workers.start(2)
     service = _service(deployment)
     record, _ = service.submit(load_brief(FILM), tenant="acme")
