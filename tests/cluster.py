@@ -114,7 +114,10 @@ class RabbitServer(_ProcessServer):
             raise ServiceUnavailable("rabbitmq-server is not installed (Debian package rabbitmq-server)")
         self.folder.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:  # the Debian script runs the node as the rabbitmq user, which must own the folder
-            account = pwd.getpwnam("rabbitmq")
+            try:
+                account = pwd.getpwnam("rabbitmq")
+            except KeyError as exc:
+                raise ServiceUnavailable("rabbitmq-server is installed without its rabbitmq user") from exc
             os.chown(self.folder, account.pw_uid, account.pw_gid)
         f = self.folder
         env = {**os.environ, "RABBITMQ_NODENAME": f"greenroom{self.port}@localhost", "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
