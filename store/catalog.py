@@ -38,6 +38,8 @@ OVERFETCH = (3, 20)
 """A filtered search looks at k * 3, then k * 20 unfiltered neighbours before asking Chroma to filter."""
 _GET_CHUNK = 2000
 """Ids per Chroma `get` call, to stay below SQLite's variable limit."""
+
+
 def _chroma_settings() -> chromadb.Settings:
     # A new object per client: chromadb's client constructors write their own fields (the API
     # implementation, the server's host) into the settings they are given.
