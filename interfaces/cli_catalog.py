@@ -75,9 +75,10 @@ def import_(
     catalog = open_catalog(Settings())
     try:
         report = import_file(file, catalog, mapping=columns, source=source)
-    except ImportFileError as exc:
-        err_console.print(f"[red]Import failed:[/red] {exc}")
-        raise typer.Exit(1) from exc
+    except ImportFileError as exc:  # an unreadable file is bad input, like a bad row: exit code 2
+        from interfaces.cli import _fail
+
+        _fail(f"Import failed: {exc}")
     console.print(f"Imported {report.imported} of {report.rows} rows from {file} as source {report.source!r}.")
     for error in report.errors:
         err_console.print(f"  [yellow]skipped[/yellow] {error}")

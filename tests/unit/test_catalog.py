@@ -376,3 +376,10 @@ def test_cli_import_lists_skipped_rows_and_exits_non_zero(cli_env: Path) -> None
     assert "Imported 3 of 6 rows" in result.output and "line 5: year (column 'Released')" in result.output
     bad = CliRunner().invoke(catalog_app, ["import", "mine.csv", "--mapping", "{not json"])
     assert bad.exit_code != 0 and "--mapping" in bad.output
+
+
+def test_cli_import_of_a_file_it_cannot_read_exits_2_naming_the_file(cli_env: Path) -> None:
+    (cli_env / "notes.txt").write_text("hello")
+    result = CliRunner().invoke(catalog_app, ["import", "notes.txt"])
+    assert result.exit_code == 2, result.output
+    assert "Import failed" in result.output and "notes.txt" in result.output
