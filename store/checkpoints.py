@@ -81,7 +81,7 @@ def _postgres_pool(conninfo: str, pid: int) -> Any:
     with pool.connection() as conn:  # workers starting together would race on the saver's migrations: one at a time
         # Polled, not waited for: a waiting session would hold a snapshot that the holder's
         # CREATE INDEX CONCURRENTLY waits on, a deadlock.
-        while not conn.execute("SELECT pg_try_advisory_lock(%s) AS got", (SETUP_LOCK,)).fetchone()["got"]:  # type: ignore[index]
+        while not conn.execute("SELECT pg_try_advisory_lock(%s) AS got", (SETUP_LOCK,)).fetchone()["got"]:  # type: ignore[index,call-overload]
             time.sleep(0.1)
         try:
             PostgresSaver(conn).setup()  # type: ignore[arg-type]

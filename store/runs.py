@@ -8,6 +8,7 @@ message that explains the status, and where its outputs are.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import json
 import time
@@ -124,7 +125,7 @@ class RunRegistry(SqlStore):
             ).fetchall()
         return [_record(r) for r in rows]
 
-    def due_for_pruning(self, finished_before: dt.datetime, limit: int = 500) -> list[str]:
+    def due_for_pruning(self, finished_before: dt.datetime, limit: int = 500) -> builtins.list[str]:
         """Finished runs last changed before `finished_before` whose checkpoints have not been pruned since."""
         statuses = {f"s{i}": status for i, status in enumerate(FINAL)}
         with self._connect() as conn:
@@ -135,7 +136,7 @@ class RunRegistry(SqlStore):
             ).fetchall()  # fmt: skip
         return [r.id for r in rows]
 
-    def mark_pruned(self, run_ids: list[str]) -> None:
+    def mark_pruned(self, run_ids: builtins.list[str]) -> None:
         """These runs' checkpoints were pruned to their final state."""
         with self._connect() as conn:
             for run_id in run_ids:
