@@ -56,6 +56,10 @@ class RunBusyError(ValueError):
     """The run's status does not allow this request now."""
 
 
+class LeaseLost(RuntimeError):
+    """Another worker took this run over (this one stopped renewing in time): stop before the next step."""
+
+
 class EventHub:
     """Wakes asyncio subscribers when a worker thread appends to a run's feed."""
 
@@ -267,10 +271,11 @@ class RunService:
         return self._work(run_id)
 
     @contextmanager
-    def _holding(self, run_id: str) -> Iterator[None]:
-        """Renew this worker's lease on the run's job while the block runs."""
+    def _holding(self, run_id: str) -> Iterator[threading.Event]:
+        """Renew this worker's lease on the run's job while the block runs; the event is set if it is lost."""
+        lost = threading.Event()
         if not self.lease_s:
-            yield
+            yield lost
             return
         done = threading.Event()
 
@@ -278,7 +283,8 @@ class RunService:
             while not done.wait(self.lease_s / 3):
                 try:
                     if not self.registry.renew_lease(run_id, self.owner, self.lease_s):
-                        logger.warning("run %s: this worker's lease was lost to another worker", run_id)
+                        logger.warning("run %s: another worker took the run over; this one stops at its next step", run_id)
+                        lost.set()
                         return
                 except Exception:  # a database blip: keep trying until the lease runs out
                     logger.warning("run %s: could not renew the lease", run_id, exc_info=True)
@@ -286,7 +292,7 @@ class RunService:
         thread = threading.Thread(target=renew, name=f"lease-{run_id}", daemon=True)
         thread.start()
         try:
-            yield
+            yield lost
         finally:
             done.set()
             thread.join()
@@ -297,15 +303,17 @@ class RunService:
         job = self.registry.start_job(run_id, self.owner, self.lease_s)
         if job is None:
             return None
-        with self._holding(run_id):
-            return self._run_job(job)
+        with self._holding(run_id) as lost:
+            return self._run_job(job, lost)
 
-    def _run_job(self, job: RunJob) -> str:
+    def _run_job(self, job: RunJob, lost: threading.Event) -> str:
         run_id = job.run_id
         context = replace(self.context, approval=self.registry.approval_requested(run_id))
         self.emit(run_id, "status", {"status": "running", "message": f"{job.kind} started" + (" again" if job.started else "")})
         try:
-            outcome = self._execute(job, context)
+            outcome = self._execute(job, context, lost)
+        except LeaseLost:  # the run, its job and its status now belong to the worker that took it over
+            return "lease_lost"
         except Exception as exc:  # a worker's boundary: record the failure where the client will look, keep the trace in the log
             if self.closing:  # the server is stopping under the run: its job stays, and the next start resumes it
                 logger.warning(
@@ -325,11 +333,13 @@ class RunService:
         self.emit(run_id, "status", {"status": outcome.status, "message": outcome.message, "version": version})
         return outcome.status
 
-    def _execute(self, job: RunJob, context: AgentContext) -> RunOutcome:
+    def _execute(self, job: RunJob, context: AgentContext, lost: threading.Event | None = None) -> RunOutcome:
         """Carry out one job; a job that had begun before a restart continues from the checkpoint."""
         run_id = job.run_id
 
         def on_event(type: str, data: dict[str, Any]) -> None:
+            if lost is not None and lost.is_set():  # between steps: what is checkpointed stays, nothing more is written
+                raise LeaseLost(run_id)
             self.emit(run_id, type, data)
 
         def drive(graph_input: Any) -> RunOutcome:
