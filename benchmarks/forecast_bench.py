@@ -82,9 +82,7 @@ def diagnose_rating(seeds: range, max_iter: int) -> None:
     rich_genres = [g for g in counts.index if counts[g] >= 30]
     none = pd.DataFrame(index=range(len(frame)))
     rows = {
-        "brief features (as shipped)": [
-            _rating_ratio(frame, none, y, list(GGPLOT2_GENRES), s, max_iter) for s in seeds
-        ],
+        "brief features (as shipped)": [_rating_ratio(frame, none, y, list(GGPLOT2_GENRES), s, max_iter) for s in seeds],
         f"films in both tables ({both.sum():,}), ggplot2movies' 7 genre flags": [
             _rating_ratio(sub, pd.DataFrame(index=range(len(sub))), y[both], list(GGPLOT2_GENRES), s, max_iter) for s in seeds
         ],
