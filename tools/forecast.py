@@ -160,6 +160,11 @@ def canonical_genres(genres: Iterable[str]) -> tuple[list[str], list[str]]:
     return list(dict.fromkeys(found)), unknown
 
 
+def unknown_genre_note(genre: str) -> str:
+    """The caveat for a brief genre outside the shared vocabulary (one wording, so a report states it once)."""
+    return f"genre '{genre}' is not in the shared genre vocabulary and was ignored"
+
+
 # --- brief inputs -------------------------------------------------------------
 
 USD_PER_UNIT: dict[str, float] = {
@@ -789,7 +794,7 @@ def forecast_audience(brief: Brief, models: AudienceModels) -> AudienceForecast:
     """
     inputs = brief_inputs(brief)
     source = f"{VOTES_SOURCE}; {BOX_OFFICE_SOURCE}"
-    notes = [f"genre '{g}' is not in the training vocabulary and was ignored" for g in inputs.unmatched_genres]
+    notes = [unknown_genre_note(g) for g in inputs.unmatched_genres]
     if brief.format is not Format.FILM:
         return AudienceForecast(
             out_of_domain=True,

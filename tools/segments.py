@@ -33,7 +33,7 @@ from pydantic import BaseModel, Field
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 
-from tools.forecast import canonical_genres
+from tools.forecast import canonical_genres, unknown_genre_note
 
 SEGMENTS_VERSION = "segments-1.0"
 """Bump when profiles, clustering or the recommender change; saved models with another version are retrained."""
@@ -395,7 +395,7 @@ def segment_affinity(
         raise ValueError(f"cf_weight must be between 0 and 1, got {cf_weight}")
     canonical, unknown = canonical_genres(genres)
     usable = [g for g in canonical if g in model.genres]
-    notes = [f"genre '{g}' is not recognised" for g in unknown]
+    notes = [unknown_genre_note(g) for g in unknown]
     notes += [f"genre '{g}' is not a MovieLens genre" for g in canonical if g not in model.genres]
     matches, items = match_comparables(model, comparables)
     notes += [f"comparable '{m.title}' ({m.year}) has no MovieLens match" for m in matches if m.movielens_title is None]

@@ -84,6 +84,8 @@ def test_a_podcast_is_flagged_out_of_the_forecasters_domain(
     _, report, _ = run_analysis(brief, settings, AgentContext(model=model, catalog=catalog, trained=trained))
     assert report.forecast is not None and report.forecast.out_of_domain and report.forecast.votes is None
     assert any("not a film" in c for c in report.caveats)
+    # 'food' is unknown to both the forecasters and the segments; the reader is told once.
+    assert [c for c in report.caveats if "'food'" in c] == ["genre 'food' is not in the shared genre vocabulary and was ignored"]
 
 
 def test_a_summary_that_repeats_the_instructions_is_replaced(
