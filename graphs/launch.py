@@ -16,7 +16,7 @@ import datetime as dt
 import inspect
 import time
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
@@ -114,9 +114,9 @@ def approval(state: LaunchState) -> Command[Literal["writer", "approval", "__end
                         "answers": ["accept", "edit", "respond", "reject"]})  # fmt: skip
     action = str(answer.get("action", "")) if isinstance(answer, dict) else str(answer)
     if action == "accept":
-        return Command(goto=END, update={"status": "approved"})
+        return Command(goto="__end__", update={"status": "approved"})  # == END, which LangGraph types as plain str
     if action == "reject":
-        return Command(goto=END, update={"status": "rejected", "revision_note": str(answer.get("reason", ""))})
+        return Command(goto="__end__", update={"status": "rejected", "revision_note": str(answer.get("reason", ""))})
     if action == "edit":
         edited = apply_edit(package, str(answer["field"]), answer["value"])
         return Command(goto="approval", update={"package": edited, "versions": [edited], "draft": edited.draft})
@@ -182,7 +182,7 @@ def route_after_review(state: LaunchState, runtime: Runtime[AgentContext]) -> li
 
 def route_after_assemble(state: LaunchState, runtime: Runtime[AgentContext]) -> Literal["approval", "__end__"]:
     """Pause for approval when the run asked for it."""
-    return "approval" if runtime.context.approval else END
+    return "approval" if runtime.context.approval else "__end__"  # == END, which LangGraph types as plain str
 
 
 # --- accounting --------------------------------------------------------------
@@ -208,7 +208,13 @@ def _check_caps(state: LaunchState, context: AgentContext, step: str) -> None:
         raise CapReached(f"cost cap reached before {step}: ${cost:.4f} of ${context.max_cost:.4f} spent")
 
 
-def _step(name: str, node: Callable[..., Any]) -> Callable[[LaunchState, Runtime[AgentContext]], Any]:
+class LaunchNode(Protocol):
+    """A launch-graph node as `_step` wraps it: LangGraph passes the runtime by keyword, so the name matters."""
+
+    def __call__(self, state: LaunchState, runtime: Runtime[AgentContext]) -> Any: ...
+
+
+def _step(name: str, node: Callable[..., Any]) -> LaunchNode:
     """Wrap a node: enforce the caps before it, and record its accounting after it."""
     takes_runtime = len(inspect.signature(node).parameters) > 1
 

@@ -11,7 +11,7 @@ string and list in them is bounded (DESIGN.md: SmolLM2 under a grammar).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -27,18 +27,21 @@ RationaleSource = Literal["model", "template"]
 # --------------------------------------------------------------------------- what the model fills
 
 
-def _plain_text(min_chars: int, max_chars: int) -> Any:
-    """A bounded string that starts with a capital or a digit and holds no brackets, quotes or backslashes.
+def _plain_text(min_chars: int, max_chars: int) -> StringConstraints:
+    """Constraints for a bounded string that starts with a capital or a digit and holds no brackets, quotes or backslashes.
 
     The length is written into the pattern as well: llama.cpp's grammar follows a string's
     `pattern` and then ignores its length keywords. Without the pattern SmolLM2 starts its
     strings with JSON debris (`"] } ..."`) and echoes the prompt (measured on the example briefs).
     """
     pattern = rf'^[A-Z0-9][^\[\]{{}}<>"\\]{{{min_chars - 1},{max_chars - 1}}}$'
-    return Annotated[str, StringConstraints(strip_whitespace=True, min_length=min_chars, max_length=max_chars, pattern=pattern)]
+    return StringConstraints(strip_whitespace=True, min_length=min_chars, max_length=max_chars, pattern=pattern)
 
 
-RationaleText = _plain_text(40, 480)
+RationaleText: TypeAlias = Annotated[str, _plain_text(40, 480)]
+AdLineShort: TypeAlias = Annotated[str, _plain_text(8, 60)]
+AdLine: TypeAlias = Annotated[str, _plain_text(12, 120)]
+AdLineLong: TypeAlias = Annotated[str, _plain_text(20, 200)]
 
 
 class MarketingRationale(BaseModel):
@@ -63,9 +66,7 @@ class AdCopyShort(BaseModel):
 
     model_config = ConfigDict(title="AdCopyShort")
 
-    variants: list[_plain_text(8, 60)] = Field(
-        ..., min_length=2, max_length=3, description="Different ad lines, each a few words."
-    )
+    variants: list[AdLineShort] = Field(..., min_length=2, max_length=3, description="Different ad lines, each a few words.")
 
 
 class AdCopy(BaseModel):
@@ -73,9 +74,7 @@ class AdCopy(BaseModel):
 
     model_config = ConfigDict(title="AdCopy")
 
-    variants: list[_plain_text(12, 120)] = Field(
-        ..., min_length=2, max_length=3, description="Different ad lines, each one sentence."
-    )
+    variants: list[AdLine] = Field(..., min_length=2, max_length=3, description="Different ad lines, each one sentence.")
 
 
 class AdCopyLong(BaseModel):
@@ -83,7 +82,7 @@ class AdCopyLong(BaseModel):
 
     model_config = ConfigDict(title="AdCopyLong")
 
-    variants: list[_plain_text(20, 200)] = Field(
+    variants: list[AdLineLong] = Field(
         ..., min_length=2, max_length=3, description="Different ad lines, each one or two sentences."
     )
 

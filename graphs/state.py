@@ -35,6 +35,8 @@ class WriteState(WriteInput, total=False):
     """Every model call, for accounting."""
     outcome: Literal["approved", "max_rounds"]
     """How the loop ended."""
+    revision_note: str
+    """A change asked for in words; only the launch graph sets it (see LaunchState), the writer reads it."""
 
 
 class PlanInput(TypedDict, total=False):

@@ -21,8 +21,12 @@ from store.checkpoints import open_checkpointer
 from tools.llm import ModelHandle, build_model
 
 if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
+    from langgraph.types import Command
+
     from graphs.audience import AudienceReport
     from graphs.package import LaunchPackage
+    from graphs.state import LaunchState
     from store.catalog import Catalog
     from store.runs import RunRegistry
     from tools.training import TrainedModels
@@ -174,8 +178,8 @@ def registry(settings: Settings) -> RunRegistry:
     return RunRegistry(settings.registry_target)
 
 
-def _drive(graph_input: Any, run_id: str, settings: Settings, context: AgentContext, on_step: StepCallback | None,
-           on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
+def _drive(graph_input: LaunchState | Command[Any] | None, run_id: str, settings: Settings, context: AgentContext,
+           on_step: StepCallback | None, on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
     """Run the launch graph on its thread until it ends, pauses or fails; record the outcome."""
     from graphs.launch import CapReached, build_launch_graph
     from interfaces.reports import save_package
@@ -184,7 +188,7 @@ def _drive(graph_input: Any, run_id: str, settings: Settings, context: AgentCont
 
     runs = registry(settings)
     runs.update(run_id, status="running", message="")
-    config = {"configurable": {"thread_id": run_id}}
+    config: RunnableConfig = {"configurable": {"thread_id": run_id}}
     status, message = "done", ""
     with checkpointer(settings) as saver:
         graph = build_launch_graph().compile(checkpointer=saver)
