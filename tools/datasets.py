@@ -14,6 +14,7 @@ and no global state is touched.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import lzma
 import pickle
@@ -40,6 +41,7 @@ class _CurrentNumPyUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
+@functools.cache
 def _has_numpy2_core() -> bool:
     return importlib.util.find_spec(_NUMPY2_CORE) is not None
 

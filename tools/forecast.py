@@ -30,10 +30,10 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -256,7 +256,7 @@ def inputs_frame(inputs: Sequence[ForecastInputs]) -> pd.DataFrame:
 GGPLOT2_GENRES = ("Action", "Animation", "Comedy", "Drama", "Documentary", "Romance", "Short")
 
 
-def _budgeted_ggplot2movies() -> pd.DataFrame:
+def budgeted_ggplot2movies() -> pd.DataFrame:
     """The ggplot2movies rows with a recorded production budget."""
     from tools.datasets import rdataset
 
@@ -276,23 +276,31 @@ def film_key(title: str, year: int) -> str:
     return f"{normalise_title(title)}|{int(year)}"
 
 
+V = TypeVar("V", bound=Hashable)
+
+
+def by_film_key(titles: Iterable[str], years: Iterable[int], values: Iterable[V]) -> dict[str, V]:
+    """Value by film key; a key shared by films with different values is left out as ambiguous."""
+    seen: dict[str, set[V]] = {}
+    for title, year, value in zip(titles, years, values, strict=True):
+        seen.setdefault(film_key(title, year), set()).add(value)
+    return {key: found.pop() for key, found in seen.items() if len(found) == 1}
+
+
 def budget_lookup(titles: Iterable[str], years: Iterable[int], budgets: Iterable[float]) -> dict[str, float]:
     """Production budget by film key; a key shared by films with different budgets is left out as ambiguous."""
-    seen: dict[str, set[float]] = {}
-    for title, year, budget in zip(titles, years, budgets, strict=True):
-        seen.setdefault(film_key(title, year), set()).add(float(budget))
-    return {key: values.pop() for key, values in seen.items() if len(values) == 1}
+    return by_film_key(titles, years, (float(b) for b in budgets))
 
 
 def ggplot2movies_budgets() -> dict[str, float]:
     """Production budget (USD, as recorded) of every ggplot2movies film that has one, by film key."""
-    raw = _budgeted_ggplot2movies()
+    raw = budgeted_ggplot2movies()
     return budget_lookup(raw["title"], raw["year"], raw["budget"])
 
 
 def load_votes_data() -> tuple[pd.DataFrame, pd.DataFrame]:
     """ggplot2movies films with a recorded budget: (film-feature frame, targets votes and rating)."""
-    raw = _budgeted_ggplot2movies()
+    raw = budgeted_ggplot2movies()
     flags = raw[list(GGPLOT2_GENRES)].to_numpy(dtype=bool)
     frame = pd.DataFrame(
         {
@@ -332,7 +340,7 @@ def load_box_office_data(
         raw = pd.read_sql(query, conn)
     frame = pd.DataFrame(
         {
-            "genres": [tuple(g.strip() for g in str(s).split(",") if g.strip()) for s in raw["Genre"].fillna("")],
+            "genres": [genre_list(s) for s in raw["Genre"].fillna("")],
             "minutes": raw["Runtime"].astype(float),
             "budget_usd": [budgets.get(film_key(t, y), np.nan) for t, y in zip(raw["Title"], raw["Year"], strict=True)],
             "year": raw["Year"].astype(int),
@@ -340,6 +348,17 @@ def load_box_office_data(
         }
     )
     return frame, raw["BoxOffice"].astype(float)
+
+
+def genre_list(text: str) -> tuple[str, ...]:
+    """movies.db's comma-separated genre field as a tuple of names."""
+    return tuple(g.strip() for g in str(text).split(",") if g.strip())
+
+
+def common_genres(genres: Iterable[Sequence[str]], min_films: int = 30) -> list[str]:
+    """Genres carried by at least `min_films` films, most frequent first: the ones worth a model feature."""
+    counts = pd.Series([g for gs in genres for g in gs]).value_counts()
+    return [g for g in counts.index if counts[g] >= min_films]
 
 
 # --- features -----------------------------------------------------------------
@@ -467,6 +486,22 @@ class FeatureDomain:
         return ood, notes
 
 
+def boosted_regressor(
+    loss: str, *, max_iter: int, random_state: int, quantile: float | None = None
+) -> HistGradientBoostingRegressor:
+    """The gradient-boosted regressor every forecaster uses (point: absolute_error; interval ends: quantile)."""
+    kwargs = {"quantile": quantile} if quantile is not None else {}
+    return HistGradientBoostingRegressor(
+        loss=loss,
+        max_iter=max_iter,
+        learning_rate=0.05,
+        min_samples_leaf=20,
+        early_stopping=False,
+        random_state=random_state,
+        **kwargs,
+    )
+
+
 class IntervalForecaster:
     """Gradient-boosted median with a conformalized quantile interval (split conformal on a held-out share).
 
@@ -531,16 +566,7 @@ class IntervalForecaster:
         return np.clip(y, *self.bounds) if self.bounds else y
 
     def _regressor(self, loss: str, quantile: float | None = None) -> HistGradientBoostingRegressor:
-        kwargs = {"quantile": quantile} if quantile is not None else {}
-        return HistGradientBoostingRegressor(
-            loss=loss,
-            max_iter=self.max_iter,
-            learning_rate=0.05,
-            min_samples_leaf=20,
-            early_stopping=False,
-            random_state=self.random_state,
-            **kwargs,
-        )
+        return boosted_regressor(loss, max_iter=self.max_iter, random_state=self.random_state, quantile=quantile)
 
     def fit(self, frame: pd.DataFrame, y: np.ndarray) -> IntervalForecaster:
         """Fit point and quantile models on one part of the data and calibrate the interval on the rest."""
@@ -608,6 +634,10 @@ class IntervalForecaster:
 
 
 # --- evaluation ---------------------------------------------------------------
+
+
+TARGET_MAE_RATIO = 0.75
+"""The forecasts' target: held-out error at least 25% below the baseline's. A forecast above it is reported as a weak signal."""
 
 
 class HoldoutMetrics(BaseModel):
@@ -716,8 +746,7 @@ def train_audience_models(
     box_frame, gross = load_box_office_data(db_path)
     budgeted = box_frame["budget_usd"].notna().to_numpy()
     box_frame, gross = box_frame[budgeted].reset_index(drop=True), gross[budgeted].reset_index(drop=True)
-    counts = pd.Series([g for gs in box_frame["genres"] for g in gs]).value_counts()
-    box = forecaster("box_office_usd", [g for g in counts.index if counts[g] >= 30], True, "log", (0, math.inf))
+    box = forecaster("box_office_usd", common_genres(box_frame["genres"]), True, "log", (0, math.inf))
     metrics["box_office"] = _fit_one(box, box_frame, gross.to_numpy(), True, holdout_share, seed)
     return AudienceModels(votes=votes, rating=rating, box_office=box, metrics=metrics)
 
@@ -769,16 +798,12 @@ def _estimate(
     )
 
 
-WEAK_MAE_RATIO = 0.75
-"""A forecast whose held-out error is above this share of the baseline's is reported as a weak signal."""
-
-
 def _weak_signal_notes(models: AudienceModels, targets: Mapping[str, str]) -> list[str]:
     """One note per forecast that barely beats the genre-and-decade median on held-out films."""
     notes = []
     for key, label in targets.items():
         metrics = models.metrics.get(key)
-        if metrics is not None and metrics.mae_ratio > WEAK_MAE_RATIO:
+        if metrics is not None and metrics.mae_ratio > TARGET_MAE_RATIO:
             notes.append(
                 f"{label} forecast is a weak signal: on held-out films its error was only {1 - metrics.mae_ratio:.0%} "
                 f"below the genre-and-decade median's ({metrics.mae:.2f} against {metrics.baseline_mae:.2f} in {metrics.space})"
