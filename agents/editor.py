@@ -11,13 +11,13 @@ from typing import Any
 from langchain_core.messages import HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
-from agents.writer import outline_count
-from graphs.context import AgentContext
-from graphs.schemas import CallRecord, CheckResult, EditorJudgement, EditReview, RubricScore
-from graphs.state import WriteState
-from prompts import render
-from tools.draft_checks import check_draft, criterion_score
-from tools.structured import StructuredOutputError, generate
+from greenroom.agents.context import AgentContext
+from greenroom.agents.writer import outline_count
+from greenroom.core.schemas import CallRecord, CheckResult, EditorJudgement, EditReview, RubricScore
+from greenroom.core.state import WriteState
+from greenroom.prompts import render
+from greenroom.tools.draft_checks import check_draft, criterion_score
+from greenroom.tools.structured import StructuredOutputError, generate
 
 EDITOR_MAX_TOKENS = 400
 CHECK_ONLY = ("length", "constraints", "content_policy", "age_rating", "completeness")

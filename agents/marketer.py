@@ -13,7 +13,11 @@ Stated assumptions (they appear in the plan):
   (`PROMOTION_SHARE`); release and delivery costs are budgeted elsewhere;
 - the campaign runs `CAMPAIGN_WEEKS[format]` weeks, its last week being the
   launch week of the chosen window;
-- cinema trailers are a channel for films only.
+- cinema trailers are a channel for films only;
+- push and email reach only a tenant's own high-affinity viewers (the
+  analyst's targeting list on the tenant's imported history), with curves
+  from `tools/data/owned_channels.yaml`; the bundled MovieLens panel is no
+  one's audience, so it adds no owned channel.
 """
 
 from __future__ import annotations
@@ -25,9 +29,17 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
-from graphs.brief import Brief, Format
-from graphs.context import AgentContext
-from graphs.plans import (
+from greenroom.agents.context import AgentContext
+from greenroom.core.brief import Brief, Format
+from greenroom.core.market import (
+    ChannelAllocation,
+    ChannelCurve,
+    PlatformRecommendation,
+    PromotionAllocation,
+    ReleaseRecommendation,
+    ReleaseWindow,
+)
+from greenroom.core.plans import (
     AdCopy,
     AdCopyLong,
     AdCopySchema,
@@ -39,15 +51,18 @@ from graphs.plans import (
     ReleasePlan,
     TargetSegment,
 )
-from graphs.schemas import CallRecord, Draft
-from graphs.state import PlanState
-from prompts import render
-from tools.draft_checks import mentions
-from tools.grounding import echoes_prompt, explain, strip_junk
-from tools.llm import ModelHandle
-from tools.promotion import ChannelAllocation, ChannelCurve, PromotionAllocation, allocate, load_channel_curves
-from tools.release import PlatformRecommendation, ReleaseRecommendation, ReleaseWindow, plan_release
-from tools.structured import StructuredOutputError, generate
+from greenroom.core.schemas import CallRecord, Draft
+from greenroom.core.state import PlanState
+from greenroom.core.viewers import TargetingList
+from greenroom.prompts import render
+from greenroom.tools.candidates import answers_per_request
+from greenroom.tools.draft_checks import mentions
+from greenroom.tools.grounding import echoes_prompt, explain, strip_junk
+from greenroom.tools.llm import ModelHandle
+from greenroom.tools.promotion import allocate, load_channel_curves
+from greenroom.tools.release import plan_release
+from greenroom.tools.structured import StructuredOutputError, generate
+from greenroom.tools.viewers import owned_channel_curves
 
 PROMOTION_SHARE = 1.0
 """Share of the brief's launch budget spent on paid promotion (all of it: release costs are budgeted elsewhere)."""
@@ -78,6 +93,8 @@ AD_COPY_SCHEMA: dict[str, AdCopySchema] = {
 }
 """How long a line each channel's format allows (unknown channels get `AdCopy`)."""
 
+OWNED_CHANNELS = frozenset({"push", "email"})
+"""Channels that reach the tenant's own viewers, sized by the analyst's high-affinity audience."""
 AD_COPY_CHANNELS = 3
 """Ad copy is written for this many of the best-funded channels."""
 TOP_SEGMENTS = 3
@@ -87,11 +104,21 @@ MAX_TOKENS = {"ad_copy": 260, "rationale": 420}
 # --------------------------------------------------------------------------- numbers
 
 
-def channel_curves(brief: Brief, inputs: MarketingInputs) -> list[ChannelCurve]:
-    """The user's curves if given; else the default curves that suit the brief's format."""
+def channel_curves(brief: Brief, inputs: MarketingInputs, audience: object | None = None) -> list[ChannelCurve]:
+    """The user's curves if given; else the default curves that suit the brief's format, and owned channels sized
+    to the tenant's high-affinity audience when the analyst scored the tenant's own viewers."""
     if inputs.channel_curves is not None:
         return list(inputs.channel_curves)
-    return [c for c in load_channel_curves() if brief.format in FORMAT_ONLY_CHANNELS.get(c.name, frozenset(Format))]
+    defaults = [c for c in load_channel_curves() if brief.format in FORMAT_ONLY_CHANNELS.get(c.name, frozenset(Format))]
+    return defaults + owned_curves(audience)
+
+
+def owned_curves(audience: object | None) -> list[ChannelCurve]:
+    """Push and email curves from the analyst's targeting list (none without one, or on the bundled panel)."""
+    targeting = _field(audience, "targeting") if audience is not None else None
+    if targeting is None:
+        return []
+    return owned_channel_curves(targeting if isinstance(targeting, TargetingList) else TargetingList.model_validate(targeting))
 
 
 def campaign_week_starts(launch: dt.date, weeks: int) -> list[dt.date]:
@@ -100,7 +127,7 @@ def campaign_week_starts(launch: dt.date, weeks: int) -> list[dt.date]:
 
 
 def promotion_assumptions(brief: Brief, allocation: PromotionAllocation, launch: dt.date) -> list[str]:
-    """The marketer's own assumptions, followed by the engine's."""
+    """The marketer's own assumptions; the engine's stay in the allocation."""
     notes = [
         f"promotion budget: {PROMOTION_SHARE:.0%} of the brief's launch budget goes to paid media; "
         "release and delivery costs are budgeted elsewhere",
@@ -108,7 +135,11 @@ def promotion_assumptions(brief: Brief, allocation: PromotionAllocation, launch:
     ]
     if brief.budget.currency != "USD":
         notes.append(f"channel costs are stated in USD and applied to {brief.budget.currency} amounts without conversion")
-    return notes + allocation.assumptions
+    owned = [c.label for c in allocation.channels if c.channel in OWNED_CHANNELS]
+    if owned:
+        notes.append(f"{' and '.join(owned)} reach only the tenant's own high-affinity viewers from the analyst's targeting "
+                     "list; their curves are stated assumptions (owned_channels.yaml)")  # fmt: skip
+    return notes
 
 
 # --------------------------------------------------------------------------- segments
@@ -230,7 +261,7 @@ def _fit(text: str, limit: int) -> str:
 def seed_lines(brief: Brief, draft: Draft | None) -> list[str]:
     """The writer's ad lines and taglines, or the brief's logline when there is no draft yet."""
     if draft is not None:
-        return [*draft.ad_copy, *draft.taglines]
+        return [*draft.hooks.ad_copy, *draft.hooks.taglines]
     return [brief.logline]
 
 
@@ -264,7 +295,7 @@ def write_ad_copy(
     schema = AD_COPY_SCHEMA.get(channel.channel, AdCopy)
     limit = int(schema.model_json_schema()["properties"]["variants"]["items"]["maxLength"])
     messages: list[BaseMessage] = [
-        SystemMessage(render("marketer/system.j2")),
+        SystemMessage(render("common/team.j2")),
         HumanMessage(
             render(
                 "marketer/ad_copy.j2", brief=brief, seeds=list(seeds)[:6], segments=[s.name for s in segments],
@@ -289,14 +320,15 @@ def write_ad_copy(
 
 
 def write_rationale(
-    model: ModelHandle, brief: Brief, release: list[str], promotion: list[str]
+    model: ModelHandle, brief: Brief, release: list[str], promotion: list[str], candidates: int = 1
 ) -> tuple[MarketingRationale | None, str, list[CallRecord]]:
     """The model's explanation of the facts, or None and the reason when it stayed unusable."""
     messages: list[BaseMessage] = [
-        SystemMessage(render("marketer/system.j2")),
+        SystemMessage(render("common/team.j2")),
         HumanMessage(render("marketer/rationale.j2", brief=brief, release_facts=release, promotion_facts=promotion)),
     ]
-    return explain(model, messages, MarketingRationale, release + promotion, agent="marketer", max_tokens=MAX_TOKENS["rationale"])
+    return explain(model, messages, MarketingRationale, release + promotion, agent="marketer",
+                   max_tokens=MAX_TOKENS["rationale"], candidates=candidates)  # fmt: skip
 
 
 # --------------------------------------------------------------------------- node
@@ -310,7 +342,7 @@ def market(state: PlanState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     chosen = recommendation.windows[0]
     weeks = inputs.campaign_weeks or CAMPAIGN_WEEKS[brief.format]
     allocation = allocate(
-        round(brief.budget.amount * PROMOTION_SHARE, 2), weeks, channel_curves(brief, inputs),
+        round(brief.budget.amount * PROMOTION_SHARE, 2), weeks, channel_curves(brief, inputs, state.get("audience")),
         min_spend=inputs.min_spend, max_spend=inputs.max_spend, currency=brief.budget.currency,
     )  # fmt: skip
     segments = target_segments(brief, state.get("audience"))
@@ -327,37 +359,24 @@ def market(state: PlanState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         calls += more
 
     release_text, promotion_text = release_facts(recommendation, chosen), promotion_facts(allocation)
-    rationale, error, more = write_rationale(model, brief, release_text, promotion_text)
+    answers = answers_per_request(model.structured_mode, runtime.context.writer_candidates)
+    rationale, error, more = write_rationale(model, brief, release_text, promotion_text, answers)
     calls += more
     source = "model" if rationale else "template"
     release_plan = ReleasePlan(
-        chosen=chosen,
-        windows=recommendation.windows,
-        platforms=recommendation.platforms,
+        recommendation=recommendation,
         competitors=list(inputs.competitors),
-        business_rule=recommendation.business_rule,
-        seasonality=recommendation.seasonality,
-        assumptions=recommendation.assumptions,
         rationale=rationale.release if rationale else " ".join(release_text),
         rationale_source=source,
         rationale_error=error,
     )
     promotion_plan = PromotionPlan(
-        budget=allocation.budget,
-        currency=allocation.currency,
+        allocation=allocation,
         share_of_brief_budget=PROMOTION_SHARE,
-        weeks=allocation.weeks,
         week_starts=campaign_week_starts(chosen.start, allocation.weeks),
-        objective=allocation.objective,
-        channels=allocation.channels,
-        expected_reach=allocation.expected_reach,
-        equal_split_reach=allocation.equal_split_reach,
-        uplift_vs_equal_split=allocation.uplift_vs_equal_split,
-        prob_beats_equal_split=allocation.prob_beats_equal_split,
-        optimizer=allocation.optimizer,
         ad_copy=ad_copy,
         target_segments=segments,
-        assumptions=promotion_assumptions(brief, allocation, chosen.start),
+        added_assumptions=promotion_assumptions(brief, allocation, chosen.start),
         rationale=rationale.promotion if rationale else " ".join(promotion_text),
         rationale_source=source,
         rationale_error=error,

@@ -16,15 +16,17 @@ from typing import Any
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
-from graphs.brief import Brief
-from graphs.context import AgentContext
-from graphs.plans import PricingPlan, PricingRationale
-from graphs.schemas import CallRecord
-from graphs.state import PlanState
-from prompts import render
-from tools.grounding import explain
-from tools.llm import ModelHandle
-from tools.pricing import PricePoint, PricingRecommendation, recommend_pricing
+from greenroom.agents.context import AgentContext
+from greenroom.core.brief import Brief
+from greenroom.core.market import PricePoint, PricingRecommendation
+from greenroom.core.plans import PricingPlan, PricingRationale
+from greenroom.core.schemas import CallRecord
+from greenroom.core.state import PlanState
+from greenroom.prompts import render
+from greenroom.tools.candidates import answers_per_request
+from greenroom.tools.grounding import explain
+from greenroom.tools.llm import ModelHandle
+from greenroom.tools.pricing import recommend_pricing
 
 RATIONALE_MAX_TOKENS = 400
 MAX_OFFER_FACTS = 3
@@ -70,22 +72,22 @@ def pricing_facts(recommendation: PricingRecommendation, prospects: int = 1000) 
 
 
 def pricing_assumptions(recommendation: PricingRecommendation, currency: str) -> list[str]:
-    """The engine's assumptions, and the currency caveat when the brief is not in US dollars."""
-    notes = list(recommendation.assumptions)
+    """The pricing agent's own assumptions: the currency caveat when the brief is not in US dollars."""
     if currency != "USD" and recommendation.tiers:
-        notes.append(f"reference prices are US-dollar priors applied to {currency} without conversion")
-    return notes
+        return [f"reference prices are US-dollar priors applied to {currency} without conversion"]
+    return []
 
 
 def write_rationale(
-    model: ModelHandle, brief: Brief, facts: list[str], has_offers: bool
+    model: ModelHandle, brief: Brief, facts: list[str], has_offers: bool, candidates: int = 1
 ) -> tuple[PricingRationale | None, str, list[CallRecord]]:
     """The model's explanation of the facts, or None and the reason when it stayed unusable."""
     messages: list[BaseMessage] = [
-        SystemMessage(render("pricing/system.j2")),
+        SystemMessage(render("common/team.j2")),
         HumanMessage(render("pricing/rationale.j2", brief=brief, facts=facts, has_offers=has_offers)),
     ]
-    return explain(model, messages, PricingRationale, facts, agent="pricing", max_tokens=RATIONALE_MAX_TOKENS)
+    return explain(model, messages, PricingRationale, facts, agent="pricing", max_tokens=RATIONALE_MAX_TOKENS,
+                   candidates=candidates)  # fmt: skip
 
 
 def price(state: PlanState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -99,15 +101,13 @@ def price(state: PlanState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     rationale, error = None, "no viewer price, so nothing for the model to explain"
     if recommendation.tiers:
         has_offers = any(o.recommended for o in recommendation.offers)
-        rationale, error, calls = write_rationale(runtime.context.model, brief, facts, has_offers)
+        model = runtime.context.model
+        answers = answers_per_request(model.structured_mode, runtime.context.writer_candidates)
+        rationale, error, calls = write_rationale(model, brief, facts, has_offers, answers)
     plan = PricingPlan(
-        business_model=recommendation.business_model,
+        recommendation=recommendation,
         currency=currency,
-        tiers=recommendation.tiers,
-        offers=recommendation.offers,
-        churn_model=recommendation.churn_model,
-        horizon_months=recommendation.horizon_months,
-        assumptions=pricing_assumptions(recommendation, currency),
+        added_assumptions=pricing_assumptions(recommendation, currency),
         rationale=rationale.rationale if rationale else " ".join(facts),
         rationale_source="model" if rationale else "template",
         rationale_error=error,

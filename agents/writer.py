@@ -1,18 +1,48 @@
-"""The writer: drafts the content for a brief, and revises it from the editor's notes."""
+"""The writer: drafts the content for a brief, and revises only what the editor's checks failed.
+
+Each of the three parts (pitch, outline, hooks) is its own small request: a
+small model keeps short, tightly bounded schemas valid (DESIGN.md), and each
+part builds on the last. For every part the writer samples, checks and selects
+(`tools.candidates`): it asks again with another seed only while the part's
+deterministic checks fail, up to `writer_candidates` answers, and pools the
+hooks' lines across answers. A later round asks again only for the parts whose
+checks failed, quoting what failed. When no answer is usable, the part's fields
+are written from the brief (`tools.fallbacks`) and marked as such: a launch
+never fails because of words.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
+from pydantic import BaseModel
 
-from graphs.brief import Brief, Format
-from graphs.context import AgentContext
-from graphs.schemas import Draft, DraftHooks, DraftOutline, DraftPitch
-from graphs.state import WriteState
-from prompts import render
-from tools.structured import generate
+from greenroom.agents.context import AgentContext
+from greenroom.core.brief import AGE_RATINGS, Brief, Format
+from greenroom.core.schemas import CallRecord, CheckResult, Draft, DraftHooks, DraftOutline, DraftPitch, EditReview, Fallback
+from greenroom.core.state import WriteState
+from greenroom.prompts import render
+from greenroom.tools import candidates as cand
+from greenroom.tools import fallbacks
+from greenroom.tools.draft_checks import (
+    PARTS,
+    TAG_MAX_WORDS,
+    TAGLINE_MAX_WORDS,
+    Part,
+    check_hooks,
+    check_outline,
+    check_pitch,
+    mentions,
+    scaffolding,
+    similar,
+    words,
+)
+from greenroom.tools.structured import StructuredOutputError, generate
+
+T = TypeVar("T", bound=BaseModel)
 
 # What the outline is made of, per format.
 OUTLINE_UNIT: dict[Format, str] = {
@@ -25,9 +55,8 @@ OUTLINE_UNIT: dict[Format, str] = {
     Format.ARTICLE: "sections",
 }
 
-# Three small requests instead of one large one: a small model keeps short,
-# tightly bounded schemas valid (DESIGN.md), and each part can build on the last.
 PART_MAX_TOKENS = {"pitch": 450, "outline": 650, "hooks": 500}
+UNUSABLE = "the model's answers stayed unusable"
 
 
 def outline_count(brief: Brief) -> int:
@@ -36,32 +65,161 @@ def outline_count(brief: Brief) -> int:
     return max(3, min(6, count))
 
 
+def candidates_for(context: AgentContext) -> int:
+    """How many answers an agent may draw for one request (the `writer.candidates` setting, else by model)."""
+    return cand.answers_per_request(context.model.structured_mode, context.writer_candidates)
+
+
 def _messages(template: str, **variables: Any) -> list[BaseMessage]:
     return [SystemMessage(render("writer/system.j2")), HumanMessage(render(template, **variables))]
 
 
+def parts_to_write(review: EditReview | None, previous: Draft | None, revision_note: str) -> set[Part]:
+    """Every part on a first draft or a change asked for in words; after a review, only the parts that failed."""
+    if previous is None or review is None or revision_note:
+        return set(PARTS)
+    failed = {c.part for c in review.checks if not c.passed}
+    return failed or set(PARTS)  # only the model asked for changes: its notes concern the whole draft
+
+
+def _notes(part: Part, review: EditReview | None, revision_note: str) -> list[str]:
+    notes = [c.detail for c in review.checks if not c.passed and c.part == part] if review else []
+    if review and not notes:
+        notes = [n for n in review.notes if n not in {c.detail for c in review.checks}]
+    return notes + ([revision_note] if revision_note else [])
+
+
+def _why(sampling: cand.Sampling[Any]) -> str:
+    if sampling.candidates:
+        failed = sorted({c.name for c in sampling.candidates[0].checks if not c.passed})
+        return f"{UNUSABLE}: every answer failed the checks ({', '.join(failed)})"
+    return f"{UNUSABLE}: no answer was valid after {len(sampling.calls)} attempts"
+
+
+def _sample(
+    context: AgentContext, template: str, schema: type[T], part: Part, check: Callable[[T], list[CheckResult]],
+    lines: Callable[[T], list[str]], brief: Brief, **variables: Any,
+) -> cand.Sampling[T]:  # fmt: skip
+    messages = _messages(template, brief=brief, **variables)
+    k = candidates_for(context)
+
+    def ask(index: int) -> tuple[T, list[CallRecord]]:
+        return generate(context.model, messages, schema, agent="writer", max_tokens=PART_MAX_TOKENS[part],
+                        seed_offset=index)  # fmt: skip
+
+    return cand.sample(ask, check, lines, query=brief.logline, candidates=k, errors=(StructuredOutputError,))
+
+
+def _write_pitch(
+    context: AgentContext, brief: Brief, common: dict[str, Any], final: bool
+) -> tuple[DraftPitch, list[Fallback], list[CallRecord]]:
+    sampling = _sample(context, "writer/pitch.j2", DraftPitch, "pitch", lambda p: check_pitch(p, brief),
+                       lambda p: [p.logline, p.synopsis], brief, synopsis_sentences="3 to 5", **common)  # fmt: skip
+    backup = fallbacks.fallback_pitch(brief)
+    if sampling.best is None:
+        reason = _why(sampling)
+        return backup, [Fallback(field=f, reason=reason) for f in ("pitch.logline", "pitch.synopsis")], sampling.calls
+    pitch = sampling.best.answer
+    if not final:  # the editor's next round can still ask for it again
+        return pitch, [], sampling.calls
+    debris = [name for name in ("logline", "synopsis") if scaffolding(getattr(pitch, name))]
+    marked = [Fallback(field=f"pitch.{name}", reason=f"{UNUSABLE}: field names or instructions in the text") for name in debris]
+    return pitch.model_copy(update={name: getattr(backup, name) for name in debris}), marked, sampling.calls
+
+
+def _outline_lines(outline: DraftOutline) -> list[str]:
+    return [text for item in outline.outline for text in (item.heading, item.summary)]
+
+
+def _write_outline(
+    context: AgentContext, brief: Brief, pitch: DraftPitch, common: dict[str, Any], final: bool
+) -> tuple[DraftOutline, list[Fallback], list[CallRecord]]:
+    count, unit = outline_count(brief), OUTLINE_UNIT[brief.format]
+    sampling = _sample(context, "writer/outline.j2", DraftOutline, "outline",
+                       lambda o: check_outline(o, brief, wanted=count),
+                       lambda o: [i.summary for i in o.outline], brief,
+                       pitch=pitch, outline_count=count, outline_unit=unit, **common)  # fmt: skip
+    best = sampling.best
+    if best is not None and not (final and any(scaffolding(t) for t in _outline_lines(best.answer))):
+        return best.answer, [], sampling.calls
+    reason = _why(sampling) if best is None else f"{UNUSABLE}: field names or instructions in the text"
+    return fallbacks.fallback_outline(brief, count, unit), [Fallback(field="outline", reason=reason)], sampling.calls
+
+
+def _write_hooks(
+    context: AgentContext, brief: Brief, pitch: DraftPitch, common: dict[str, Any], final: bool
+) -> tuple[DraftHooks, list[Fallback], list[CallRecord]]:
+    sampling = _sample(context, "writer/hooks.j2", DraftHooks, "hooks", lambda h: check_hooks(h, brief, pitch),
+                       lambda h: [*h.taglines, *h.ad_copy], brief, pitch=pitch, **common)  # fmt: skip
+    best = sampling.best
+    if best is not None and (best.passed_all or (not final and len(sampling.candidates) == 1)):
+        return best.answer, [], sampling.calls  # one answer and rounds to go: the editor asks again with notes
+    hooks, missing = _pooled_hooks(brief, pitch, [c.answer for c in sampling.candidates])
+    if best is not None and sum(c.passed for c in check_hooks(hooks, brief, pitch)) < sum(c.passed for c in best.checks):
+        return best.answer, [], sampling.calls
+    reason = _why(sampling)
+    return hooks, [Fallback(field=f, reason=reason) for f in missing], sampling.calls
+
+
+def _pooled_hooks(brief: Brief, pitch: DraftPitch, answers: list[DraftHooks]) -> tuple[DraftHooks, list[str]]:
+    """The best distinct lines from every answer, topped up from the brief; the fields that needed topping up."""
+    avoid = brief.constraints.avoid_topics
+
+    def clean(line: str) -> bool:
+        return not scaffolding(line) and not any(mentions(line, t) for t in avoid) and not similar(line, pitch.logline)
+
+    def line_ok(max_words: int) -> Callable[[str], bool]:
+        return lambda line: clean(line) and 0 < len(words(line)) <= max_words
+
+    taglines = cand.pool((t for a in answers for t in a.taglines), line_ok(TAGLINE_MAX_WORDS), want=3, query=brief.logline)
+    ads = cand.pool((t for a in answers for t in a.ad_copy), line_ok(60), want=3, query=brief.logline)
+    tags = cand.pool((t for a in answers for t in a.content_tags), line_ok(TAG_MAX_WORDS), want=5, query=brief.logline)
+    missing: list[str] = []
+    if len(taglines) < 3:
+        missing.append("hooks.taglines")
+        taglines = (taglines + fallbacks.fallback_taglines(brief))[:3]
+    if len(ads) < 3:
+        missing.append("hooks.ad_copy")
+        ads = (ads + fallbacks.fallback_ad_lines(brief))[:3]
+    if not tags:
+        missing.append("hooks.content_tags")
+        tags = fallbacks.fallback_tags(brief)
+    ceiling = brief.constraints.age_rating_ceiling
+    ratings = [a.age_rating for a in answers if AGE_RATINGS.index(a.age_rating) <= AGE_RATINGS.index(ceiling)]
+    rating = fallbacks.fallback_rating(brief, " ".join([pitch.synopsis, *taglines, *ads]))
+    if not answers:
+        missing.append("hooks.age_rating")
+    elif ratings:
+        rating = ratings[0]
+    return DraftHooks(taglines=taglines, ad_copy=ads, content_tags=tags, age_rating=rating), missing
+
+
 def write(state: WriteState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    """Draft (or redraft, following the editor's notes) the content in three parts."""
-    brief = state["brief"]
+    """Draft the content, or redraft the parts whose checks failed, following the editor's notes."""
+    brief, context = state["brief"], runtime.context
     round_ = state.get("round", 0) + 1
-    review = state.get("review")
-    notes = (list(review.notes) if review else []) + ([state["revision_note"]] if state.get("revision_note") else [])
-    common = {"brief": brief, "notes": notes, "round": round_}
-    model = runtime.context.model
-    pitch, calls = generate(
-        model, _messages("writer/pitch.j2", synopsis_sentences="3 to 5", **common), DraftPitch,
-        agent="writer", max_tokens=PART_MAX_TOKENS["pitch"],
-    )  # fmt: skip
-    outline, more = generate(
-        model, _messages("writer/outline.j2", pitch=pitch, outline_count=outline_count(brief),
-                         outline_unit=OUTLINE_UNIT[brief.format], **common),
-        DraftOutline, agent="writer", max_tokens=PART_MAX_TOKENS["outline"],
-    )  # fmt: skip
-    calls += more
-    hooks, more = generate(
-        model, _messages("writer/hooks.j2", pitch=pitch, **common), DraftHooks,
-        agent="writer", max_tokens=PART_MAX_TOKENS["hooks"],
-    )  # fmt: skip
-    calls += more
-    draft = Draft(**pitch.model_dump(), **outline.model_dump(), **hooks.model_dump())
+    review, previous = state.get("review"), state.get("draft")
+    note = state.get("revision_note", "")
+    todo = parts_to_write(review, previous, note)
+    final = round_ >= context.max_edit_rounds  # no editor round follows: what still fails falls back
+    kept = [f for f in previous.fallbacks if f.field.split(".")[0] not in todo] if previous else []
+    calls: list[CallRecord] = []
+    new_fallbacks: list[Fallback] = []
+
+    def common(part: Part) -> dict[str, Any]:
+        return {"notes": _notes(part, review, note), "round": round_}
+
+    pitch = previous.pitch if previous and "pitch" not in todo else None
+    if pitch is None:
+        pitch, marked, more = _write_pitch(context, brief, common("pitch"), final)
+        new_fallbacks, calls = new_fallbacks + marked, calls + more
+    outline = previous.outline if previous and "outline" not in todo else None
+    if outline is None:
+        outline, marked, more = _write_outline(context, brief, pitch, common("outline"), final)
+        new_fallbacks, calls = new_fallbacks + marked, calls + more
+    hooks = previous.hooks if previous and "hooks" not in todo else None
+    if hooks is None:
+        hooks, marked, more = _write_hooks(context, brief, pitch, common("hooks"), final)
+        new_fallbacks, calls = new_fallbacks + marked, calls + more
+    draft = Draft(pitch=pitch, outline=outline, hooks=hooks, fallbacks=kept + new_fallbacks)
     return {"draft": draft, "round": round_, "calls": calls}

@@ -22,23 +22,42 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Command, interrupt
 
-from agents.analyst import analyse
-from agents.editor import review_draft
-from agents.marketer import market
-from agents.pricing import price
-from agents.writer import write
-from graphs.brief import Brief, parse_brief
-from graphs.context import AgentContext
-from graphs.package import Accounting, LaunchPackage, StepRecord
-from graphs.schemas import CallRecord
-from graphs.state import LaunchState
-from tools.costs import call_cost
+from greenroom.agents.analyst import analyse
+from greenroom.agents.context import AgentContext
+from greenroom.agents.editor import review_draft
+from greenroom.agents.marketer import market
+from greenroom.agents.pricing import price
+from greenroom.agents.writer import write
+from greenroom.core import limits
+from greenroom.core.brief import Brief
+from greenroom.core.package import Accounting, LaunchPackage, StepRecord, fallback_warning
+from greenroom.core.schemas import CallRecord
+from greenroom.core.state import LaunchInput, LaunchState
+from greenroom.core.vocabulary import set_dotted
+from greenroom.graphs.inputs import checked_inputs
+from greenroom.graphs.served import served
+from greenroom.graphs.write import writing_done
+from greenroom.tools.costs import call_cost
 
 STEPS = ("analyst", "writer", "marketer", "pricing")
 
 # Which steps read which brief fields (top-level names of Brief).
 DEPENDS_ON: dict[str, frozenset[str]] = {
-    "analyst": frozenset({"logline", "genres", "format", "audience", "length", "budget", "business_model", "constraints"}),
+    "analyst": frozenset(
+        {
+            "logline",
+            "genres",
+            "format",
+            "audience",
+            "length",
+            "budget",
+            "business_model",
+            "constraints",
+            "release",
+            "territories",
+            "studio",
+        }
+    ),  # the forecast reads the release year, the US share, the studio
     "writer": frozenset({"working_title", "logline", "genres", "format", "audience", "tone", "length", "constraints"}),
     "marketer": frozenset({"budget", "release", "business_model", "territories", "format", "audience", "genres"}),
     "pricing": frozenset({"business_model", "budget", "territories", "format"}),
@@ -70,14 +89,14 @@ def steps_to_rerun(changed: set[str], note: str) -> list[str]:
 
 
 def intake(state: LaunchState) -> dict[str, Any]:
-    """Validate the brief; on a revision, work out which steps its changes touch."""
-    raw = state["brief"]
-    brief = raw if isinstance(raw, Brief) else parse_brief(raw)
+    """Validate the brief (and what came with it); on a revision, work out which steps its changes touch."""
+    checked = checked_inputs(state)
+    brief: Brief = checked.get("brief", state["brief"])
     previous = state.get("package")
     if previous is None:
-        return {"brief": brief, "rerun": list(STEPS), "status": "running"}
+        return {**checked, "brief": brief, "rerun": list(STEPS), "status": "running"}
     rerun = steps_to_rerun(changed_fields(previous.brief, brief), state.get("revision_note", ""))
-    update: dict[str, Any] = {"brief": brief, "rerun": rerun, "status": "running"}
+    update: dict[str, Any] = {**checked, "brief": brief, "rerun": rerun, "status": "running"}
     if "writer" in rerun:
         update |= {"round": 0, "review": None}  # a fresh writing pass with its own round cap
     return update
@@ -86,6 +105,8 @@ def intake(state: LaunchState) -> dict[str, Any]:
 def assemble(state: LaunchState) -> dict[str, Any]:
     """Put the artifacts together into a new version of the LaunchPackage."""
     versions = state.get("versions", [])
+    draft = state["draft"]
+    assert draft is not None, "assembly runs after the writer"
     calls: list[CallRecord] = state.get("calls", [])
     steps: list[StepRecord] = state.get("steps", [])
     package = LaunchPackage(
@@ -94,7 +115,7 @@ def assemble(state: LaunchState) -> dict[str, Any]:
         created_at=dt.datetime.now(dt.UTC),
         brief=state["brief"],
         audience=state["audience"],
-        draft=state["draft"],
+        draft=draft,
         review=state["review"],
         edit_outcome="approved" if state["review"] and state["review"].approved else "max_rounds",
         release_plan=state["release_plan"],
@@ -103,6 +124,7 @@ def assemble(state: LaunchState) -> dict[str, Any]:
         accounting=_accounting(steps),
         calls=calls,
         revision_note=state.get("revision_note", ""),
+        warnings=[fallback_warning([f.field for f in draft.fallbacks])] if draft.fallbacks else [],
     )
     return {"package": package, "versions": [package], "revision_note": ""}
 
@@ -129,20 +151,12 @@ def approval(state: LaunchState) -> Command[Literal["writer", "approval", "__end
 
 
 def apply_edit(package: LaunchPackage, field: str, value: Any) -> LaunchPackage:
-    """A new version of the package with one field changed, e.g. `draft.taglines.0`."""
+    """A new version of the package with one field changed, e.g. `draft.hooks.taglines.0`."""
+    limits.check_value(value, field)  # a non-finite or endless number would validate here and break the report later
     data = package.model_dump(mode="json")
-    *path, last = field.split(".")
-    target: Any = data
     try:
-        for part in path:
-            target = target[int(part)] if isinstance(target, list) else target[part]
-        if isinstance(target, list):
-            target[int(last)] = value
-        elif last in target:
-            target[last] = value
-        else:
-            raise KeyError(last)
-    except (KeyError, IndexError, ValueError, TypeError) as exc:
+        set_dotted(data, field, value)
+    except KeyError as exc:
         raise ValueError(f"edit: {field} is not a field of the launch package") from exc
     data["version"] = package.version + 1
     data["revision_note"] = f"edited {field}"
@@ -174,10 +188,7 @@ def route_after_analyst(state: LaunchState) -> list[str]:
 
 def route_after_review(state: LaunchState, runtime: Runtime[AgentContext]) -> list[str]:
     """Back to the writer until approved or out of rounds; then marketer and pricing in parallel."""
-    review = state.get("review")
-    if not (review and review.approved) and state.get("round", 0) < runtime.context.max_edit_rounds:
-        return ["writer"]
-    return _plans(state)
+    return _plans(state) if writing_done(state, runtime.context.max_edit_rounds) else ["writer"]
 
 
 def route_after_assemble(state: LaunchState, runtime: Runtime[AgentContext]) -> Literal["approval", "__end__"]:
@@ -193,6 +204,7 @@ def _accounting(steps: list[StepRecord]) -> Accounting:
         steps=steps,
         model_calls=sum(s.model_calls for s in steps),
         input_tokens=sum(s.input_tokens for s in steps),
+        cached_input_tokens=sum(s.cached_input_tokens for s in steps),
         output_tokens=sum(s.output_tokens for s in steps),
         cost=round(sum(s.cost for s in steps), 6),
     )
@@ -226,6 +238,7 @@ def _step(name: str, node: Callable[..., Any]) -> LaunchNode:
         record = StepRecord(
             step=name, started_at=started, seconds=round(time.time() - started, 4), model_calls=len(calls),
             input_tokens=sum(c.input_tokens for c in calls), output_tokens=sum(c.output_tokens for c in calls),
+            cached_input_tokens=sum(c.cached_input_tokens for c in calls),
             model_seconds=round(sum(c.seconds for c in calls), 4), cost=round(sum(call_cost(c) for c in calls), 6),
         )  # fmt: skip
         if isinstance(out, dict):
@@ -236,9 +249,9 @@ def _step(name: str, node: Callable[..., Any]) -> LaunchNode:
     return run
 
 
-def build_launch_graph() -> StateGraph[LaunchState, AgentContext, LaunchState, LaunchState]:
+def build_launch_graph() -> StateGraph[LaunchState, AgentContext, LaunchInput, LaunchState]:
     """The uncompiled launch graph."""
-    builder = StateGraph(LaunchState, context_schema=AgentContext)
+    builder = StateGraph(LaunchState, context_schema=AgentContext, input_schema=LaunchInput)
     builder.add_node("intake", _step("intake", intake))
     builder.add_node("analyst", _step("analyst", analyse))
     builder.add_node("writer", _step("writer", write))
@@ -258,5 +271,5 @@ def build_launch_graph() -> StateGraph[LaunchState, AgentContext, LaunchState, L
     return builder
 
 
-graph = build_launch_graph().compile()
+graph = served(build_launch_graph())
 """Compiled without a checkpointer, for LangGraph's own tooling; runs use `store.checkpoints`."""

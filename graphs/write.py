@@ -7,18 +7,23 @@ from typing import Any, Literal
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 
-from agents.editor import review_draft
-from agents.writer import write
-from graphs.context import AgentContext
-from graphs.state import WriteInput, WriteState
+from greenroom.agents.context import AgentContext
+from greenroom.agents.editor import review_draft
+from greenroom.agents.writer import write
+from greenroom.core.state import LaunchState, WriteInput, WriteState
+from greenroom.graphs.inputs import with_checked_inputs
+from greenroom.graphs.served import served
+
+
+def writing_done(state: WriteState | LaunchState, max_rounds: int) -> bool:
+    """Whether the writer/editor loop ends here: the draft is approved or the rounds are spent."""
+    review = state.get("review")
+    return bool(review and review.approved) or state.get("round", 0) >= max_rounds
 
 
 def route_after_review(state: WriteState, runtime: Runtime[AgentContext]) -> Literal["writer", "finish"]:
     """Back to the writer unless the draft is approved or the rounds are spent."""
-    review = state.get("review")
-    if (review and review.approved) or state.get("round", 0) >= runtime.context.max_edit_rounds:
-        return "finish"
-    return "writer"
+    return "finish" if writing_done(state, runtime.context.max_edit_rounds) else "writer"
 
 
 def finish(state: WriteState) -> dict[str, Any]:
@@ -30,8 +35,8 @@ def finish(state: WriteState) -> dict[str, Any]:
 def build_write_graph() -> StateGraph[WriteState, AgentContext, WriteInput, WriteState]:
     """The uncompiled writer/editor graph."""
     builder = StateGraph(WriteState, context_schema=AgentContext, input_schema=WriteInput)
-    builder.add_node("writer", write)
-    builder.add_node("editor", review_draft)
+    builder.add_node("writer", with_checked_inputs(write))  # a brief sent as JSON is checked before a node reads it
+    builder.add_node("editor", with_checked_inputs(review_draft))
     builder.add_node("finish", finish)
     builder.add_edge(START, "writer")
     builder.add_edge("writer", "editor")
@@ -40,5 +45,5 @@ def build_write_graph() -> StateGraph[WriteState, AgentContext, WriteInput, Writ
     return builder
 
 
-graph = build_write_graph().compile()
+graph = served(build_write_graph())
 """Compiled without a checkpointer, for LangGraph's own tooling; runs use `store.checkpoints`."""

@@ -16,11 +16,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from graphs.brief import Brief, BriefError, load_brief, parse_brief
-from graphs.package import LaunchPackage
-from interfaces.settings import Settings
+from greenroom.core.brief import Brief, BriefError, load_brief, parse_brief
+from greenroom.core.package import LaunchPackage
+
+if TYPE_CHECKING:
+    from greenroom.interfaces.settings import Settings
 
 __all__ = ["Brief", "BriefError", "LaunchError", "LaunchPackage", "Settings", "alaunch", "launch"]
 
@@ -43,7 +45,8 @@ def _brief(brief: Brief | Mapping[str, Any] | str | Path) -> Brief:
 
 def launch(brief: Brief | Mapping[str, Any] | str | Path, settings: Settings | None = None) -> LaunchPackage:
     """Run the launch graph on a brief and return its package (also written to the output folder)."""
-    from interfaces.runs import agent_context, launch_run
+    from greenroom.interfaces.runs import agent_context, launch_run
+    from greenroom.interfaces.settings import Settings
 
     checked = _brief(brief)
     settings = settings or Settings()
@@ -56,3 +59,12 @@ def launch(brief: Brief | Mapping[str, Any] | str | Path, settings: Settings | N
 async def alaunch(brief: Brief | Mapping[str, Any] | str | Path, settings: Settings | None = None) -> LaunchPackage:
     """`launch` for async code."""
     return await asyncio.to_thread(launch, brief, settings)
+
+
+def __getattr__(name: str) -> Any:
+    # Settings lives with the interfaces; importing it lazily keeps `import greenroom.core...` light.
+    if name == "Settings":
+        from greenroom.interfaces.settings import Settings
+
+        return Settings
+    raise AttributeError(f"module 'greenroom' has no attribute {name!r}")

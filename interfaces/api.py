@@ -15,32 +15,38 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field, model_validator
 from sse_starlette import EventSourceResponse
 
-from graphs.brief import Brief, BriefError, FieldError, Format, parse_brief
-from graphs.package import LaunchPackage
-from interfaces.service import ContextFactory, RunBusyError, RunService
-from interfaces.settings import Settings
-from store.catalog import Catalog, Title
-from store.importer import ImportFileError, ImportReport, import_file
-from store.keys import KeyStore
-from store.runs import RunRecord, UnknownRunError
+from greenroom.core import limits
+from greenroom.core.brief import Brief, BriefError, FieldError, Format, parse_brief
+from greenroom.core.package import LaunchPackage
+from greenroom.core.viewers import TargetingList, ViewerList
+from greenroom.interfaces.chat_web import add_chat_routes
+from greenroom.interfaces.http import SSE_PING_S, bearer, event_stream
+from greenroom.interfaces.service import ContextFactory, RunBusyError, RunService
+from greenroom.interfaces.settings import Settings
+from greenroom.interfaces.viewers import import_history, run_targeting, user_recommendations, viewer_panels
+from greenroom.store.catalog import Catalog, Title
+from greenroom.store.importer import ImportFileError, ImportReport, import_file, parse_mapping
+from greenroom.store.keys import KeyStore
+from greenroom.store.runs import RunRecord, UnknownRunError
+from greenroom.store.viewers import ViewerImportReport
+from greenroom.tools.viewers import ViewerPanels
 
 API_PREFIX = "/v1"
-UPLOAD_PATHS = frozenset({f"{API_PREFIX}/catalog/import"})
+UPLOAD_PATHS = frozenset({f"{API_PREFIX}/catalog/import", f"{API_PREFIX}/viewers/import"})
 MAX_EVENT_ID = 2**63 - 1
 """Event ids are SQLite integers; a larger Last-Event-ID is a client error, not a server one."""
-SSE_PING_S = 15
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -98,7 +104,7 @@ class ApprovalAnswer(BaseModel):
     """A person's answer to a run awaiting approval."""
 
     action: Literal["accept", "edit", "respond", "reject"] = Field(..., description="What to do with the package.")
-    field: str | None = Field(None, max_length=200, description="edit: dotted path in the package, e.g. draft.taglines.0.")
+    field: str | None = Field(None, max_length=200, description="edit: dotted path in the package, e.g. draft.hooks.taglines.0.")
     value: Any = Field(None, description="edit: the new value.")
     text: str = Field("", max_length=4000, description="respond: the change asked for, in words.")
     reason: str = Field("", max_length=4000, description="reject: why.")
@@ -202,16 +208,56 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body})
 
 
+class JsonShape:
+    """Answer 422, naming the body, to JSON nested too deep or carrying numbers no field could hold."""
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        content_type = dict(scope.get("headers") or ()).get(b"content-type", b"")
+        if scope["type"] != "http" or b"json" not in content_type or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        try:
+            limits.load_json(body)
+        except limits.LimitError as exc:
+            answer = json.dumps({"errors": [{"field": exc.field, "message": exc.message}]}).encode()
+            await send({"type": "http.response.start", "status": 422,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode())]})  # fmt: skip
+            await send({"type": "http.response.body", "body": answer})
+            return
+        except ValueError:  # not JSON at all: the route says so in its own words
+            pass
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+
 class _TooLarge(Exception):
     """Raised inside the app when the streamed body passes the limit."""
 
 
 # --- the app -------------------------------------------------------------------
 
-_bearer = HTTPBearer(auto_error=False, description="An API key from `greenroom keys create TENANT`.")
 
-
-def require_tenant(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+def require_tenant(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
     """The tenant of the request's API key; 401 without a valid one."""
     keys: KeyStore = request.app.state.keys
     found = keys.tenant_of(credentials.credentials) if credentials else None
@@ -240,6 +286,7 @@ def create_app(settings: Settings, context_factory: ContextFactory | None = None
                   description="From a creative brief to a launch package. Authenticate with `Authorization: Bearer <key>`; "
                               "create keys with `greenroom keys create TENANT`.")  # fmt: skip
     app.state.service = service
+    app.add_middleware(JsonShape)  # inside BodyLimit: the body it reads is already capped
     app.add_middleware(BodyLimit, limit=settings.api.max_body_bytes, upload_limit=settings.api.max_upload_bytes)
 
     @app.exception_handler(RequestValidationError)
@@ -257,11 +304,11 @@ def create_app(settings: Settings, context_factory: ContextFactory | None = None
     app.state.keys = keys
     _add_run_routes(app, service)
     _add_catalog_routes(app, service)
-    from interfaces.chat_web import add_chat_routes  # the chat page at /chat, on the same RunService
+    _add_viewer_routes(app, service)
 
     app.state.chat = add_chat_routes(app, service)
     if settings.slack.http_enabled:  # the Slack bot's HTTP mode: POST /slack/events
-        from interfaces.slack import mount_slack
+        from greenroom.interfaces.slack import mount_slack
 
         mount_slack(app, settings, service)
     _document_brief_body(app)
@@ -291,14 +338,16 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
     ) -> Any:
         """Submit a brief; the run is queued and executed in the background."""
         try:
-            data = json.loads(await request.body())
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            return _errors_response([FieldError(field="body", message=f"not valid JSON: {exc}")])
+            data = limits.load_json(await request.body())
+        except limits.LimitError as exc:
+            return _errors_response([FieldError(field=exc.field, message=exc.message)])
+        except json.JSONDecodeError as exc:
+            return _errors_response([FieldError(field="body", message=f"not valid JSON: {exc.msg} at line {exc.lineno}")])
         try:
             brief = parse_brief(data)
         except BriefError as exc:
             return _errors_response(exc.errors)
-        from store.runs import IdempotencyConflictError
+        from greenroom.store.runs import IdempotencyConflictError
 
         try:
             record, _ = await asyncio.to_thread(service.submit, brief, tenant, idempotency_key, approval=approval)
@@ -350,7 +399,7 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
     ) -> EventSourceResponse:
         """The run's events from the start (or after Last-Event-ID), then live until the run comes to rest."""
         await asyncio.to_thread(service.run_for, run_id, tenant)
-        return EventSourceResponse(_event_stream(service, run_id, max(after, last_event_id or 0)), ping=SSE_PING_S)
+        return EventSourceResponse(event_stream(service, run_id, max(after, last_event_id or 0)), ping=SSE_PING_S)
 
     @app.post(f"{API_PREFIX}/runs/{{run_id}}/approval", status_code=202, response_model=RunSummary, tags=["runs"],
               responses={**_ERRORS, 409: {"description": "The run is not awaiting approval."}})  # fmt: skip
@@ -377,29 +426,33 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
         return RunSummary.of(record)
 
 
-async def _event_stream(service: RunService, run_id: str, after: int) -> AsyncIterator[dict[str, str]]:
-    """Replay the feed after `after`, then follow it until the run comes to rest or the server stops."""
-    with service.hub.watch(run_id) as wake:
-        while not service.closing:
-            wake.clear()
-            events = await asyncio.to_thread(service.registry.events, run_id, after)
-            for event in events:
-                after = event.seq
-                yield {"id": str(event.seq), "event": event.type, "data": json.dumps({**event.data, "at": event.created_at})}
-            if await asyncio.to_thread(service.feed_finished, run_id, after):
-                return
-            if not events:
-                try:
-                    await asyncio.wait_for(wake.wait(), timeout=service.poll_s or SSE_PING_S)
-                except TimeoutError:
-                    continue
+def _column_mapping(mapping: str | None) -> dict[str, str] | JSONResponse:
+    """An upload's JSON mapping {our_field: their_column}, or the 422 that names what is wrong with it."""
+    try:
+        return parse_mapping(mapping)
+    except ValueError as exc:
+        return _errors_response([FieldError(field="mapping", message=str(exc))])
+
+
+def _file_error(exc: ImportFileError, path: Path, file: UploadFile) -> JSONResponse:
+    """A 422 naming the file as the person uploaded it, not the temporary copy."""
+    return _errors_response([FieldError(field="file", message=str(exc).replace(str(path), file.filename or "upload"))])
+
+
+@contextmanager
+def _saved_upload(file: UploadFile) -> Iterator[Path]:
+    """The uploaded file in a temporary folder, keeping its suffix (the readers go by it); removed afterwards."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{Path(file.filename or '').suffix.lower()}"
+        path.write_bytes(file.file.read())
+        yield path
 
 
 def _add_catalog_routes(app: FastAPI, service: RunService) -> None:
     def catalog() -> Catalog:
         if service.catalog is not None:
             return service.catalog
-        from interfaces.runs import open_catalog
+        from greenroom.interfaces.runs import open_catalog
 
         return open_catalog(service.settings)
 
@@ -413,9 +466,11 @@ def _add_catalog_routes(app: FastAPI, service: RunService) -> None:
         genre: Annotated[list[str] | None, Query(max_length=20, description="Keep titles with any of these genres.")] = None,
         format: Annotated[Format | None, Query(description="Keep titles of this format.")] = None,
     ) -> Any:
-        """Titles nearest to the query (the catalog is shared by every tenant)."""
+        """Titles nearest to the query among the shared catalog and this tenant's own imports."""
         try:
-            hits = catalog().similar(q, k=k, year_from=year_from, year_to=year_to, genres=genre or (), format=format)
+            hits = catalog().similar(
+                q, k=k, year_from=year_from, year_to=year_to, genres=genre or (), format=format, tenant=tenant
+            )
         except ValueError as exc:  # filters that contradict each other
             field = next((name for name in ("year_to", "year_from", "k") if name in str(exc)), "q")
             return _errors_response([FieldError(field=field, message=str(exc))])
@@ -429,25 +484,75 @@ def _add_catalog_routes(app: FastAPI, service: RunService) -> None:
         source: Annotated[str | None, Form(max_length=100, description="Source name stored on the titles.")] = None,
         mapping: Annotated[str | None, Form(max_length=4000, description="JSON {our_field: their_column}.")] = None,
     ) -> Any:
-        """Import titles; rows that fail are reported by line and the rest are imported."""
-        try:
-            columns = json.loads(mapping) if mapping else {}
-        except json.JSONDecodeError as exc:
-            return _errors_response([FieldError(field="mapping", message=f"not valid JSON: {exc}")])
-        if not isinstance(columns, dict) or not all(isinstance(v, str) for v in columns.values()):
-            return _errors_response([FieldError(field="mapping", message="must be an object of field: column name")])
-        suffix = Path(file.filename or "").suffix.lower()
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"upload{suffix}"
-            path.write_bytes(file.file.read())
+        """Import this tenant's titles (only its own searches and runs see them); bad rows are reported by line."""
+        columns = _column_mapping(mapping)
+        if isinstance(columns, JSONResponse):
+            return columns
+        with _saved_upload(file) as path:
             try:
                 return import_file(
-                    path, catalog(), mapping=columns, source=source or Path(file.filename or "upload").stem or "upload"
-                )
+                    path, catalog(), mapping=columns, tenant=tenant,
+                    source=source or Path(file.filename or "upload").stem or "upload",
+                )  # fmt: skip
             except ImportFileError as exc:
-                return _errors_response(
-                    [FieldError(field="file", message=str(exc).replace(str(path), file.filename or "upload"))]
-                )
+                return _file_error(exc, path, file)
+
+
+def _add_viewer_routes(app: FastAPI, service: RunService) -> None:
+    built: list[ViewerPanels] = []
+
+    def panels() -> ViewerPanels:
+        if not built:
+            shared = getattr(service.context, "viewers", None) if service.catalog is not None else None
+            built.append(shared if isinstance(shared, ViewerPanels) else viewer_panels(service.settings, service.catalog))
+        return built[0]
+
+    @app.post(f"{API_PREFIX}/viewers/import", response_model=ViewerImportReport, tags=["viewers"],
+              responses={**_ERRORS, 413: {"description": "File too large."}})  # fmt: skip
+    def import_viewers(
+        tenant: Tenant,
+        file: Annotated[UploadFile, File(description="CSV, JSON, JSON Lines or Parquet file: one row per viewing event.")],
+        source: Annotated[str | None, Form(max_length=100, description="Name of the import.")] = None,
+        mapping: Annotated[str | None, Form(max_length=4000, description="JSON {our_field: their_column}.")] = None,
+        rating_scale: Annotated[float, Form(gt=0, le=1000, description="The highest rating in the file.")] = 5.0,
+    ) -> Any:
+        """Import this tenant's viewing history; bad rows and titles the catalog lacks are reported by line."""
+        columns = _column_mapping(mapping)
+        if isinstance(columns, JSONResponse):
+            return columns
+        with _saved_upload(file) as path:
+            try:
+                return import_history(
+                    service.settings, path, tenant=tenant, mapping=columns, rating_scale=rating_scale,
+                    source=source or Path(file.filename or "upload").stem or "upload", catalog=panels().catalog,
+                )  # fmt: skip
+            except ImportFileError as exc:
+                return _file_error(exc, path, file)
+
+    @app.get(f"{API_PREFIX}/runs/{{run_id}}/targeting", response_model=TargetingList, tags=["viewers"], responses=_ERRORS)
+    def run_targeting_list(
+        run_id: str,
+        tenant: Tenant,
+        top: Annotated[int, Query(ge=1, le=10_000, description="Viewers in the list.")] = 100,
+    ) -> Any:
+        """Who to notify about the run's title and when: this tenant's viewers (or the bundled panel), best first."""
+        return run_targeting(service.settings, run_id, tenant, panels(), top=top)
+
+    @app.get(f"{API_PREFIX}/viewers/{{user_id}}/recommendations", response_model=ViewerList, tags=["viewers"],
+             responses={**_ERRORS, 404: {"description": "No such viewer, or no such run, for this key's tenant."}})  # fmt: skip
+    def viewer_recommendations(
+        user_id: str,
+        tenant: Tenant,
+        run_id: Annotated[str | None, Query(max_length=100, description="Place this run's title in the list.")] = None,
+        k: Annotated[int, Query(ge=1, le=100, description="Titles in the list.")] = 10,
+    ) -> Any:
+        """One viewer's top titles, diversified, with the run's title placed where it ranks, and their send window."""
+        try:
+            return user_recommendations(service.settings, user_id, tenant, panels(), run_id=run_id, k=k)
+        except UnknownRunError:
+            raise
+        except KeyError as exc:
+            return JSONResponse({"detail": str(exc.args[0]) if exc.args else "no such viewer"}, status_code=404)
 
 
 def _document_brief_body(app: FastAPI) -> None:

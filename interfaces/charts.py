@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -24,11 +25,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 from matplotlib.typing import RcKeyType
 
-from graphs.audience import AudienceReport
-from graphs.package import LaunchPackage
-from graphs.plans import PricingPlan, PromotionPlan, ReleasePlan
-from tools.comparables import Comparable
-from tools.forecast import Estimate
+from greenroom.core.analysis import Comparable, Estimate
+from greenroom.core.audience import AudienceReport
+from greenroom.core.package import LaunchPackage
+from greenroom.core.plans import PricingPlan, PromotionPlan, ReleasePlan
+from greenroom.core.viewers import DAYPART_ORDER, WEEKDAYS, TargetingList
 
 CHART_KEYS = ("forecast", "comparables", "budget", "price-revenue", "release-windows")
 """Every chart the report shows, in order; the HTML ids are `chart-` + key."""
@@ -37,7 +38,11 @@ PALETTE = ("#1f5f8b", "#e07b39", "#3a9a5b", "#b8423a", "#7a5ca8", "#8c6d46", "#c
 INK, MUTED, LIGHT = "#222222", "#6b6b6b", "#c9d6e2"
 MAX_WINDOWS = 8
 _RC: dict[RcKeyType, Any] = {"svg.fonttype": "path", "font.size": 8.5, "axes.edgecolor": MUTED, "axes.labelcolor": INK,
-       "xtick.color": MUTED, "ytick.color": MUTED, "axes.spines.top": False, "axes.spines.right": False}  # fmt: skip
+       "xtick.color": MUTED, "ytick.color": MUTED, "axes.spines.top": False, "axes.spines.right": False,
+       "text.usetex": False, "text.parse_math": False}  # fmt: skip
+"""Chart style. Titles and labels carry catalog and brief text, so `$` is drawn as a dollar, never read as math."""
+_DRAWING = threading.Lock()
+"""Style settings are process-wide in matplotlib: one chart is drawn at a time, so two runs' reports never mix them."""
 _METADATA: dict[str, str | None] = {"Creator": None, "Date": None, "Format": None, "Type": None}
 
 
@@ -76,7 +81,7 @@ def _svg(fig: Figure, key: str, label: str) -> Markup:
 
 
 def _draw(key: str, title: str, width: float, height: float, draw: Callable[[Figure], None], caption: str = "") -> Chart:
-    with matplotlib.rc_context(_RC):
+    with _DRAWING, matplotlib.rc_context(_RC):
         fig = Figure(figsize=(width, height), layout="constrained")
         draw(fig)
         return Chart(key=key, title=title, svg=_svg(fig, key, title), caption=caption)
@@ -100,7 +105,9 @@ def _forecast_panel(
     ax: Axes, name: str, estimate: Estimate, log: bool, comparables: list[tuple[str, float]], legend: bool
 ) -> None:
     ax.hlines(0, estimate.lower, estimate.upper, colors=LIGHT, linewidth=11, label=f"{estimate.coverage:.0%} interval")
-    ax.plot([estimate.point], [0], marker="D", markersize=8, color=PALETTE[0], linestyle="none", label="forecast")
+    model = estimate.basis == "model"
+    ax.plot([estimate.point], [0], marker="D" if model else "s", markersize=8, color=PALETTE[0] if model else INK,
+            linestyle="none", label="forecast" if model else "genre-and-decade median")  # fmt: skip
     if comparables:
         ax.plot([v for _, v in comparables], [0.45] * len(comparables), marker="o", markersize=5, linestyle="none",
                 color=PALETTE[1], alpha=0.8, label="comparables")  # fmt: skip
@@ -114,9 +121,10 @@ def _forecast_panel(
     ax.set_ylim(-0.6, 0.9)
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
-    ax.set_title(f"{name}: {human(estimate.point)}  ({human(estimate.lower)} – {human(estimate.upper)}, {estimate.unit})",
+    basis = "" if model else " — not a model forecast: genre-and-decade median"
+    ax.set_title(f"{name}: {human(estimate.point)}  ({human(estimate.lower)} – {human(estimate.upper)}, {estimate.unit}){basis}",
                  loc="left", fontsize=9, color=INK)  # fmt: skip
-    if legend or comparables:
+    if legend or comparables or not model:
         ax.legend(loc="upper right", fontsize=7, frameon=False, ncols=3)
 
 
@@ -138,7 +146,10 @@ def forecast_chart(audience: AudienceReport) -> Chart:
         for i, (ax, (name, estimate, log)) in enumerate(zip(axes, rows, strict=True)):
             _forecast_panel(ax, name, estimate, log, box if name == "Box office" else [], legend=i == 0)
 
-    caption = f"Diamond: median forecast; band: {rows[0][1].coverage:.0%} interval. Source: {forecast.source}."
+    caption = (
+        f"Diamond: median forecast; square: genre-and-decade median where the model did not beat it on later releases; "
+        f"band: {rows[0][1].coverage:.0%} interval, calibrated on releases after the training data. Source: {forecast.source}."
+    )
     return _draw("forecast", title, 7.2, 1.25 * len(rows) + 0.2, draw, caption)
 
 
@@ -176,28 +187,29 @@ def comparables_chart(comparables: list[Comparable]) -> Chart:
 
 def budget_chart(plan: PromotionPlan) -> Chart:
     """Spend per week, stacked by channel; the last week is the launch week."""
-    title = f"Promotion budget by channel and week ({plan.currency})"
+    split = plan.allocation
+    title = f"Promotion budget by channel and week ({split.currency})"
     funded = plan.funded()
-    if not funded or plan.budget <= 0:
+    if not funded or split.budget <= 0:
         return Chart("budget", title, note="No promotion spend to show: the plan funds no channel.")
     labels = [d.strftime("%d %b") for d in plan.week_starts]
     labels[-1] += "\nlaunch"
 
     def draw(fig: Figure) -> None:
         ax = fig.subplots()
-        bottom = [0.0] * plan.weeks
+        bottom = [0.0] * split.weeks
         for colour, channel in zip(PALETTE * 2, funded, strict=False):
-            ax.bar(range(plan.weeks), channel.weekly_spend, bottom=bottom, color=colour, width=0.7,
+            ax.bar(range(split.weeks), channel.weekly_spend, bottom=bottom, color=colour, width=0.7,
                    label=f"{channel.label} ({channel.share:.0%})")  # fmt: skip
             bottom = [b + s for b, s in zip(bottom, channel.weekly_spend, strict=True)]
-        ax.set_xticks(range(plan.weeks), labels)
+        ax.set_xticks(range(split.weeks), labels)
         ax.yaxis.set_major_formatter(_HUMAN)
-        ax.set_ylabel(f"spend per week ({plan.currency})")
+        ax.set_ylabel(f"spend per week ({split.currency})")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=min(4, len(funded)), fontsize=7.5, frameon=False)
 
     caption = (
-        f"{plan.budget:,.0f} {plan.currency} over {plan.weeks} weeks; expected gross reach "
-        f"{plan.expected_reach.expected:,.0f} people ({plan.uplift_vs_equal_split:+.0%} against an equal split)."
+        f"{split.budget:,.0f} {split.currency} over {split.weeks} weeks; expected gross reach "
+        f"{split.expected_reach.expected:,.0f} people ({split.uplift_vs_equal_split:+.0%} against an equal split)."
     )
     return _draw("budget", title, 7.2, 3.4, draw, caption)
 
@@ -208,7 +220,7 @@ def budget_chart(plan: PromotionPlan) -> Chart:
 def price_chart(plan: PricingPlan) -> Chart:
     """Expected revenue against price, one panel per tier, with the recommended and reference prices marked."""
     title = "Price and expected revenue per tier"
-    tiers = [t for t in plan.tiers if t.curve]
+    tiers = [t for t in plan.recommendation.tiers if t.curve]
     if not tiers:
         return Chart("price-revenue", title, note=f"No price–revenue curve: {plan.rationale or 'the plan sets no viewer price.'}")
 
@@ -243,7 +255,8 @@ _COMPONENTS = (("demand", "demand index"), ("launch_weekday_index", "launch week
 def release_chart(plan: ReleasePlan) -> Chart:
     """Score components per candidate window (best first), with the score itself as a marker."""
     title = "Release windows and their score components"
-    windows = sorted(plan.windows, key=lambda w: w.rank)[:MAX_WINDOWS]
+    ranking = plan.recommendation
+    windows = sorted(ranking.windows, key=lambda w: w.rank)[:MAX_WINDOWS]
     if not windows:
         return Chart("release-windows", title, note="No candidate release windows were ranked.")
     width = 0.8 / len(_COMPONENTS)
@@ -264,8 +277,8 @@ def release_chart(plan: ReleasePlan) -> Chart:
         ax.set_ylabel("index (1.0 = average)")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=5, fontsize=7.5, frameon=False)
 
-    caption = (f"score = demand × business factor / (1 + {plan.business_rule.competition_weight:g} × competition); "
-               f"top {len(windows)} of {len(plan.windows)} windows, the chosen one first.")  # fmt: skip
+    caption = (f"score = demand × business factor / (1 + {ranking.business_rule.competition_weight:g} × competition); "
+               f"top {len(windows)} of {len(ranking.windows)} windows, the chosen one first.")  # fmt: skip
     return _draw("release-windows", title, 7.2, 3.4, draw, caption)
 
 
@@ -278,4 +291,37 @@ def package_charts(package: LaunchPackage) -> dict[str, Chart]:
         price_chart(package.pricing_plan),
         release_chart(package.release_plan),
     ]
+    if package.audience.targeting is not None:  # drawn in the targeting section, which only such packages have
+        charts.append(send_window_chart(package.audience.targeting))
     return {chart.key: chart for chart in charts}
+
+
+# --------------------------------------------------------------------------- send windows
+
+
+def send_window_chart(targeting: TargetingList) -> Chart:
+    """The high-affinity audience by the day and part of the day of each viewer's best send window."""
+    title = "When to notify the high-affinity audience"
+    counts = {(w.weekday, w.daypart): w.viewers for w in targeting.send_windows}
+    if not any(counts.values()):
+        return Chart("send-windows", title, note="No viewer is in the high-affinity audience: there is no send window to show.")
+    grid = [[counts.get((day, part), 0) for day in range(len(WEEKDAYS))] for part in DAYPART_ORDER]
+
+    def draw(fig: Figure) -> None:
+        ax = fig.subplots()
+        ax.imshow(grid, cmap="Blues", aspect="auto", vmin=0)
+        peak = max(max(row) for row in grid)
+        for r, row in enumerate(grid):
+            for c, value in enumerate(row):
+                ax.text(c, r, human(value) if value else "", ha="center", va="center", fontsize=7.5,
+                        color="white" if value > peak * 0.6 else INK)  # fmt: skip
+        ax.set_xticks(range(len(WEEKDAYS)), [d[:3] for d in WEEKDAYS])
+        ax.set_yticks(range(len(DAYPART_ORDER)), list(DAYPART_ORDER))
+        ax.tick_params(length=0)
+        for side in ("left", "bottom"):
+            ax.spines[side].set_visible(False)
+
+    caption = (f"{targeting.high_affinity:,} viewers at least {targeting.high_affinity_threshold:g}x as likely as the average "
+               f"viewer to watch, by the start of their best {targeting.viewers[0].window.hours if targeting.viewers else 3}-hour "
+               f"send window ({targeting.panel.clock}).")  # fmt: skip
+    return _draw("send-windows", title, 7.2, 2.4, draw, caption)

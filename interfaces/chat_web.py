@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,10 +26,11 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
 
-from interfaces.api import SSE_PING_S, _bearer, _event_stream
-from interfaces.chat import DEFAULT_TENANT, ChatDesk, Turn, UnknownChatError, describe_event
-from interfaces.reports import render_html
-from interfaces.service import RunService
+from greenroom.graphs.conversation import Turn, describe_event
+from greenroom.interfaces.chat import DEFAULT_TENANT, ChatDesk, ChatFullError, UnknownChatError
+from greenroom.interfaces.http import SSE_PING_S, bearer, event_stream
+from greenroom.interfaces.reports import render_html
+from greenroom.interfaces.service import RunService
 
 CHAT_PATH = "/chat"
 _PAGE = Path(__file__).parent / "templates" / "chat.html"
@@ -47,7 +50,23 @@ class Opened(BaseModel):
     turn: Turn = Field(..., description="The greeting.")
 
 
-def session_tenant(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> str:
+def allowed_host(request: Request) -> None:
+    """403 for a key-less request whose Host is not in the chat's host list (a rebound DNS name)."""
+    hosts: list[str] = request.app.state.chat_hosts
+    if "*" in hosts or request.headers.get("authorization"):
+        return
+    host = request.headers.get("host", "")
+    if host.startswith("["):  # [::1]:8000
+        name = host[1:].split("]", 1)[0]
+    elif host.count(":") == 1:  # localhost:8000
+        name = host.split(":", 1)[0]
+    else:  # a bare name, or an IPv6 address without brackets
+        name = host
+    if name.lower() not in hosts:
+        raise HTTPException(403, "this server's chat does not answer to that host name; open it by its own address")
+
+
+def session_tenant(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
     """The Bearer key's tenant; the default chat tenant without a key; 401 for a key that is not valid."""
     if credentials is None:
         return str(request.app.state.chat_tenant)
@@ -62,18 +81,26 @@ SessionTenant = Annotated[str, Depends(session_tenant)]
 
 def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEFAULT_TENANT) -> ChatDesk:
     """Mount the chat page and its routes on `app`; the chat shares `service` (and so the run registry) with the API."""
-    desk = ChatDesk(service)
+    api = service.settings.api
+    desk = ChatDesk(service, max_sessions=api.chat_sessions, max_per_tenant=api.chat_sessions_per_tenant)
     app.state.chat_tenant = default_tenant
-    router = APIRouter(prefix=CHAT_PATH, tags=["chat"], include_in_schema=False)  # the page's own routes, not the public API
+    app.state.chat_hosts = [h.strip("[]").lower() for h in api.chat_hosts]
+    _quiet_session_ids()
+    router = APIRouter(  # the page's own routes, not the public API
+        prefix=CHAT_PATH, tags=["chat"], include_in_schema=False, dependencies=[Depends(allowed_host)]
+    )
 
     @router.get("", response_class=HTMLResponse)
     def page() -> HTMLResponse:
         return HTMLResponse(_PAGE.read_text(encoding="utf-8"))
 
     @router.post("/sessions", response_model=Opened)
-    def open_session(tenant: SessionTenant) -> Opened:
+    def open_session(request: Request, tenant: SessionTenant) -> Opened:
         """Start a conversation; its runs belong to the key's tenant (or the default chat tenant without a key)."""
-        session_id, turn = desk.open(tenant)
+        try:
+            session_id, turn = desk.open(tenant, keyed=bool(request.headers.get("authorization")))
+        except ChatFullError as exc:
+            raise HTTPException(503, str(exc), headers={"Retry-After": "60"}) from None
         return Opened(session_id=session_id, tenant=tenant, turn=_linked(turn, session_id))
 
     @router.post("/sessions/{session_id}/messages", response_model=Turn)
@@ -93,7 +120,7 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
         if conversation.run_id is None:
             raise HTTPException(409, "this chat has not launched a run yet")
         await asyncio.to_thread(service.run_for, conversation.run_id, tenant)
-        return EventSourceResponse(_described(_event_stream(service, conversation.run_id, after)), ping=SSE_PING_S)
+        return EventSourceResponse(_described(event_stream(service, conversation.run_id, after)), ping=SSE_PING_S)
 
     @router.get("/sessions/{session_id}/report", response_class=HTMLResponse)
     def report(session_id: str) -> HTMLResponse:
@@ -109,6 +136,24 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
 
     app.include_router(router)
     return desk
+
+
+_SESSION_ID = re.compile(r"(/chat/sessions/)[0-9a-f]{32}")
+
+
+class _NoSessionIds(logging.Filter):
+    """Access-log lines show `/chat/sessions/…`: a session id is the session's only credential."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_SESSION_ID.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def _quiet_session_ids() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _NoSessionIds) for f in access.filters):
+        access.addFilter(_NoSessionIds())
 
 
 def _linked(turn: Turn, session_id: str) -> Turn:

@@ -5,17 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from graphs.brief import Brief
-from graphs.context import AgentContext
-from graphs.plan import build_plan_graph
-from graphs.plans import MarketingInputs, PlanResult
-from graphs.schemas import Draft
-from graphs.state import PlanInput
-from interfaces.outputs import save_json_and_markdown
-from interfaces.runs import StepCallback, model_for, new_run_id, stream_on_thread
-from interfaces.settings import Settings
-from tools.llm import ModelHandle
-from tools.pricing import PricingAssumptions
+from greenroom.agents.context import AgentContext
+from greenroom.core.brief import Brief
+from greenroom.core.market import PricingAssumptions
+from greenroom.core.plans import MarketingInputs, PlanResult
+from greenroom.core.schemas import Draft
+from greenroom.core.state import PlanInput
+from greenroom.graphs.plan import build_plan_graph
+from greenroom.interfaces.outputs import save_json_and_markdown
+from greenroom.interfaces.runs import StepCallback, model_for, new_run_id, stream_on_thread
+from greenroom.interfaces.settings import Settings
+from greenroom.tools.llm import ModelHandle
 
 
 def run_plan(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from graphs.package import LaunchPackage
-from interfaces.outputs import render
+from greenroom.core.package import LaunchPackage
+from greenroom.interfaces.outputs import render
+from greenroom.interfaces.targeting import TARGETING_FILE, write_targeting_csv
 
 
 def sources(package: LaunchPackage) -> list[str]:
     """Where the package's numbers and words come from: data sets, trained models and generation models, once each."""
-    audience, pricing = package.audience, package.pricing_plan
+    audience, pricing = package.audience, package.pricing_plan.recommendation
     found = [f"Comparables: catalog source {c.source}" for c in audience.comparables]
     if audience.forecast:
         found.append(f"Forecast: {audience.forecast.source} (model {audience.forecast.model_version})")
@@ -23,7 +24,9 @@ def sources(package: LaunchPackage) -> list[str]:
         found.append(f"Segments: {audience.segments.source} (model {audience.segments.model_version})")
     if audience.reception:
         found.append(f"Reception: {audience.reception.source}")
-    found.append(f"Release seasonality: {package.release_plan.seasonality.source}")
+    if audience.targeting:
+        found.append(f"Viewer targeting: {audience.targeting.panel.source} (model {audience.targeting.model_version})")
+    found.append(f"Release seasonality: {package.release_plan.recommendation.seasonality.source}")
     found.extend(f"Pricing prior ({t.tier.replace('_', ' ')}): {t.prior.source}" for t in pricing.tiers)
     if pricing.churn_model:
         found.append(f"Churn model: {pricing.churn_model.source}")
@@ -38,16 +41,18 @@ def render_markdown(package: LaunchPackage) -> str:
 
 def render_html(package: LaunchPackage) -> str:
     """The package as one self-contained HTML page with inline SVG charts."""
-    from interfaces.charts import package_charts  # matplotlib loads only when a report is drawn
+    from greenroom.interfaces.charts import package_charts  # matplotlib loads only when a report is drawn
 
     return render("report.html.j2", p=package, charts=package_charts(package), sources=sources)
 
 
 def save_package(package: LaunchPackage, folder: Path) -> dict[str, Path]:
-    """Write `package.json`, `report.md` and `report.html` into `folder`; return their paths by kind."""
+    """Write `package.json`, `report.md`, `report.html` (and `targeting.csv`) into `folder`; return their paths by kind."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"json": folder / "package.json", "markdown": folder / "report.md", "html": folder / "report.html"}
     paths["json"].write_text(package.model_dump_json(indent=2) + "\n", encoding="utf-8")
     paths["markdown"].write_text(render_markdown(package), encoding="utf-8")
     paths["html"].write_text(render_html(package), encoding="utf-8")
+    if package.audience.targeting is not None:
+        paths["targeting"] = write_targeting_csv(package.audience.targeting, folder / TARGETING_FILE)
     return paths

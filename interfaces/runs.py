@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import re
+import secrets
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -11,26 +15,28 @@ from typing import TYPE_CHECKING, Any
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import BaseModel, Field
 
-from graphs.brief import Brief, BriefError, FieldError, parse_brief
-from graphs.context import AgentContext
-from graphs.schemas import CallRecord, WriteResult
-from graphs.write import build_write_graph
-from interfaces.outputs import save_json_and_markdown
-from interfaces.settings import Settings
-from store.checkpoints import open_checkpointer
-from tools.llm import ModelHandle, build_model
+from greenroom.agents.context import AgentContext, catalog_in, trained_models_in, viewers_in
+from greenroom.core.brief import Brief, BriefError, FieldError, parse_brief
+from greenroom.core.schemas import CallRecord, WriteResult
+from greenroom.core.vocabulary import ACTIVE, set_dotted
+from greenroom.graphs.write import build_write_graph
+from greenroom.interfaces.outputs import save_json_and_markdown
+from greenroom.interfaces.settings import Settings
+from greenroom.store.checkpoints import open_checkpointer
+from greenroom.tools.llm import ModelHandle, build_model
 
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
     from langgraph.types import Command
 
-    from graphs.audience import AudienceReport
-    from graphs.package import LaunchPackage
-    from graphs.state import LaunchState
-    from store.catalog import Catalog
-    from store.runs import RunRegistry
-    from tools.training import TrainedModels
+    from greenroom.core.audience import AudienceReport
+    from greenroom.core.package import LaunchPackage
+    from greenroom.core.state import LaunchState
+    from greenroom.store.catalog import Catalog
+    from greenroom.store.runs import RunRegistry
+    from greenroom.tools.training import TrainedModels
 
+logger = logging.getLogger(__name__)
 StepCallback = Callable[[str, dict[str, Any]], None]
 """Called after each step with the node's name and the keys it changed."""
 
@@ -74,39 +80,25 @@ ProgressFn = Callable[[str, int, int], None]
 
 def open_catalog(settings: Settings, progress: ProgressFn | None = None) -> Catalog:
     """The catalog the settings name, seeded with the bundled films on first use."""
-    from store.catalog import Catalog
-    from store.seed import ensure_seeded
-
-    catalog = Catalog.open(settings.data_dir / "catalog", url=settings.chroma_url)
-    if settings.seed_catalog:
-        ensure_seeded(catalog, progress=(lambda done, total: progress("seeding the catalog", done, total)) if progress else None)
-    return catalog
+    return catalog_in(settings.data_dir, settings.chroma_url, seed=settings.seed_catalog, progress=progress)
 
 
 def trained_models(settings: Settings, progress: ProgressFn | None = None) -> TrainedModels:
-    """The analyst's predictors, trained on first use and loaded afterwards.
-
-    Processes sharing the data folder (a pool's workers) train under one lock: the first trains,
-    the others wait and load what it saved.
-    """
-    from filelock import FileLock
-
-    from tools.training import load_or_train, models_dir
-
-    folder = models_dir(settings.data_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    with FileLock(folder / ".train.lock"):
-        return load_or_train(settings.data_dir, progress=progress)
+    """The analyst's predictors, trained on first use and loaded afterwards (one process at a time trains)."""
+    return trained_models_in(settings.data_dir, progress)
 
 
 def agent_context(settings: Settings, *, model: ModelHandle | None = None, analyst: bool = True,
                   progress: ProgressFn | None = None) -> AgentContext:  # fmt: skip
     """Everything the nodes need, built once from the settings."""
+    catalog = open_catalog(settings, progress) if analyst else None
     return AgentContext(
         model=model or model_for(settings),
         max_edit_rounds=settings.max_edit_rounds,
-        catalog=open_catalog(settings, progress) if analyst else None,
+        writer_candidates=settings.writer.candidates,
+        catalog=catalog,
         trained=trained_models(settings, progress) if analyst else None,
+        viewers=viewers_in(settings.data_dir, catalog, settings.database_url) if analyst else None,
     )
 
 
@@ -114,7 +106,7 @@ def run_analysis(
     brief: Brief, settings: Settings, context: AgentContext, *, run_id: str | None = None
 ) -> tuple[str, AudienceReport, list[CallRecord]]:
     """Run the analyst on a checkpointed thread; return the run id, its report and its model calls."""
-    from graphs.analyse import build_analysis_graph
+    from greenroom.graphs.analyse import build_analysis_graph
 
     run_id = run_id or new_run_id()
     state = stream_on_thread(build_analysis_graph(), {"brief": brief}, run_id, settings, context)
@@ -131,7 +123,9 @@ def run_write(
 ) -> WriteResult:
     """Run the writer/editor loop on a checkpointed thread and return its result."""
     run_id = run_id or new_run_id()
-    context = AgentContext(model=model or model_for(settings), max_edit_rounds=settings.max_edit_rounds)
+    context = AgentContext(
+        model=model or model_for(settings), max_edit_rounds=settings.max_edit_rounds, writer_candidates=settings.writer.candidates
+    )
     state = stream_on_thread(build_write_graph(), {"brief": brief}, run_id, settings, context, on_step)
     return WriteResult(
         run_id=run_id,
@@ -172,7 +166,7 @@ class RunOutcome(BaseModel):
 
 def registry(settings: Settings) -> RunRegistry:
     """The run registry in the data folder."""
-    from store.runs import RunRegistry
+    from greenroom.store.runs import RunRegistry
 
     settings.ensure_dirs()
     return RunRegistry(settings.registry_target)
@@ -181,10 +175,10 @@ def registry(settings: Settings) -> RunRegistry:
 def _drive(graph_input: LaunchState | Command[Any] | None, run_id: str, settings: Settings, context: AgentContext,
            on_step: StepCallback | None, on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
     """Run the launch graph on its thread until it ends, pauses or fails; record the outcome."""
-    from graphs.launch import CapReached, build_launch_graph
-    from interfaces.reports import save_package
-    from tools.llm import ModelUnavailableError
-    from tools.structured import StructuredOutputError
+    from greenroom.graphs.launch import CapReached, build_launch_graph
+    from greenroom.interfaces.reports import save_package
+    from greenroom.tools.llm import ModelUnavailableError
+    from greenroom.tools.structured import StructuredOutputError
 
     runs = registry(settings)
     runs.update(run_id, status="running", message="")
@@ -197,7 +191,12 @@ def _drive(graph_input: LaunchState | Command[Any] | None, run_id: str, settings
                 _dispatch(mode, chunk, on_step, on_event)
         except CapReached as exc:
             status, message = "stopped_cap", f"{exc}; the steps before it are kept (resume with a higher cap)"
-        except (StructuredOutputError, ModelUnavailableError) as exc:
+        except StructuredOutputError as exc:  # its reasons are parser output: the log keeps them, the run says it in words
+            logger.warning("run %s: %s", run_id, exc)
+            what = re.sub(r"(?<!^)(?=[A-Z])", " ", exc.schema).lower()
+            status = "failed"
+            message = f"the model did not write a usable {what} in {len(exc.calls)} attempts; the steps before it are kept (resume to retry)"
+        except ModelUnavailableError as exc:
             status, message = "failed", f"{exc}; the steps before it are kept (resume to retry)"
         snapshot = graph.get_state(config)
     values = snapshot.values
@@ -209,6 +208,8 @@ def _drive(graph_input: LaunchState | Command[Any] | None, run_id: str, settings
         status = values["status"]
         message = values.get("revision_note", "") if status == "rejected" else ""
     package = values.get("package")
+    if status == "done" and package is not None and package.warnings:
+        message = "done with a warning: " + "; ".join(package.warnings)
     folder = None
     if package is not None:
         package = package.model_copy(update={"run_id": run_id})
@@ -241,13 +242,23 @@ def launch_run(brief: Brief, settings: Settings, context: AgentContext, *, run_i
     """Register a run and drive the launch graph from the brief."""
     run_id = run_id or new_run_id()
     registry(settings).create(run_id, brief.working_title, brief.model_dump(mode="json"), tenant=tenant)
+    if context.tenant != tenant:  # the analyst scores the run's own tenant's viewers
+        context = dataclasses.replace(context, tenant=tenant)
     return _drive({"brief": brief}, run_id, settings, context, on_step, on_event)
+
+
+RESUME_SEED_SPAN = 1_000_000
+"""A resumed run's seeds move by a random amount below this (recorded in every call record)."""
 
 
 def resume_run(run_id: str, settings: Settings, context: AgentContext, *, on_step: StepCallback | None = None,
                on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
-    """Continue a run from its last checkpoint (after a crash, a cap or a failure)."""
+    """Continue a run from its last checkpoint (after a crash, a cap or a failure).
+
+    The resumed steps sample with new seeds, so a step that failed is not asked the identical question again.
+    """
     registry(settings).get(run_id)  # raises UnknownRunError
+    context = dataclasses.replace(context, model=context.model.reseeded(1 + secrets.randbelow(RESUME_SEED_SPAN)))
     return _drive(None, run_id, settings, context, on_step, on_event)
 
 
@@ -264,7 +275,7 @@ def answer_approval(run_id: str, answer: dict[str, Any], settings: Settings, con
 
 def latest_package(run_id: str, settings: Settings) -> LaunchPackage | None:
     """The run's latest package from its checkpoint, if it has one."""
-    from graphs.launch import build_launch_graph
+    from greenroom.graphs.launch import build_launch_graph
 
     with checkpointer(settings) as saver:
         graph = build_launch_graph().compile(checkpointer=saver)
@@ -272,21 +283,14 @@ def latest_package(run_id: str, settings: Settings) -> LaunchPackage | None:
     return package.model_copy(update={"run_id": run_id}) if package is not None else None
 
 
-def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
-    *path, last = dotted.split(".")
-    target = data
-    for part in path:
-        if not isinstance(target.get(part), dict):
-            raise BriefError([FieldError(field=dotted, message="is not a field of the brief")])
-        target = target[part]
-    target[last] = value
-
-
 def revised_brief(brief: Brief, sets: dict[str, Any]) -> Brief:
     """The brief with dotted-path fields changed (`budget.amount=20000`); every bad field is reported."""
     data = brief.model_dump(mode="json")
     for dotted, value in sets.items():
-        _set_path(data, dotted, value)
+        try:
+            set_dotted(data, dotted, value)
+        except KeyError:
+            raise BriefError([FieldError(field=dotted, message="is not a field of the brief")]) from None
     return parse_brief(data, "revised brief")
 
 
@@ -294,7 +298,7 @@ def revise_run(run_id: str, settings: Settings, context: AgentContext, *, note: 
                on_step: StepCallback | None = None, on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
     """Re-run only the steps a change touches; the earlier version stays in the run and on disk."""
     record = registry(settings).get(run_id)
-    if record.status in ("running", "awaiting_approval", "queued"):
+    if record.status in (*ACTIVE, "awaiting_approval"):
         raise ValueError(f"run {run_id} is {record.status}: finish or answer it before revising")
     package = latest_package(run_id, settings)
     if package is None:
@@ -308,7 +312,7 @@ def prune_finished_runs(settings: Settings, *, older_than_days: float | None = N
     """Cut the checkpoints of runs finished longer ago than the retention period down to their final state."""
     import datetime as dt
 
-    from store.checkpoints import prune_threads
+    from greenroom.store.checkpoints import prune_threads
 
     days = settings.checkpoint_retention_days if older_than_days is None else older_than_days
     runs = registry(settings)

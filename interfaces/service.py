@@ -32,24 +32,21 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from graphs.brief import Brief, parse_brief
-from graphs.context import AgentContext
-from graphs.package import LaunchPackage
-from interfaces.runs import RunOutcome, _drive, agent_context, checkpointer, latest_package, revised_brief
-from interfaces.settings import Settings
-from store.runs import RunEvent, RunJob, RunRecord, ServiceRegistry, UnknownRunError
+from greenroom.agents.context import AgentContext
+from greenroom.core.brief import Brief, parse_brief
+from greenroom.core.package import LaunchPackage
+from greenroom.core.vocabulary import ACTIVE, REVISABLE
+from greenroom.interfaces.runs import RunOutcome, _drive, agent_context, checkpointer, latest_package, revised_brief
+from greenroom.interfaces.settings import Settings
+from greenroom.store.runs import RunEvent, RunJob, RunRecord, ServiceRegistry, UnknownRunError
 
 if TYPE_CHECKING:
-    from store.catalog import Catalog
+    from greenroom.store.catalog import Catalog
 
 logger = logging.getLogger(__name__)
 
 ContextFactory = Callable[[Settings], AgentContext]
 """Builds the agents' context (model, catalog, trained models) once per server."""
-
-ACTIVE = ("queued", "running")
-"""Statuses of a run that is still moving; every other status is at rest."""
-REVISABLE = ("done", "approved", "rejected", "stopped_cap", "failed")
 
 
 class RunBusyError(ValueError):
@@ -102,7 +99,7 @@ class RunService:
     def __init__(self, settings: Settings, context_factory: ContextFactory | None = None, *, workers: int | None = None,
                  worker: bool = False) -> None:  # fmt: skip
         """`worker=True` is a pool worker's service: it executes jobs handed to `work` and sends none to the queue."""
-        from interfaces.runs import new_run_id
+        from greenroom.interfaces.runs import new_run_id
 
         settings.ensure_dirs()
         self.settings = settings
@@ -133,7 +130,7 @@ class RunService:
         workers hold the models, and their sweep takes over what a dead worker left.
         """
         if self.sends_to_queue:
-            from interfaces.worker import sender
+            from greenroom.interfaces.queue import sender  # celery: only for a service that sends to the pool
 
             self._send = sender(self.settings)
             return []
@@ -185,7 +182,7 @@ class RunService:
     def approve(self, run_id: str, answer: dict[str, Any]) -> RunRecord:
         """Queue a person's answer to a run awaiting approval (ValueError for an edit that cannot apply)."""
         if answer.get("action") == "edit":
-            from graphs.launch import apply_edit
+            from greenroom.graphs.launch import apply_edit
 
             package = self.latest_package(run_id)
             if package is None:
@@ -308,7 +305,8 @@ class RunService:
 
     def _run_job(self, job: RunJob, lost: threading.Event) -> str:
         run_id = job.run_id
-        context = replace(self.context, approval=self.registry.approval_requested(run_id))
+        record = self.registry.get(run_id)  # the analyst scores the viewers of the tenant that owns the run
+        context = replace(self.context, approval=self.registry.approval_requested(run_id), tenant=record.tenant)
         self.emit(run_id, "status", {"status": "running", "message": f"{job.kind} started" + (" again" if job.started else "")})
         try:
             outcome = self._execute(job, context, lost)
@@ -321,7 +319,10 @@ class RunService:
                 )
                 return "interrupted"
             logger.exception("run %s: %s job failed", run_id, job.kind)
-            message = f"internal error in {job.kind}: {type(exc).__name__}: {exc}; the steps before it are kept"
+            message = (
+                f"the {job.kind} stopped on an unexpected error (the server log has the details for run {run_id}); "
+                "the steps before it are kept"
+            )
             self.registry.update(run_id, status="failed", message=message)
             self.registry.finish_job(run_id, self.owner)
             self.emit(run_id, "status", {"status": "failed", "message": message})

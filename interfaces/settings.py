@@ -9,39 +9,20 @@ environment: agents and tools receive these objects.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-Provider = Literal["embedded", "openai", "anthropic", "ollama", "fake"]
+from greenroom.core.settings import ModelSettings
 
 
-class ModelSettings(BaseModel):
-    """Which generation model to use and how to call it."""
+class WriterSettings(BaseModel):
+    """How the writer samples its answers."""
 
-    provider: Provider = Field(
-        "embedded",
-        description="embedded (local SmolLM2 via llama.cpp), openai (any OpenAI-compatible URL), anthropic, ollama, or fake (tests).",
-    )
-    name: str = Field("", description="Model name at the provider; empty picks the provider's default.")
-    base_url: str = Field("", description="Endpoint for openai-compatible or ollama providers.")
-    api_key: SecretStr = Field(SecretStr(""), description="API key for hosted providers.")
-    structured: Literal["auto", "llamacpp", "native"] = Field(
-        "auto",
-        description="How structured output is requested: llamacpp sends the JSON schema in response_format "
-        "(llama.cpp server), native uses the provider's own structured output; auto picks by provider.",
-    )
-    temperature: float = Field(0.3, ge=0, le=2, description="Sampling temperature.")
-    repeat_penalty: float = Field(1.1, ge=1, le=2, description="Repetition penalty (llama.cpp servers only).")
-    max_tokens: int = Field(900, gt=0, description="Token limit for one model call.")
-    timeout_s: float = Field(120.0, gt=0, description="Timeout for one model call, in seconds.")
-    max_retries: int = Field(3, ge=0, description="Retries with backoff on timeouts, 429 and 5xx.")
-    context_size: int = Field(4096, gt=0, description="Context window for the embedded model.")
-    threads: int = Field(0, ge=0, description="CPU threads for the embedded model; 0 means all cores.")
-    seed: int = Field(7, description="Sampling seed where the provider supports one.")
-    fake_delay_s: float = Field(0.0, ge=0, description="Seconds the fake model waits per call (tests and benchmarks).")
-    fake_call_log: str = Field("", description="A file the fake model appends one line to per call (tests count calls with it).")
+    candidates: int = Field(
+        0, ge=0, le=8, description="Answers the writer may draw per part until one passes every check; "
+        "0 picks by model: 3 on a llama.cpp model (the embedded default), 1 on a hosted one.",
+    )  # fmt: skip
 
 
 class ApiSettings(BaseModel):
@@ -52,6 +33,17 @@ class ApiSettings(BaseModel):
     workers: int = Field(2, ge=1, le=64, description="Launch runs executed at once by one server process.")
     max_body_bytes: int = Field(256 * 1024, gt=0, description="Largest JSON request body; bigger ones get 413.")
     max_upload_bytes: int = Field(16 * 1024 * 1024, gt=0, description="Largest catalog import file; bigger ones get 413.")
+    chat_hosts: list[str] = Field(
+        ["localhost", "127.0.0.1", "::1"], description="Host names the key-less chat page answers to ('*' for any); "
+        "others get 403, so a page on another site cannot reach the chat through a rebound DNS name.",
+    )  # fmt: skip
+    chat_sessions: int = Field(
+        1000, ge=1, description="Chat sessions kept at once; key-less ones make room first, and a session opened with a "
+        "key is never dropped to make room for a key-less one.",
+    )  # fmt: skip
+    chat_sessions_per_tenant: int = Field(
+        100, ge=1, description="Chat sessions kept per tenant (the key-less chat counts as one); its own oldest makes room."
+    )
 
 
 class SlackSettings(BaseModel):
@@ -106,6 +98,7 @@ class Settings(BaseSettings):
     output_dir: Path = Field(Path("out"), description="Where drafts and reports are written.")
     model: ModelSettings = Field(default_factory=ModelSettings, description="Generation model.")
     max_edit_rounds: int = Field(2, ge=1, le=10, description="Writer/editor rounds before the draft is returned as it stands.")
+    writer: WriterSettings = Field(default_factory=WriterSettings, description="How the writer samples its answers.")
     chroma_url: str = Field("", description="A Chroma server (http://host:port); empty uses the embedded catalog in data_dir.")
     seed_catalog: bool = Field(True, description="Load the bundled films into an empty catalog on first use.")
     database_url: str = Field(

@@ -21,6 +21,7 @@ import html
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
@@ -33,14 +34,17 @@ from slack_bolt import Ack, App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.signature import SignatureVerifier
 
-from graphs.brief import Brief, BriefError, FieldError, parse_brief
-from graphs.launch_steps import STEP_LABELS
-from graphs.package import LaunchPackage
-from interfaces.service import RunBusyError, RunService
-from interfaces.settings import Settings
-from store.runs import IdempotencyConflictError, RunEvent, UnknownRunError
-from store.slack_threads import SlackThread, SlackThreads
+from greenroom.core import limits
+from greenroom.core.brief import Brief, BriefError, FieldError, parse_brief
+from greenroom.core.package import LaunchPackage
+from greenroom.core.vocabulary import ACTIVE, STEP_LABELS
+from greenroom.interfaces.outputs import amount, editor_outcome, label
+from greenroom.interfaces.service import RunBusyError, RunService
+from greenroom.interfaces.settings import Settings
+from greenroom.store.runs import IdempotencyConflictError, RunEvent, UnknownRunError
+from greenroom.store.slack_threads import SlackThread, SlackThreads
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +54,10 @@ REJECT_ACTION = "greenroom_reject"
 EVENTS_PATH = "/slack/events"
 SLACK_FILES_ORIGIN = "https://files.slack.com"
 MAX_BRIEF_FILE_BYTES = 256 * 1024
+REPLAY_WINDOW_S = 6 * 60
+"""How long a verified request's signature is remembered (Slack's own window is five minutes)."""
+MAX_SEEN = 100_000
+"""Most signatures remembered at once; the oldest go first."""
 BRIEF_SUFFIXES = (".yaml", ".yml", ".json")
 FOLLOW_PING_S = 15
 USAGE = (
@@ -75,16 +83,23 @@ def slack_text(text: str) -> str:
 
 def brief_from_text(text: str, source: str = "Slack message") -> Brief:
     """A brief from YAML or JSON text (JSON is YAML), BriefError with every failing field."""
+    if limits.json_depth(text) > limits.JSON_MAX_DEPTH:
+        raise BriefError([FieldError(field="brief", message=f"nested more than {limits.JSON_MAX_DEPTH} levels deep")], source)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise BriefError([FieldError(field="brief", message=f"not valid YAML or JSON: {exc}")], source) from exc
+    except (ValueError, RecursionError):  # a number of thousands of digits, or nesting by indentation
+        raise BriefError([FieldError(field="brief", message="holds a number or nesting too large to read")], source) from None
     return parse_brief(data, source)
 
 
 def download_brief_file(client: WebClient, file_id: str) -> Brief:
     """Fetch an attached brief with the bot token (`files.info`, then its `url_private`) and parse it."""
-    info = client.files_info(file=file_id)["file"]
+    try:
+        info = client.files_info(file=file_id)["file"]
+    except SlackApiError:
+        raise BriefError([FieldError(field="file", message="Slack would not say where the attached brief is")]) from None
     name = str(info.get("name", file_id))
     if not name.lower().endswith(BRIEF_SUFFIXES):
         raise BriefError([FieldError(field="file", message=f"{name}: attach a .yaml, .yml or .json brief")], name)
@@ -92,9 +107,34 @@ def download_brief_file(client: WebClient, file_id: str) -> Brief:
         raise BriefError([FieldError(field="file", message=f"{name}: larger than {MAX_BRIEF_FILE_BYTES} bytes")], name)
     url = str(info.get("url_private_download") or info.get("url_private") or "")
     _check_file_origin(client, url)
-    response = httpx.get(url, headers={"Authorization": f"Bearer {client.token}"}, timeout=30, follow_redirects=False)
-    response.raise_for_status()
-    return brief_from_text(response.text, name)
+    return brief_from_text(_download(url, str(client.token), name), name)
+
+
+def _download(url: str, token: str, name: str) -> str:
+    """The file's text, read up to the size limit whatever size Slack reported; BriefError (field `file`) otherwise."""
+
+    def refuse(message: str) -> BriefError:
+        return BriefError([FieldError(field="file", message=f"{name}: {message}")], name)
+
+    try:
+        with httpx.stream(
+            "GET", url, headers={"Authorization": f"Bearer {token}"}, timeout=30, follow_redirects=False
+        ) as response:
+            if response.is_redirect:
+                raise refuse("Slack redirected the download elsewhere; attach the brief again or paste it")
+            if response.status_code != 200:
+                raise refuse(f"the download failed (Slack answered {response.status_code}); attach the brief again")
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body.extend(chunk)
+                if len(body) > MAX_BRIEF_FILE_BYTES:
+                    raise refuse(f"larger than {MAX_BRIEF_FILE_BYTES} bytes")
+    except httpx.HTTPError:
+        raise refuse("the download did not complete; attach the brief again") from None
+    try:
+        return body.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise refuse("is not UTF-8 text") from None
 
 
 def _origin(url: str) -> str:
@@ -125,25 +165,29 @@ def progress_text(title: str, done: list[str], status: str, message: str = "") -
     return "\n".join(lines)
 
 
-def _money(amount: float, currency: str) -> str:
-    return f"{amount:,.2f} {currency}" if amount < 100 else f"{amount:,.0f} {currency}"
+def _money(value: float, currency: str) -> str:
+    return f"{value:,.2f} {currency}" if value < 100 else amount(value, currency)
 
 
 def package_fields(package: LaunchPackage) -> list[str]:
-    """The key numbers a person decides on: launch date, promotion budget and reach, prices, editor outcome."""
-    promo, reach = package.promotion_plan, package.promotion_plan.expected_reach
-    prices = "\n".join(f"{t.tier}: {_money(t.recommended.price, t.currency)}" for t in package.pricing_plan.tiers) or "—"
-    editor = (
-        f"approved in round {package.review.round}"
-        if package.edit_outcome == "approved"
-        else f"not approved after {package.review.round} rounds"
-    )
+    """The key numbers a person decides on: launch date, promotion budget and reach, prices, editor outcome, caveats."""
+    promo = package.promotion_plan.allocation
+    reach, tiers = promo.expected_reach, package.pricing_plan.recommendation.tiers
+    prices = "\n".join(f"{label(t.tier)}: {_money(t.recommended.price, t.currency)}" for t in tiers) or "no viewer price"
+    sources = {"release": package.release_plan.rationale_source, "promotion": package.promotion_plan.rationale_source,
+               "pricing": package.pricing_plan.rationale_source}  # fmt: skip
+    notes = [f"The {part} explanation is stated from the numbers: the model's explanation was not usable."
+             for part, source in sources.items() if source != "model"]  # fmt: skip
+    if package.draft.fallbacks:
+        written = ", ".join(dict.fromkeys(label(f.field.split(".")[-1]) for f in package.draft.fallbacks))
+        notes.append(f"Written from the brief because the model's text was not usable: {written}.")
     return [
         f"*Launch date*\n{package.release_plan.chosen.start:%a %d %b %Y}",
-        f"*Promotion budget*\n{_money(promo.budget, promo.currency)} over {promo.weeks} weeks",
-        f"*Expected reach*\n{reach.expected:,.0f} people ({reach.low:,.0f}–{reach.high:,.0f})",
+        f"*Promotion budget*\n{amount(promo.budget, promo.currency)} over {promo.weeks} weeks",
+        f"*People reached (gross)*\n{amount(reach.expected)} ({amount(reach.low)} – {amount(reach.high)})",
         f"*Recommended prices*\n{prices}",
-        f"*Editor*\n{editor}",
+        f"*Editor*\n{editor_outcome(package)}",
+        *(["*Caveats*\n" + "\n".join(notes)] if notes else []),
     ]
 
 
@@ -339,7 +383,7 @@ class SlackBot:
                     done.append(str(event.data.get("step", "")))
                 elif event.type == "status":
                     last.update(event.data)
-                    if event.data.get("status") in ("queued", "running"):
+                    if event.data.get("status") in ACTIVE:
                         return
                 else:
                     return
@@ -411,9 +455,25 @@ def create_slack_app(settings: Settings, service: RunService, client: WebClient 
 def mount_slack(api: FastAPI, settings: Settings, service: RunService, client: WebClient | None = None) -> App:
     """Serve the bot's HTTP mode at `/slack/events` (events, slash command and interactivity share it)."""
     bolt = create_slack_app(settings, service, client)
+    verifier = SignatureVerifier(settings.slack.signing_secret.get_secret_value())
+    seen: dict[tuple[str, str], float] = {}  # (signature, timestamp) of verified requests, for five minutes
+    seen_lock = threading.Lock()
 
     async def slack_events(request: Request) -> Response:
         body = await request.body()
+        timestamp = request.headers.get("x-slack-request-timestamp", "")
+        signature = request.headers.get("x-slack-signature", "")
+        if not timestamp.isdigit() or len(timestamp) > 12:
+            return Response(status_code=401)
+        if verifier.is_valid(body, timestamp, signature):
+            now = time.monotonic()
+            with seen_lock:
+                stale = [k for k, at in seen.items() if now - at > REPLAY_WINDOW_S]
+                for key in stale + list(seen)[: max(0, len(seen) - MAX_SEEN)]:
+                    seen.pop(key, None)
+                if (signature, timestamp) in seen:  # a replay (or Slack's own retry) of a request already answered
+                    return Response(status_code=200)
+                seen[(signature, timestamp)] = now
         bolt_response = await asyncio.to_thread(bolt.dispatch, to_bolt_request(request, body))
         return to_starlette_response(bolt_response)
 

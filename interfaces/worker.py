@@ -25,40 +25,16 @@ import logging
 import math
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
-from celery import Celery
-
-from interfaces.settings import Settings
+from greenroom.interfaces.queue import TASK, celery_app, sender
+from greenroom.interfaces.runs import checkpointer, prune_finished_runs
+from greenroom.interfaces.service import RunService
+from greenroom.interfaces.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-TASK = "greenroom.run_job"
 PRUNE_EVERY_S = 3600.0
-
-
-def celery_app(settings: Settings) -> Celery:
-    """The Celery application the settings describe (Redis or RabbitMQ broker)."""
-    queue = settings.queue
-    backend = queue.result_backend or (queue.broker_url if queue.broker_url.startswith(("redis://", "rediss://")) else None)
-    app = Celery("greenroom", broker=queue.broker_url, backend=backend, set_as_current=False)
-    app.conf.update(
-        task_default_queue=queue.queue,
-        task_acks_late=True,  # a message is acknowledged after its run, so a killed worker's run is delivered again
-        task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,  # a worker holds one message at a time: the rest stay for the others
-        task_serializer="json",
-        result_serializer="json",
-        accept_content=["json"],
-        result_expires=24 * 3600,
-        broker_transport_options={"visibility_timeout": queue.visibility_timeout_s},
-        broker_connection_retry_on_startup=True,
-        broker_connection_max_retries=None,  # a broker restart is waited out, not fatal
-        worker_hijack_root_logger=False,
-    )
-    app.task(name=TASK, ignore_result=False)(_run_job)
-    return app
 
 
 _service: Any = None
@@ -72,18 +48,6 @@ def _run_job(run_id: str) -> dict[str, Any]:
     return {"run_id": run_id, "status": status, "worker": _service.owner, "skipped": status is None}
 
 
-def sender(settings: Settings) -> Callable[[str], None]:
-    """A function that sends one run id to the pool (raises when the broker cannot be reached)."""
-    q = settings.queue
-    app = celery_app(settings)
-
-    def send(run_id: str) -> None:
-        app.send_task(TASK, args=[run_id], queue=q.queue, retry=True,
-                      retry_policy={"max_retries": 2, "interval_start": 0.2, "interval_step": 0.5})  # fmt: skip
-
-    return send
-
-
 def sweep_once(service: Any) -> list[str]:
     """Send again the jobs whose worker died or whose message was lost; return their run ids."""
     sent = []
@@ -95,8 +59,6 @@ def sweep_once(service: Any) -> list[str]:
 
 
 def _sweeper(service: Any, stop: threading.Event) -> None:
-    from interfaces.runs import prune_finished_runs
-
     last_prune = -math.inf  # the first sweep prunes too
     while not stop.wait(service.settings.queue.sweep_s):
         try:
@@ -112,8 +74,6 @@ def _sweeper(service: Any, stop: threading.Event) -> None:
 def run_worker(settings: Settings, *, concurrency: int = 1, loglevel: str = "INFO", name: str | None = None) -> None:
     """Build this worker's context, start its sweep and serve the queue until stopped."""
     global _service
-    from interfaces.service import RunService
-
     if not settings.queue.enabled:
         raise ValueError("queue.broker_url: set GREENROOM_QUEUE__BROKER_URL (e.g. redis://127.0.0.1:6379/0) to run a worker")
     if settings.model.provider == "embedded":
@@ -121,8 +81,6 @@ def run_worker(settings: Settings, *, concurrency: int = 1, loglevel: str = "INF
             "this worker starts its own embedded model; point GREENROOM_MODEL__PROVIDER=openai and "
             "GREENROOM_MODEL__BASE_URL at one shared model server instead (see the README's deployment section)"
         )
-    from interfaces.runs import checkpointer
-
     try:
         service = RunService(settings, worker=True)
         with checkpointer(settings):  # creates the checkpoint tables now, not in the middle of a first run
@@ -137,6 +95,7 @@ def run_worker(settings: Settings, *, concurrency: int = 1, loglevel: str = "INF
     stop = threading.Event()
     threading.Thread(target=_sweeper, args=(service, stop), name="greenroom-sweep", daemon=True).start()
     app = celery_app(settings)
+    app.task(name=TASK, ignore_result=False)(_run_job)
     argv = ["worker", f"--loglevel={loglevel}", f"--concurrency={concurrency}", "-Q", settings.queue.queue,
             "--pool", "solo" if concurrency == 1 else "threads", "--without-gossip", "--without-mingle"]  # fmt: skip
     if name:

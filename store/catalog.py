@@ -11,8 +11,8 @@ is chosen by the caller's arguments, never by the environment.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-import unicodedata
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,8 +27,9 @@ from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Documents, EmbeddingFunction
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from graphs.brief import Format
-from tools.embeddings import MODEL_ID, MiniLMEmbedding
+from greenroom.core.brief import Format
+from greenroom.core.vocabulary import title_key
+from greenroom.store.embeddings import MODEL_ID, MiniLMEmbedding
 
 COLLECTION = "titles"
 """Default collection name."""
@@ -54,23 +55,22 @@ def _split_names(value: Any) -> list[str]:
     return [str(item).strip() for item in items if str(item).strip()]
 
 
-def normalise_title(title: str) -> str:
-    """Case-, accent-, punctuation- and whitespace-insensitive form of a title."""
-    text = unicodedata.normalize("NFKD", title)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
-
-
 def title_id(title: str, year: int, source: str, external_id: str = "") -> str:
     """Stable id: hash of the normalised title, year, source and (when known) the source's own id."""
-    key = "\x1f".join([normalise_title(title), str(year), source.strip().casefold(), external_id.strip()])
+    key = "\x1f".join([title_key(title), str(year), source.strip().casefold(), external_id.strip()])
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def tenant_source(tenant: str, source: str) -> str:
+    """The source name a tenant's import is stored under: `tenant:<tenant>/<source>` (idempotent)."""
+    prefix = f"tenant:{tenant}/"
+    return source if source.startswith(prefix) else prefix + source
 
 
 class Title(BaseModel):
     """One title in the catalog (a film unless `format` says otherwise)."""
 
-    model_config = ConfigDict(str_strip_whitespace=True)
+    model_config = ConfigDict(str_strip_whitespace=True, allow_inf_nan=False)
 
     id: str = Field("", description="Stable id; derived from title, year, source and external_id when left empty.")
     title: str = Field(..., min_length=1, description="Title as released.")
@@ -91,6 +91,7 @@ class Title(BaseModel):
     reviews: str = Field("", description="Review text or critics' consensus, when the source has it.")
     source: str = Field("user", min_length=1, description="Where the record came from, e.g. 'bokeh-movies' or an import name.")
     external_id: str = Field("", description="The source's own id (e.g. an IMDb id), used to tell same-named titles apart.")
+    tenant: str = Field("", description="The tenant that imported the title; empty for the shared catalog every tenant sees.")
 
     @field_validator("genres", mode="before")
     @classmethod
@@ -104,7 +105,9 @@ class Title(BaseModel):
 
     @model_validator(mode="after")
     def _fill_id(self) -> Title:
-        if not self.id:
+        if self.tenant:  # a tenant's titles live in its own source namespace, so their ids never meet shared ones
+            self.source = tenant_source(self.tenant, self.source)
+        if not self.id or self.tenant:
             self.id = title_id(self.title, self.year, self.source, self.external_id)
         return self
 
@@ -133,6 +136,7 @@ class Title(BaseModel):
             "year": self.year,
             "format": self.format.value,
             "source": self.source,
+            "tenant": self.tenant,
             "record": self.model_dump_json(),
         }
         if self.genres:
@@ -155,12 +159,16 @@ class Hit(BaseModel):
 
 @dataclass(frozen=True)
 class TitleFilter:
-    """Which titles a search may return: a year range (inclusive), any of some genres, a format."""
+    """Which titles a search may return: a year range (inclusive), any of some genres, a format, a tenant's view.
+
+    `tenant` None sees every title (the operator); a tenant name sees the shared titles and its own.
+    """
 
     year_from: int | None = None
     year_to: int | None = None
     genres: tuple[str, ...] = ()
     format: str | None = None
+    tenant: str | None = None
 
     @classmethod
     def of(
@@ -169,12 +177,13 @@ class TitleFilter:
         year_to: int | None = None,
         genres: Sequence[str] = (),
         format: Format | str | None = None,
+        tenant: str | None = None,
     ) -> TitleFilter:
         """Validate and normalise the filter arguments of `Catalog.similar`."""
         if year_from is not None and year_to is not None and year_to < year_from:
             raise ValueError(f"year_to ({year_to}) is before year_from ({year_from})")
         wanted = tuple(dict.fromkeys(g.strip().lower() for g in genres if g.strip()))
-        return cls(year_from, year_to, wanted, Format(format).value if format is not None else None)
+        return cls(year_from, year_to, wanted, Format(format).value if format is not None else None, tenant)
 
     @property
     def empty(self) -> bool:
@@ -194,6 +203,8 @@ class TitleFilter:
             clauses.append({"$or": [{"genres": {"$contains": g}} for g in self.genres]})
         if self.format is not None:
             clauses.append({"format": self.format})
+        if self.tenant is not None:
+            clauses.append({"tenant": {"$in": ["", self.tenant]}})
         if not clauses:
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
@@ -204,6 +215,8 @@ class TitleFilter:
         if (self.year_from is not None and year < self.year_from) or (self.year_to is not None and year > self.year_to):
             return False
         if self.genres and not set(self.genres) & set(meta.get("genres") or ()):
+            return False
+        if self.tenant is not None and meta.get("tenant", "") not in ("", self.tenant):
             return False
         return self.format is None or meta["format"] == self.format
 
@@ -252,25 +265,30 @@ class Catalog:
         """The server at `url` when given, else the embedded catalog in `folder`."""
         return cls.http(url, collection) if url else cls.persistent(folder, collection)
 
-    def upsert(self, titles: Iterable[Title], batch_size: int = 256) -> int:
-        """Insert or replace titles by id; returns how many were written."""
+    def upsert(self, titles: Iterable[Title], batch_size: int = 256, vectors: Mapping[str, np.ndarray] | None = None) -> int:
+        """Insert or replace titles by id; returns how many were written.
+
+        `vectors` (title id -> unit vector from this catalog's model) skips embedding those titles.
+        """
         written = 0
         batch: list[Title] = []
         for title in titles:
             batch.append(title)
             if len(batch) >= batch_size:
-                written += self._upsert_batch(batch)
+                written += self._upsert_batch(batch, vectors)
                 batch = []
         if batch:
-            written += self._upsert_batch(batch)
+            written += self._upsert_batch(batch, vectors)
         return written
 
-    def _upsert_batch(self, titles: list[Title]) -> int:
+    def _upsert_batch(self, titles: list[Title], vectors: Mapping[str, np.ndarray] | None = None) -> int:
         unique = list({t.id: t for t in titles}.values())  # the last record of an id wins
+        given = vectors is not None and all(t.id in vectors for t in unique)
         self.collection.upsert(
             ids=[t.id for t in unique],
             documents=[t.document() for t in unique],
             metadatas=[t.metadata() for t in unique],
+            embeddings=[vectors[t.id] for t in unique] if given and vectors is not None else None,  # type: ignore[arg-type]
         )
         return len(unique)
 
@@ -283,11 +301,12 @@ class Catalog:
         genres: Sequence[str] = (),
         format: Format | str | None = None,
         with_embeddings: bool = False,
+        tenant: str | None = None,
     ) -> list[Hit]:
-        """The k titles nearest to `text` that pass the filters, nearest first."""
+        """The k titles nearest to `text` that pass the filters, nearest first; a `tenant` sees shared titles and its own."""
         if k < 1:
             raise ValueError(f"k must be at least 1, got {k}")
-        filters = TitleFilter.of(year_from, year_to, genres, format)
+        filters = TitleFilter.of(year_from, year_to, genres, format, tenant)
         vector = self.embedding([text])[0]
         if filters.empty:
             return self._query(vector, k, None, with_embeddings)[0]
@@ -348,3 +367,30 @@ class Catalog:
         if source is None:
             return self.collection.count()
         return len(self.collection.get(where={"source": source}, include=[])["ids"])
+
+    def index(self, batch_size: int = 5000) -> list[tuple[str, str, int]]:
+        """(id, title, year) of every stored title, for matching names from other data (reads metadata only)."""
+        found: list[tuple[str, str, int]] = []
+        offset = 0
+        while True:
+            result = self.collection.get(include=["metadatas"], limit=batch_size, offset=offset)  # type: ignore[list-item]
+            metadatas = result["metadatas"] or []
+            for title_id, meta in zip(result["ids"], metadatas, strict=True):
+                record = json.loads(str(meta["record"]))
+                found.append((title_id, str(record["title"]), int(record["year"])))
+            if len(metadatas) < batch_size:
+                return found
+            offset += batch_size
+
+    def vectors(self, ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored embedding of each of `ids` that is in the catalog (unit vectors, float32)."""
+        found: dict[str, np.ndarray] = {}
+        ids = list(dict.fromkeys(ids))
+        for start in range(0, len(ids), _GET_CHUNK):
+            result = self.collection.get(ids=list(ids[start : start + _GET_CHUNK]), include=["embeddings"])  # type: ignore[list-item]
+            embeddings = result["embeddings"]
+            if embeddings is None:
+                continue
+            for title_id, vector in zip(result["ids"], embeddings, strict=True):
+                found[title_id] = np.asarray(vector, dtype=np.float32)
+        return found

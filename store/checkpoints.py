@@ -27,8 +27,8 @@ from pydantic import BaseModel
 
 # Only our own artifact models may be revived from a checkpoint.
 ARTIFACT_MODULES = (
-    "graphs.brief", "graphs.schemas", "graphs.plans", "graphs.audience", "graphs.package",
-    "tools.release", "tools.promotion", "tools.pricing", "tools.comparables", "tools.forecast", "tools.segments", "tools.reception",
+    "greenroom.core.brief", "greenroom.core.schemas", "greenroom.core.plans", "greenroom.core.market",
+    "greenroom.core.audience", "greenroom.core.analysis", "greenroom.core.package",
 )  # fmt: skip
 
 

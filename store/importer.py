@@ -20,8 +20,10 @@ external_id), so importing the same file again updates titles in place.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
+import io
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -31,7 +33,8 @@ from typing import Any
 import pyarrow.parquet as pq
 from pydantic import BaseModel, Field, ValidationError
 
-from store.catalog import Catalog, Title
+from greenroom.core import limits
+from greenroom.store.catalog import Catalog, Title, tenant_source
 
 IMPORT_FIELDS: tuple[str, ...] = (
     "title", "year", "format", "genres", "directors", "writers", "cast", "language", "country", "awards",
@@ -70,13 +73,37 @@ class ImportReport(BaseModel):
     errors: list[RowError] = Field(default_factory=list, description="Rows that were skipped, with line and reason.")
 
 
+def _text(path: Path) -> str:
+    """The file as text: UTF-8 (with or without a byte-order mark) or UTF-16/32 with one; anything else is refused."""
+    data = path.read_bytes()
+    encoding = "utf-8-sig"
+    if data.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        encoding = "utf-32"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportFileError(
+            f"{path}: is not UTF-8 text (line {line} has a byte UTF-8 does not allow); save it as UTF-8 and import again"
+        ) from None
+
+
 def _read_csv(path: Path) -> Iterator[tuple[int, Row]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        start = 2
-        for row in reader:
-            yield start, {k: v for k, v in row.items() if k is not None}
-            start = reader.line_num + 1
+    reader = csv.DictReader(io.StringIO(_text(path), newline=""))
+    start = 2
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:  # a value over the csv module's size limit (128 KiB); the rows after it still import
+            yield start, {"__error__": f"a value is longer than {limits.MAX_CELL_CHARS} characters"}
+            start = reader.line_num + 2
+            continue
+        yield start, {k: v for k, v in row.items() if k is not None}
+        start = reader.line_num + 1
 
 
 def _line_of(text: str, offset: int) -> int:
@@ -85,8 +112,10 @@ def _line_of(text: str, offset: int) -> int:
 
 def _read_json(path: Path) -> Iterator[tuple[int, Row]]:
     """A JSON array of objects, each with the line it starts on."""
-    text = path.read_text(encoding="utf-8-sig")
-    decoder = json.JSONDecoder()
+    text = _text(path)
+    if limits.json_depth(text) > limits.JSON_MAX_DEPTH:
+        raise ImportFileError(f"{path}: JSON nested more than {limits.JSON_MAX_DEPTH} levels deep")
+    decoder = json.JSONDecoder(parse_int=_bounded_int, parse_constant=_no_constant)
     pos = _skip(text, 0, "")
     if pos >= len(text) or text[pos] != "[":
         raise ImportFileError(f"{path}: a JSON catalog must be an array of objects (or use .jsonl)")
@@ -96,6 +125,8 @@ def _read_json(path: Path) -> Iterator[tuple[int, Row]]:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise ImportFileError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+        except ValueError as exc:  # a number no field could hold: the rest of the array cannot be found reliably
+            raise ImportFileError(f"{path}: line {_line_of(text, pos)}: {exc}") from None
         yield _line_of(text, pos), value
         pos = _skip(text, end, ",")
 
@@ -106,15 +137,29 @@ def _skip(text: str, pos: int, also: str) -> int:
     return pos
 
 
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > limits.MAX_INT_DIGITS:
+        raise ValueError(f"a number of {len(text.lstrip('-'))} digits; at most {limits.MAX_INT_DIGITS} are accepted")
+    return int(text)
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number a title can have")
+
+
 def _read_jsonl(path: Path) -> Iterator[tuple[int, Row]]:
-    with path.open(encoding="utf-8-sig") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield number, json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield number, {"__error__": f"invalid JSON: {exc.msg}"}
+    for number, line in enumerate(_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        if limits.json_depth(line) > limits.JSON_MAX_DEPTH:
+            yield number, {"__error__": f"JSON nested more than {limits.JSON_MAX_DEPTH} levels deep"}
+            continue
+        try:
+            yield number, json.loads(line, parse_int=_bounded_int, parse_constant=_no_constant)
+        except json.JSONDecodeError as exc:
+            yield number, {"__error__": f"invalid JSON: {exc.msg}"}
+        except ValueError as exc:
+            yield number, {"__error__": str(exc)}
 
 
 def _read_parquet(path: Path) -> Iterator[tuple[int, Row]]:
@@ -154,14 +199,15 @@ def _resolve_columns(columns: list[str], mapping: Mapping[str, str], path: Path)
     return resolved
 
 
-def _blank(value: Any) -> bool:
+def is_blank(value: Any) -> bool:
+    """Whether a cell holds nothing: None, NaN or only spaces."""
     return value is None or (isinstance(value, float) and value != value) or (isinstance(value, str) and not value.strip())
 
 
 def _year(value: Any) -> int:
     """A year from an int, an integral float, a digit string or an ISO date."""
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a year")
+        raise ValueError(f"{str(value)[:24]!r} is not a year")
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -171,7 +217,7 @@ def _year(value: Any) -> int:
     text = str(value).strip()
     match = re.fullmatch(r"(\d{4})(?:\.0+|-\d{2}(?:-\d{2})?.*)?", text)
     if not match:
-        raise ValueError(f"{value!r} is not a year")
+        raise ValueError(f"{str(value)[:24]!r} is not a year")
     return int(match.group(1))
 
 
@@ -181,15 +227,17 @@ def _number(value: Any) -> Any:
     return value
 
 
-def _row_to_title(row: Row, columns: dict[str, str], source: str, default_format: str) -> Title:
+def _row_to_title(row: Row, columns: dict[str, str], source: str, default_format: str, tenant: str = "") -> Title:
     """Build a Title from one row; raises ValueError with 'field (column ...): reason'."""
     if "__error__" in row:
         raise ValueError(str(row["__error__"]))
-    values: dict[str, Any] = {"source": source, "format": default_format}
+    values: dict[str, Any] = {"source": source, "format": default_format, "tenant": tenant}
     for field, column in columns.items():
         value = row.get(column)
-        if _blank(value):
+        if is_blank(value):
             continue
+        if isinstance(value, str) and len(value) > limits.MAX_CELL_CHARS:
+            raise ValueError(f"{field} (column {column!r}): longer than {limits.MAX_CELL_CHARS} characters")
         if field == "year":
             try:
                 value = _year(value)
@@ -213,23 +261,42 @@ def _describe(err: Any, columns: dict[str, str]) -> str:
     return f"{field}{where}: {err['msg']}"
 
 
+def parse_mapping(text: str | None) -> dict[str, str]:
+    """A JSON mapping {our_field: their_column} as a person typed it; ValueError saying what is wrong."""
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON: {exc.msg}") from exc
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise ValueError('must be a JSON object of field: column name, e.g. {"title": "Film"}')
+    return value
+
+
 def import_file(
     path: str | Path,
     catalog: Catalog,
     mapping: Mapping[str, str] | None = None,
     source: str | None = None,
     default_format: str = "film",
+    tenant: str = "",
 ) -> ImportReport:
-    """Import titles from a CSV, JSON, JSON Lines or Parquet file; bad rows are reported, not fatal."""
+    """Import titles from a CSV, JSON, JSON Lines or Parquet file; bad rows are reported, not fatal.
+
+    With a `tenant` the titles belong to it: they are stored under the source `tenant:<tenant>/<source>`,
+    so they never replace a shared title, and only that tenant's searches see them. Without one they go
+    into the shared catalog (the operator's import).
+    """
     path = Path(path)
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ImportFileError(f"{path}: unsupported file type {path.suffix or '(none)'}; use one of {', '.join(READERS)}")
     if not path.is_file():
         raise ImportFileError(f"{path}: no such file")
-    source = source or path.stem
+    source = tenant_source(tenant, source or path.stem) if tenant else source or path.stem
     rows = list(reader(path))
-    columns = _resolve_columns(_column_names(rows, path), mapping or {}, path)
+    columns = _resolve_columns(column_names(rows, path), mapping or {}, path)
     titles: list[Title] = []
     errors: list[RowError] = []
     for line, row in rows:
@@ -237,18 +304,20 @@ def import_file(
             errors.append(RowError(line=line, reason="not an object of column: value"))
             continue
         try:
-            titles.append(_row_to_title(row, columns, source, default_format))
+            titles.append(_row_to_title(row, columns, source, default_format, tenant))
         except ValueError as exc:
             errors.append(RowError(line=line, reason=str(exc), title=str(row.get(columns["title"]) or "")))
     imported = catalog.upsert(titles, batch_size=_BATCH)
     return ImportReport(source=source, rows=len(rows), imported=imported, errors=errors)
 
 
-def _column_names(rows: list[tuple[int, Row]], path: Path) -> list[str]:
+def column_names(rows: list[tuple[int, Row]], path: Path) -> list[str]:
     """Every column seen in the file, in first-seen order."""
     if path.suffix.lower() == ".csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            return next(csv.reader(handle), [])
+        try:
+            return next(csv.reader(io.StringIO(_text(path), newline="")), [])
+        except csv.Error:
+            raise ImportFileError(f"{path}: the header line cannot be read as CSV") from None
     if path.suffix.lower() == ".parquet":
         return list(pq.read_schema(path).names)
     seen: dict[str, None] = {}

@@ -15,7 +15,7 @@ import secrets
 
 from pydantic import BaseModel, Field
 
-from store.sqlite import SqliteStore
+from greenroom.store.sqlite import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS api_keys (

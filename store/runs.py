@@ -18,7 +18,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from store.database import SqlStore
+from greenroom.core.vocabulary import FINAL
+from greenroom.store.database import SqlStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -69,7 +70,6 @@ def _record(row: object) -> RunRecord:
     return RunRecord(**{**data, "brief": json.loads(data["brief"])})
 
 
-FINAL = ("done", "approved", "rejected")
 """Statuses of a finished run: its checkpoints may be pruned to the final state after the retention period."""
 
 

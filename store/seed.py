@@ -3,9 +3,11 @@
 `movies.db` is SQLite with two tables joined on `ID`: `omdb` (title, year,
 MPAA rating, genre, director, writer, cast, Metacritic, language, country,
 awards) and `tomatoes` (Tomatometer `Meter`, `BoxOffice`). Data CC0, from
-Wikidata. `ensure_seeded(catalog)` loads it on first use and embeds only the
+Wikidata. `ensure_seeded(catalog)` loads it on first use and writes only the
 titles that are missing, so a second run (or a run after an interrupted one)
-writes nothing that is already there.
+writes nothing that is already there. Their vectors come from the shipped file
+(store/seed_vectors.py: a Chroma insert, seconds) when it verifies, and are
+embedded here (minutes) when it does not.
 """
 
 from __future__ import annotations
@@ -18,12 +20,13 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from store.catalog import Catalog, Title
+from greenroom.store.catalog import Catalog, Title
+from greenroom.store.seed_vectors import SEED_VECTORS_PATH, load_seed_vectors
 
 SEED_SOURCE = "bokeh-movies"
 """`Title.source` of every seed record."""
 SEED_BATCH = 256
-"""Titles embedded and written per step (one progress callback per step)."""
+"""Titles written per step (one progress callback per step)."""
 
 Progress = Callable[[int, int], None]
 """Called as progress(done, total) after each batch of titles written."""
@@ -46,6 +49,7 @@ class SeedReport(BaseModel):
     total: int = Field(..., description="Titles in the seed data.")
     added: int = Field(..., description="Titles embedded and written in this run (0 when already complete).")
     already_present: int = Field(..., description="Seed titles that were already in the catalog.")
+    vectors: str = Field("", description="Where the added titles' vectors came from, and why when they were embedded here.")
 
 
 def movies_db_path() -> Path:
@@ -113,19 +117,27 @@ def seed_size(path: Path | None = None) -> int:
             raise SeedError(f"{db} is not the expected movies database: {exc}") from exc
 
 
-def ensure_seeded(catalog: Catalog, progress: Progress | None = None, path: Path | None = None) -> SeedReport:
-    """Load the seed films into `catalog` unless they are all there; embeds only the missing ones."""
+def ensure_seeded(
+    catalog: Catalog, progress: Progress | None = None, path: Path | None = None, vectors_path: Path = SEED_VECTORS_PATH
+) -> SeedReport:
+    """Load the seed films into `catalog` unless they are all there; writes only the missing ones.
+
+    The shipped vectors (`vectors_path`) are used when they match the seed data and the model;
+    otherwise the missing titles are embedded here, and the report says why.
+    """
     present_count = catalog.count(source=SEED_SOURCE)
     if present_count == seed_size(path):  # the quick path for every run after the first
         return SeedReport(total=present_count, added=0, already_present=present_count)
     titles = load_seed_titles(path)
     present = catalog.existing([t.id for t in titles])
     missing = [t for t in titles if t.id not in present]
+    shipped = load_seed_vectors(titles, vectors_path) if missing else None
     done = 0
     if progress:
         progress(0, len(missing))
     for start in range(0, len(missing), SEED_BATCH):
-        done += catalog.upsert(missing[start : start + SEED_BATCH])
+        done += catalog.upsert(missing[start : start + SEED_BATCH], vectors=shipped.vectors if shipped else None)
         if progress:
             progress(done, len(missing))
-    return SeedReport(total=len(titles), added=done, already_present=len(present))
+    how = "" if shipped is None else shipped.reason if shipped.usable else f"embedded here: {shipped.reason}"
+    return SeedReport(total=len(titles), added=done, already_present=len(present), vectors=how)

@@ -11,7 +11,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from store.sqlite import SqliteStore
+from greenroom.store.sqlite import SqliteStore
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS slack_threads (

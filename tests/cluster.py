@@ -262,7 +262,7 @@ class Workers:
             index = len(self.procs)
             log = (self.log_dir / f"worker-{index}.log").open("wb")
             self._logs.append(log)
-            cmd = [sys.executable, "-m", "interfaces", "worker", "--loglevel", "INFO", "--name", f"w{index}@%h"]
+            cmd = [sys.executable, "-m", "greenroom", "worker", "--loglevel", "INFO", "--name", f"w{index}@%h"]
             self.procs.append(subprocess.Popen(cmd, env=self.env, cwd=self.log_dir, stdout=log, stderr=subprocess.STDOUT))
 
     def by_pid(self, pid: int) -> subprocess.Popen[bytes]:

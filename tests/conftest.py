@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from graphs.brief import Brief, load_brief
-from interfaces.settings import ModelSettings, Settings
-from tools.fake_model import ScriptedChatModel
-from tools.llm import ModelHandle
+from greenroom.core.brief import Brief, load_brief
+from greenroom.core.settings import ModelSettings
+from greenroom.interfaces.settings import Settings
+from greenroom.tools.fake_model import ScriptedChatModel
+from greenroom.tools.llm import ModelHandle
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "briefs").glob("*.*"))
@@ -52,7 +53,7 @@ def scripted() -> Callable[..., ModelHandle]:
 @pytest.fixture(scope="session")
 def trained_small(tmp_path_factory: pytest.TempPathFactory) -> Any:
     """The analyst's models in their small test configuration, trained once per session."""
-    from tools.training import TrainingConfig, load_or_train
+    from greenroom.tools.training import TrainingConfig, load_or_train
 
     return load_or_train(tmp_path_factory.getbasetemp() / "greenroom-data", config=TrainingConfig.small())
 
@@ -71,7 +72,7 @@ SMALL_CATALOG = [
 @pytest.fixture
 def small_catalog() -> Any:
     """An in-memory catalog of four titles."""
-    from store.catalog import Catalog, Title
+    from greenroom.store.catalog import Catalog, Title
 
     catalog = Catalog.memory()
     catalog.upsert([Title(source="test", **row) for row in SMALL_CATALOG])

@@ -18,15 +18,15 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage
 
-from graphs.brief import load_brief
-from graphs.context import AgentContext
-from graphs.launch import build_launch_graph
-from graphs.package import LaunchPackage
-from store.catalog import Catalog, Title
+from greenroom.agents.context import AgentContext
+from greenroom.core.brief import load_brief
+from greenroom.core.package import LaunchPackage
+from greenroom.graphs.launch import build_launch_graph
+from greenroom.store.catalog import Catalog, Title
+from greenroom.tools.fake_model import ScriptedChatModel, fill_schema
+from greenroom.tools.llm import ModelHandle
+from greenroom.tools.training import TrainingConfig, load_or_train
 from tests.drafts import APPROVE, GOOD_HOOKS, GOOD_OUTLINE, GOOD_PITCH
-from tools.fake_model import ScriptedChatModel, fill_schema
-from tools.llm import ModelHandle
-from tools.training import TrainingConfig, load_or_train
 
 BRIEFS = Path(__file__).resolve().parent.parent / "examples" / "briefs"
 
@@ -66,17 +66,23 @@ REPLIES: dict[str, dict[str, Any]] = {
 """Replies by requested schema title; any other schema is filled with `fill_schema`."""
 
 
-def _answer(messages: list[BaseMessage], kwargs: dict[str, Any]) -> str:
-    schema = (kwargs.get("extra_body") or {}).get("response_format", {}).get("schema")
-    if not schema:
-        return "An offline answer from the scripted model."
-    reply = REPLIES.get(str(schema.get("title", "")))
-    return json.dumps(reply if reply is not None else fill_schema(schema))
+def _answerer(replies: dict[str, dict[str, Any]]) -> Any:
+    def answer(messages: list[BaseMessage], kwargs: dict[str, Any]) -> str:
+        schema = (kwargs.get("extra_body") or {}).get("response_format", {}).get("schema")
+        if not schema:
+            return "An offline answer from the scripted model."
+        reply = replies.get(str(schema.get("title", "")))
+        return json.dumps(reply if reply is not None else fill_schema(schema))
+
+    return answer
 
 
-def story_model(calls: int = 200) -> ModelHandle:
-    """A scripted model with readable content for every agent, good for `calls` model calls."""
-    chat = ScriptedChatModel(replies=[_answer] * calls)
+def story_model(calls: int = 200, replies: dict[str, dict[str, Any]] | None = None) -> ModelHandle:
+    """A scripted model with readable content for every agent, good for `calls` model calls.
+
+    `replies` replaces the answers for the schemas it names (by schema title, as in REPLIES).
+    """
+    chat = ScriptedChatModel(replies=[_answerer({**REPLIES, **(replies or {})})] * calls)
     return ModelHandle(
         chat=chat, label="fake:story", structured_mode="llamacpp", max_tokens=300, llamacpp_params={"max_tokens": 300}
     )
@@ -90,16 +96,21 @@ def small_catalog() -> Catalog:
 
 
 @functools.cache
-def make_package(brief_name: str = "night-shift-film.yaml", data_dir: Path | None = None) -> LaunchPackage:
+def make_package(
+    brief_name: str = "night-shift-film.yaml", data_dir: Path | None = None, unusable: tuple[str, ...] = ()
+) -> LaunchPackage:
     """The launch package the graph assembles for an example brief (cached; do not mutate it).
 
     `data_dir` holds the small trained models; pass the same folder as the
     `trained_small` fixture (`tmp_path_factory.getbasetemp() / "greenroom-data"`)
     so they are trained once per session. None leaves the models out, so the
-    package has no forecast or segments.
+    package has no forecast or segments. `unusable` names schema titles (e.g.
+    "MarketingRationale") the model answers with an empty object every time, so
+    their text falls back to the one stated from the numbers.
     """
     trained = load_or_train(data_dir, config=TrainingConfig.small()) if data_dir is not None else None
-    context = AgentContext(model=story_model(), max_edit_rounds=1, catalog=small_catalog(), trained=trained)
+    model = story_model(replies={title: {} for title in unusable})
+    context = AgentContext(model=model, max_edit_rounds=1, catalog=small_catalog(), trained=trained)
     state = build_launch_graph().compile().invoke({"brief": load_brief(BRIEFS / brief_name)}, context=context)
     package: LaunchPackage = state["package"]
     return package.model_copy(update={"run_id": f"test-{Path(brief_name).stem}"})

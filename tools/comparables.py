@@ -10,13 +10,13 @@ Every comparable carries a short deterministic `why`.
 from __future__ import annotations
 
 import re
-from typing import Literal
 
 import numpy as np
-from pydantic import BaseModel, Field
 
-from graphs.brief import Brief
-from store.catalog import Catalog, Hit, Title
+from greenroom.core.analysis import Comparable
+from greenroom.core.brief import Brief
+from greenroom.core.vocabulary import genre_names
+from greenroom.store.catalog import Catalog, Hit, Title
 
 CANDIDATES_PER_RESULT = 4
 """Candidates fetched per comparable returned, for MMR to choose from."""
@@ -27,11 +27,6 @@ GENRE_BONUS = 0.1
 MAX_TERMS = 3
 """Matching terms named in `why`."""
 
-_GENRE_SYNONYMS = {
-    "science fiction": "sci-fi", "scifi": "sci-fi", "sci fi": "sci-fi", "science-fiction": "sci-fi",
-    "romcom": "romance", "rom-com": "romance", "romantic": "romance", "animated": "animation",
-    "documentary film": "documentary", "docs": "documentary", "biopic": "biography", "suspense": "thriller",
-}  # fmt: skip
 _STOPWORD_TEXT = """
 about above after again against also among an and another any are around as at away back be because been before being
 between both but by can could did does doing down during each even every few film for from further genres had has have
@@ -43,35 +38,9 @@ will with within without would year years you your
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
-class Comparable(BaseModel):
-    """A title in the catalog that resembles the brief, and why."""
-
-    id: str = Field(..., description="Catalog id of the title.")
-    title: str = Field(..., description="Title as released.")
-    year: int = Field(..., description="Release year.")
-    genres: list[str] = Field(default_factory=list, description="The title's genres.")
-    similarity: float = Field(
-        ...,
-        description="Cosine similarity between the brief and the title's catalog text (about 0.2 unrelated to 0.8 very close).",
-    )
-    critic_score: int | None = Field(
-        None, description="Critics' score 0-100: the Tomatometer, else Metacritic; None when neither is known."
-    )
-    critic_source: Literal["rotten_tomatoes", "metacritic"] | None = Field(None, description="Which score critic_score is.")
-    box_office: float | None = Field(None, description="Reported box office gross in US dollars, when known.")
-    why: str = Field(..., description="Why it is comparable: shared genres, era, matching terms.")
-    source: str = Field(..., description="Catalog source the record came from.")
-
-
-def canonical_genre(genre: str) -> str:
-    """Lower-case genre with common spellings folded together ('Science Fiction' -> 'sci-fi')."""
-    key = genre.strip().lower()
-    return _GENRE_SYNONYMS.get(key, key)
-
-
 def brief_query(brief: Brief) -> str:
     """The text embedded for a brief: logline, genres, tone, in the catalog documents' style."""
-    parts = [brief.logline.rstrip(".") + ".", f"Genres: {', '.join(canonical_genre(g) for g in brief.genres)}."]
+    parts = [brief.logline.rstrip(".") + ".", f"Genres: {', '.join(genre_names(brief.genres))}."]
     if brief.tone:
         parts.append(f"Tone: {brief.tone}.")
     return " ".join(parts)
@@ -86,14 +55,14 @@ def _terms(text: str) -> list[str]:
 
 def _genre_overlap(brief: Brief, title: Title) -> float:
     """Share of the brief's genres that the title has, 0-1."""
-    genres = [canonical_genre(g) for g in brief.genres]
+    genres = genre_names(brief.genres)
     return sum(g in title.genres for g in genres) / len(genres)
 
 
 def explain(brief: Brief, title: Title) -> str:
     """A short deterministic reason the title compares with the brief."""
     reasons: list[str] = []
-    brief_genres = [canonical_genre(g) for g in brief.genres]
+    brief_genres = genre_names(brief.genres)
     shared = [g for g in brief_genres if g in title.genres]
     if shared:
         reasons.append(f"shares {', '.join(shared)}")
@@ -146,16 +115,18 @@ def _comparable(brief: Brief, hit: Hit) -> Comparable:
     )
 
 
-def find_comparables(brief: Brief, catalog: Catalog, k: int = 8, lam: float = MMR_LAMBDA) -> list[Comparable]:
-    """The k catalog titles most like the brief, diversified by MMR, best first."""
+def find_comparables(
+    brief: Brief, catalog: Catalog, k: int = 8, lam: float = MMR_LAMBDA, tenant: str | None = None
+) -> list[Comparable]:
+    """The k catalog titles most like the brief, diversified by MMR, best first; a `tenant` sees shared titles and its own."""
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     query = brief_query(brief)
     wanted = k * CANDIDATES_PER_RESULT
     # Filter by format only where the catalog has the brief's format (a film catalog holds films only).
-    hits = catalog.similar(query, k=wanted, format=brief.format, with_embeddings=True)
+    hits = catalog.similar(query, k=wanted, format=brief.format, with_embeddings=True, tenant=tenant)
     if not hits:
-        hits = catalog.similar(query, k=wanted, with_embeddings=True)
+        hits = catalog.similar(query, k=wanted, with_embeddings=True, tenant=tenant)
     if not hits:
         return []
     relevance = np.array([h.similarity + GENRE_BONUS * _genre_overlap(brief, h.title) for h in hits])

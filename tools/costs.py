@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from graphs.schemas import CallRecord
+from greenroom.core.schemas import CallRecord
 
 PRICES_PATH = Path(__file__).parent / "data" / "prices.yaml"
 

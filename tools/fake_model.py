@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
+import zlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -65,6 +67,35 @@ class ScriptedChatModel(BaseChatModel):
         return ChatResult(generations=[ChatGeneration(message=message)])
 
 
+_WORDS = [
+    "steady",
+    "offline",
+    "model",
+    "answers",
+    "with",
+    "quiet",
+    "lines",
+    "about",
+    "harbours",
+    "lanterns",
+    "gardens",
+    "rivers",
+    "trains",
+    "clocks",
+    "orchards",
+    "bridges",
+    "letters",
+    "kites",
+    "maps",
+    "islands",
+    "winters",
+    "markets",
+    "songs",
+    "ladders",
+    "mirrors",
+]
+
+
 def fill_schema(schema: dict[str, Any], root: dict[str, Any] | None = None, path: str = "") -> Any:
     """A deterministic instance of a JSON schema: enums take their first value, strings fill their bounds."""
     root = root or schema
@@ -83,15 +114,23 @@ def fill_schema(schema: dict[str, Any], root: dict[str, Any] | None = None, path
         props = schema.get("properties", {})
         return {k: fill_schema(v, root, f"{path}.{k}" if path else k) for k, v in props.items()}
     if kind == "array":
-        count = max(schema.get("minItems", 1), 1)
+        low, high = max(schema.get("minItems", 1), 1), schema.get("maxItems", 1)
+        count = max(low, (low + high) // 2)
         return [fill_schema(schema.get("items", {}), root, f"{path}[{i}]") for i in range(count)]
     if kind == "string":
         low, high = schema.get("minLength", 0), schema.get("maxLength", 60)
-        words = f"sample {path or 'text'} number one of a steady offline model".split()
-        text = " ".join(words)
-        while len(text) < low:
-            text += " " + " ".join(words)
-        return text[: max(low, min(high, len(text)))]
+        # Plain text (no brackets or field names), different for every field path, so list items do not repeat.
+        key = zlib.crc32(path.encode())
+        steps = [n for n in range(1, len(_WORDS)) if math.gcd(n, len(_WORDS)) == 1]
+        step = steps[key % len(steps)]  # coprime with the word count: every word once, in an order of its own
+        words = [_WORDS[(key + step * k) % len(_WORDS)] for k in range(len(_WORDS))]
+        target = max(low, (low + high) // 2)
+        text = "Sample"
+        for k in range(10_000):
+            if len(text) >= target:
+                break
+            text += " " + words[k % len(words)]
+        return text[: max(low, min(high, len(text)))].rstrip()
     if kind == "integer":
         return int(schema.get("minimum", 1))
     if kind == "number":

@@ -18,9 +18,10 @@ from typing import Any, TypeVar
 from langchain_core.messages import BaseMessage
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from graphs.schemas import CallRecord
-from tools.llm import ModelHandle
-from tools.structured import StructuredOutputError, generate
+from greenroom.core.schemas import CallRecord
+from greenroom.tools.candidates import sample
+from greenroom.tools.llm import ModelHandle
+from greenroom.tools.structured import StructuredOutputError, generate
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -93,11 +94,25 @@ def grounded(schema: type[T], facts: Iterable[str]) -> type[T]:
 
 
 def explain(
-    model: ModelHandle, messages: list[BaseMessage], schema: type[T], facts: list[str], *, agent: str, max_tokens: int
+    model: ModelHandle,
+    messages: list[BaseMessage],
+    schema: type[T],
+    facts: list[str],
+    *,
+    agent: str,
+    max_tokens: int,
+    candidates: int = 1,
 ) -> tuple[T | None, str, list[CallRecord]]:
-    """The model's grounded explanation of `facts`; None and the reason when it stayed unusable after repair."""
-    try:
-        answer, calls = generate(model, messages, grounded(schema, facts), agent=agent, max_tokens=max_tokens)
-    except StructuredOutputError as exc:
-        return None, str(exc)[:500], exc.calls
-    return answer, "", calls
+    """The model's grounded explanation of `facts`; None and the reason when every answer stayed unusable.
+
+    Up to `candidates` answers are drawn, each with its own seed, until one is grounded and plain.
+    """
+    checked = grounded(schema, facts)
+
+    def ask(index: int) -> tuple[T, list[CallRecord]]:
+        return generate(model, messages, checked, agent=agent, max_tokens=max_tokens, seed_offset=index)
+
+    sampling = sample(ask, lambda _: [], lambda _: [], query="", candidates=candidates, errors=(StructuredOutputError,))
+    if sampling.best is not None:
+        return sampling.best.answer, "", sampling.calls
+    return None, (sampling.errors[-1] if sampling.errors else "no answer")[:500], sampling.calls

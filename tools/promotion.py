@@ -21,16 +21,26 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel, Field
 from scipy.optimize import least_squares, minimize
 from threadpoolctl import threadpool_limits
 
-from tools.errors import InputError
+from greenroom.core.market import (
+    DECAY_BOUNDS,
+    SHAPE_BOUNDS,
+    ChannelAllocation,
+    ChannelCurve,
+    FitDiagnostics,
+    FittedChannels,
+    Objective,
+    ParamUncertainty,
+    PromotionAllocation,
+    ReachEstimate,
+)
+from greenroom.tools.errors import InputError
 
 DEFAULT_CHANNELS_PATH = Path(__file__).parent / "data" / "channels.yaml"
 CHANNEL_NAMES: tuple[str, ...] = (
@@ -43,11 +53,7 @@ CHANNEL_NAMES: tuple[str, ...] = (
     "cinema_trailers",
     "display",
 )
-SHAPE_BOUNDS = (0.5, 4.0)
-DECAY_BOUNDS = (0.0, 0.95)
 MIN_FIT_WEEKS = 8
-
-Objective = Literal["total_reach", "launch_week_reach"]
 
 
 class PromotionInputError(InputError):
@@ -55,95 +61,6 @@ class PromotionInputError(InputError):
 
 
 # --------------------------------------------------------------------------- models
-
-
-class ParamUncertainty(BaseModel):
-    """One standard deviation per parameter: relative (lognormal) for top and half_saturation, absolute for shape and decay."""
-
-    top: float = Field(0.3, ge=0, description="Relative standard deviation of top (0.3 = ±30%).")
-    half_saturation: float = Field(0.3, ge=0, description="Relative standard deviation of half_saturation.")
-    shape: float = Field(0.15, ge=0, description="Absolute standard deviation of the Hill shape.")
-    decay: float = Field(0.1, ge=0, description="Absolute standard deviation of the adstock decay.")
-
-
-class ChannelCurve(BaseModel):
-    """The response curve of one promotion channel."""
-
-    name: str = Field(..., description="Channel key, e.g. social_video.")
-    label: str = Field("", description="Human-readable channel name.")
-    top: float = Field(..., gt=0, description="Most people the channel can reach in one week.")
-    half_saturation: float = Field(..., gt=0, description="Adstocked weekly spend (currency) that reaches half of top.")
-    shape: float = Field(..., ge=SHAPE_BOUNDS[0], le=SHAPE_BOUNDS[1], description="Hill exponent: above 1 the curve is S-shaped.")
-    decay: float = Field(
-        ..., ge=DECAY_BOUNDS[0], le=DECAY_BOUNDS[1], description="Share of last week's adstock carried into this week."
-    )
-    uncertainty: ParamUncertainty = Field(
-        default_factory=ParamUncertainty, description="Parameter uncertainty used for reach intervals."
-    )
-    source: str = Field("", description="Where the parameters come from (assumption file or fitted history).")
-
-
-class FitDiagnostics(BaseModel):
-    """How well a fitted curve reproduces one channel's history."""
-
-    channel: str = Field(..., description="Channel key.")
-    n_weeks: int = Field(..., description="Weeks of history used.")
-    r2: float = Field(..., description="Share of the variance in weekly response explained by the curve.")
-    rmse: float = Field(..., description="Root mean squared error of weekly response, in response units.")
-
-
-class FittedChannels(BaseModel):
-    """Curves fitted to a user's history, ready to save and to pass to `allocate`."""
-
-    curves: list[ChannelCurve] = Field(..., description="One fitted curve per channel in the history.")
-    diagnostics: list[FitDiagnostics] = Field(..., description="Fit quality per channel.")
-    source: str = Field(..., description="The history the curves were fitted on.")
-
-
-class ReachEstimate(BaseModel):
-    """Expected reach of a spend plan, with an interval from parameter uncertainty."""
-
-    expected: float = Field(..., description="Gross reach at the central curve parameters (people).")
-    low: float = Field(..., description="Lower end of the interval (people).")
-    high: float = Field(..., description="Upper end of the interval (people).")
-    interval: float = Field(..., description="Probability the interval is meant to cover, e.g. 0.9.")
-    method: str = Field(..., description="How the interval was obtained.")
-
-
-class ChannelAllocation(BaseModel):
-    """Spend and expected effect for one channel."""
-
-    channel: str = Field(..., description="Channel key.")
-    label: str = Field(..., description="Human-readable channel name.")
-    weekly_spend: list[float] = Field(..., description="Spend per week, in cents-exact currency units, week 1 first.")
-    total: float = Field(..., description="Total spend on the channel.")
-    share: float = Field(..., description="Share of the budget.")
-    min_spend: float = Field(..., description="Lower bound the allocation had to respect.")
-    max_spend: float = Field(..., description="Upper bound the allocation had to respect.")
-    expected_reach: float = Field(..., description="Gross reach from this channel over the campaign (people).")
-    marginal_reach_per_1000: float = Field(
-        ..., description="People the next 1,000 currency units would add, placed in the channel's best week."
-    )
-
-
-class PromotionAllocation(BaseModel):
-    """A budget split across channels and weeks, with its expected reach and the equal-split comparison."""
-
-    budget: float = Field(..., description="Budget allocated; the weekly spends sum to it exactly.")
-    currency: str = Field(..., description="ISO currency of every amount.")
-    weeks: int = Field(..., description="Campaign length in weeks.")
-    objective: Objective = Field(..., description="What was maximised.")
-    channels: list[ChannelAllocation] = Field(..., description="Per-channel allocation.")
-    expected_reach: ReachEstimate = Field(..., description="Reach of this allocation.")
-    equal_split_reach: ReachEstimate = Field(..., description="Reach of spending the same amount on every channel every week.")
-    uplift_vs_equal_split: float = Field(..., description="Relative gain in expected reach over the equal split (0.25 = +25%).")
-    prob_beats_equal_split: float = Field(
-        ..., description="Share of simulated parameter draws in which this allocation out-reaches the equal split."
-    )
-    equal_split_respects_bounds: bool = Field(..., description="Whether the equal split would itself satisfy the channel bounds.")
-    optimizer: str = Field(..., description="Method, starts and convergence of the optimiser.")
-    seconds: float = Field(..., description="Wall time of the allocation.")
-    assumptions: list[str] = Field(..., description="Assumptions behind the numbers.")
 
 
 # --------------------------------------------------------------------------- curves
@@ -466,7 +383,7 @@ def allocate(
         assumptions=[
             "reach is gross: people reached per channel per week, summed, not de-duplicated",
             "only reach inside the campaign weeks counts; carryover after the last week is ignored",
-            f"curves: {sorted({c.source for c in curves})}",
+            "curves: " + "; ".join(sorted({c.source for c in curves})),
             "bounds apply to each channel's total over the campaign; the equal split ignores them",
         ],
     )

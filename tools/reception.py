@@ -12,8 +12,9 @@ import statistics
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
-from pydantic import BaseModel, Field
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+from greenroom.core.analysis import CriticScores, CriticSummary, ReceptionReport, ScoreSummary, TitleSentiment
 
 SENTIMENT_SOURCE = "VADER 3.3 (vaderSentiment), lexicon and rules, compound score in [-1, 1]"
 POSITIVE_THRESHOLD = 0.05
@@ -28,18 +29,6 @@ def _analyzer() -> SentimentIntensityAnalyzer:
 def review_compound(text: str) -> float:
     """VADER compound score of one review, from -1 (most negative) to 1 (most positive)."""
     return float(_analyzer().polarity_scores(text)["compound"])
-
-
-class TitleSentiment(BaseModel):
-    """Sentiment of the reviews given for one title."""
-
-    title: str = Field(..., description="The title the reviews are about.")
-    reviews: int = Field(..., description="Non-empty reviews scored.")
-    mean_compound: float = Field(..., description="Mean VADER compound score, -1 to 1.")
-    positive_share: float = Field(..., description="Share of reviews with compound >= 0.05.")
-    negative_share: float = Field(..., description="Share of reviews with compound <= -0.05.")
-    neutral_share: float = Field(..., description="Share of the rest.")
-    label: str = Field(..., description="positive, negative or mixed/neutral, from the mean compound.")
 
 
 def title_sentiment(title: str, reviews: Sequence[str]) -> TitleSentiment:
@@ -64,25 +53,6 @@ def title_sentiment(title: str, reviews: Sequence[str]) -> TitleSentiment:
     )
 
 
-class CriticScores(BaseModel):
-    """Critic scores of one comparable title, where known."""
-
-    title: str = Field(..., description="Title of the comparable.")
-    year: int | None = Field(None, description="Release year.")
-    rotten_tomatoes: float | None = Field(None, ge=0, le=100, description="Tomatometer, 0-100.")
-    metacritic: float | None = Field(None, ge=0, le=100, description="Metascore, 0-100.")
-
-
-class ScoreSummary(BaseModel):
-    """Summary of one critic score across the comparables that have it."""
-
-    n: int = Field(..., description="Comparables with this score.")
-    mean: float | None = Field(None, description="Mean score, 0-100; None when no comparable has it.")
-    median: float | None = Field(None, description="Median score, 0-100.")
-    low: float | None = Field(None, description="Lowest score.")
-    high: float | None = Field(None, description="Highest score.")
-
-
 def summarise_scores(values: Sequence[float | None]) -> ScoreSummary:
     """Mean, median and range of the scores that are present."""
     present = [float(v) for v in values if v is not None]
@@ -97,14 +67,6 @@ def summarise_scores(values: Sequence[float | None]) -> ScoreSummary:
     )
 
 
-class CriticSummary(BaseModel):
-    """Critic scores of the comparables, summarised."""
-
-    comparables: int = Field(..., description="Comparables considered.")
-    rotten_tomatoes: ScoreSummary = Field(..., description="Tomatometer across the comparables that have one.")
-    metacritic: ScoreSummary = Field(..., description="Metascore across the comparables that have one.")
-
-
 def summarise_critics(scores: Sequence[CriticScores]) -> CriticSummary:
     """Summarise Rotten Tomatoes and Metacritic scores where present."""
     return CriticSummary(
@@ -112,16 +74,6 @@ def summarise_critics(scores: Sequence[CriticScores]) -> CriticSummary:
         rotten_tomatoes=summarise_scores([s.rotten_tomatoes for s in scores]),
         metacritic=summarise_scores([s.metacritic for s in scores]),
     )
-
-
-class ReceptionReport(BaseModel):
-    """How the comparables were received: review sentiment and critic scores."""
-
-    sentiment: list[TitleSentiment] = Field(default_factory=list, description="Sentiment per title with reviews given.")
-    overall_compound: float | None = Field(None, description="Mean compound over all reviews given; None when there were none.")
-    critics: CriticSummary = Field(..., description="Critic scores of the comparables.")
-    notes: list[str] = Field(default_factory=list, description="What was missing.")
-    source: str = Field(..., description="Where the numbers come from.")
 
 
 def reception_report(reviews: Mapping[str, Sequence[str]], critics: Sequence[CriticScores]) -> ReceptionReport:

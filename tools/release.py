@@ -27,8 +27,17 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 
-from graphs.brief import Audience, Brief, BusinessModel, Format
-from tools.errors import InputError
+from greenroom.core.brief import Audience, Brief, BusinessModel, Format
+from greenroom.core.market import (
+    BusinessModelRule,
+    CompetingRelease,
+    PlatformRecommendation,
+    ReleaseRecommendation,
+    ReleaseWindow,
+    SeasonalityProfile,
+)
+from greenroom.core.vocabulary import genre_names, parse_business_model
+from greenroom.tools.errors import InputError
 
 COMPETITION_SCALE_DAYS = 14.0
 GENRE_SHRINKAGE = 100.0
@@ -36,61 +45,12 @@ GENRE_SHRINKAGE = 100.0
 OPENING_WEEK_WEIGHT = 2.0
 """The opening week's days count double in a window's demand."""
 
-GENRE_ALIASES: dict[str, str] = {
-    "science fiction": "sci-fi",
-    "scifi": "sci-fi",
-    "sf": "sci-fi",
-    "kids": "children",
-    "family": "children",
-    "animated": "animation",
-    "doc": "documentary",
-    "docs": "documentary",
-    "romance drama": "romance",
-    "romantic comedy": "romance",
-    "suspense": "thriller",
-    "noir": "film-noir",
-    "superhero": "action",
-}
-
 
 class ReleaseInputError(InputError):
     """Input the release engine cannot use, naming the field (and the row, for calendars)."""
 
 
 # --------------------------------------------------------------------------- models
-
-
-class CompetingRelease(BaseModel):
-    """A title coming out near the launch that competes for the same audience."""
-
-    title: str = Field(..., min_length=1, description="Title of the competing release.")
-    date: dt.date = Field(..., description="Its release date.")
-    genres: list[str] = Field(default_factory=list, description="Its genres, lowercased.")
-
-
-class SeasonalityProfile(BaseModel):
-    """Relative viewing activity by month and weekday (1.0 = average)."""
-
-    genres: list[str] = Field(..., description="Genres the profile averages; empty means all titles.")
-    month_index: list[float] = Field(..., description="Index for January..December.")
-    weekday_index: list[float] = Field(..., description="Index for Monday..Sunday.")
-    user_days: int = Field(..., description="Active user-days behind the profile.")
-    unmatched_genres: list[str] = Field(
-        default_factory=list, description="Brief genres MovieLens does not have; they use the overall profile."
-    )
-    source: str = Field(..., description="Data set and measure the indices come from.")
-
-
-class BusinessModelRule(BaseModel):
-    """A stated rule of thumb for how a business model shapes the release window."""
-
-    launch_weekday: int | None = Field(..., description="Preferred launch weekday (0 = Monday), or None for any.")
-    month_multipliers: dict[int, float] = Field(
-        default_factory=dict, description="Score multiplier by month (1-12); absent months are 1.0."
-    )
-    competition_weight: float = Field(..., description="How strongly competition lowers the score.")
-    window_weeks: int = Field(..., description="Default window length in weeks.")
-    note: str = Field(..., description="The rule in words, with its reasoning.")
 
 
 BUSINESS_MODEL_RULES: dict[BusinessModel, BusinessModelRule] = {
@@ -185,52 +145,12 @@ PLATFORM_RULES: tuple[PlatformRule, ...] = (
 )
 
 
-class PlatformRecommendation(BaseModel):
-    """A platform the title should go to, with the rule that chose it."""
-
-    platform: str = Field(..., description="Kind of platform.")
-    role: str = Field(..., description="primary or secondary.")
-    reason: str = Field(..., description="The rule behind it.")
-
-
-class ReleaseWindow(BaseModel):
-    """One candidate window with every component of its score."""
-
-    rank: int = Field(..., description="1 = best.")
-    start: dt.date = Field(..., description="Launch date.")
-    end: dt.date = Field(..., description="Last day of the window.")
-    demand: float = Field(
-        ..., description="Mean daily viewing index over the window (1.0 = average), opening week counted double."
-    )
-    launch_weekday_index: float = Field(..., description="Viewing index of the launch weekday.")
-    competition: float = Field(..., description="Sum over same-genre competitors of genre overlap x time closeness.")
-    competing_titles: list[str] = Field(..., description="Competitors contributing at least 0.1 to competition.")
-    business_factor: float = Field(..., description="Multiplier from the business-model rule for the launch month.")
-    score: float = Field(..., description="demand x business_factor / (1 + competition_weight x competition).")
-
-
-class ReleaseRecommendation(BaseModel):
-    """Ranked release windows and platforms for a title."""
-
-    windows: list[ReleaseWindow] = Field(..., description="Candidate windows, best first.")
-    platforms: list[PlatformRecommendation] = Field(..., description="Platforms from the rule table.")
-    business_rule: BusinessModelRule = Field(..., description="The business-model rule applied.")
-    seasonality: SeasonalityProfile = Field(..., description="The demand profile used.")
-    assumptions: list[str] = Field(..., description="Assumptions behind the ranking.")
-
-
 # --------------------------------------------------------------------------- data
-
-
-def normalise_genre(genre: str) -> str:
-    """Lowercase a genre and map common synonyms onto MovieLens names."""
-    g = genre.strip().lower()
-    return GENRE_ALIASES.get(g, g)
 
 
 @lru_cache(maxsize=1)
 def _movielens_user_days() -> pd.DataFrame:
-    from tools.datasets import rdataset
+    from greenroom.tools.datasets import rdataset
 
     ratings = rdataset("dslabs", "movielens")
     day = pd.to_datetime(ratings["timestamp"], unit="s").dt.normalize()
@@ -267,7 +187,7 @@ def seasonality(genres: Sequence[str] = ()) -> SeasonalityProfile:
     overall_m, overall_w = _calendar_counts(overall_days, first, last)
     om, ow = _index(overall_m), _index(overall_w)
     known = set(ud["genre"].unique())
-    wanted = [normalise_genre(g) for g in genres]
+    wanted = genre_names(genres)
     matched = [g for g in wanted if g in known]
     month_parts, weekday_parts, total = [], [], len(overall_days)
     for g in matched:
@@ -323,7 +243,7 @@ def _calendar_row(raw: dict[str, str | None], row: int) -> CompetingRelease:
         date = dt.date.fromisoformat(text)
     except ValueError as exc:
         raise ReleaseInputError("date", f"'{text}' is not a YYYY-MM-DD date", row=row) from exc
-    genres = [normalise_genre(g) for g in (raw.get("genres") or "").replace(";", "|").split("|") if g.strip()]
+    genres = genre_names(g for g in (raw.get("genres") or "").replace(";", "|").split("|") if g.strip())
     return CompetingRelease(title=title, date=date, genres=genres)
 
 
@@ -362,10 +282,10 @@ def window_demand(start: dt.date, weeks: int, profile: SeasonalityProfile) -> fl
 
 def competition_score(start: dt.date, genres: Sequence[str], competitors: Sequence[CompetingRelease]) -> tuple[float, list[str]]:
     """Genre overlap x exp(-|days from launch| / 14) summed over competitors; and who contributed."""
-    ours = {normalise_genre(g) for g in genres}
+    ours = set(genre_names(genres))
     total, names = 0.0, []
     for comp in competitors:
-        overlap = len(ours & {normalise_genre(g) for g in comp.genres}) / max(len(ours), 1)
+        overlap = len(ours & set(genre_names(comp.genres))) / max(len(ours), 1)
         if overlap == 0:
             continue
         weight = overlap * math.exp(-abs((comp.date - start).days) / COMPETITION_SCALE_DAYS)
@@ -413,10 +333,9 @@ def rank_release_windows(
 
 def _business_model(value: BusinessModel | str) -> BusinessModel:
     try:
-        return BusinessModel(value)
+        return parse_business_model(value)
     except ValueError as exc:
-        known = ", ".join(m.value for m in BusinessModel)
-        raise ReleaseInputError("business_model", f"'{value}' is not one of {known}") from exc
+        raise ReleaseInputError("business_model", str(exc)) from exc
 
 
 def recommend_platforms(

@@ -21,19 +21,17 @@
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from pydantic import BaseModel, Field
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 
-from tools.forecast import canonical_genres, unknown_genre_note
+from greenroom.core.analysis import ComparableMatch, RecommenderMetrics, SegmentAffinity, SegmentReport
+from greenroom.core.vocabulary import canonical_genres, title_key, unknown_genre_note
 
 SEGMENTS_VERSION = "segments-1.0"
 """Bump when profiles, clustering or the recommender change; saved models with another version are retrained."""
@@ -44,28 +42,13 @@ _IGNORED_GENRES = {"(no genres listed)", "IMAX"}
 
 def load_movielens() -> pd.DataFrame:
     """MovieLens ratings with film title, year and pipe-separated genres."""
-    from tools.datasets import rdataset
+    from greenroom.tools.datasets import rdataset
 
     raw = rdataset("dslabs", "movielens")
     return raw[["userId", "movieId", "title", "year", "genres", "rating", "timestamp"]]
 
 
 # --- titles -------------------------------------------------------------------
-
-_TRAILING_ARTICLE = re.compile(r",\s*(the|a|an|la|le|les|el|il|der|die|das)$")
-
-
-def normalise_title(title: str) -> str:
-    """Lowercase, accents and punctuation stripped, articles dropped, alternate titles in brackets removed.
-
-    'Matrix, The' and 'The Matrix' both become 'matrix'.
-    """
-    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode().lower().strip()
-    text = re.sub(r"\s*\([^)]*\)", "", text).strip()
-    text = _TRAILING_ARTICLE.sub("", text)
-    text = re.sub(r"^(the|a|an)\s+", "", text)
-    text = text.replace("&", " and ")
-    return re.sub(r"[^a-z0-9]+", " ", text).strip()
 
 
 # --- interactions -------------------------------------------------------------
@@ -167,17 +150,6 @@ def leave_one_out_hit_rate(interactions: Interactions, make: Callable[[], Recomm
     return float(np.mean([interactions.latest_item[u] in top[u] for u in users]))
 
 
-class RecommenderMetrics(BaseModel):
-    """Leave-one-out quality of the recommender beside the popularity baseline."""
-
-    k: int = Field(..., description="List length the hit rate is measured at.")
-    users: int = Field(..., description="Users evaluated (one held-out rating each, their latest).")
-    hit_rate: float = Field(..., description="Share of users whose held-out film the recommender ranks in its top k.")
-    popularity_hit_rate: float = Field(..., description="The same for recommending the most-rated films.")
-    ratio: float = Field(..., description="hit_rate / popularity_hit_rate; the target is at least 1.5.")
-    method: str = Field(..., description="Recommender and its size.")
-
-
 # --- segments -----------------------------------------------------------------
 
 
@@ -251,7 +223,7 @@ def _title_index(interactions: Interactions) -> dict[tuple[str, int | None], lis
     index: dict[tuple[str, int | None], list[int]] = {}
     for i, (title, year) in enumerate(zip(interactions.item_titles, interactions.item_years, strict=True)):
         if title:
-            index.setdefault((normalise_title(title), year), []).append(i)
+            index.setdefault((title_key(title), year), []).append(i)
     return index
 
 
@@ -299,46 +271,6 @@ def train_segments(*, n_segments: int = 6, n_components: int = 50, seed: int = 0
 # --- scoring a brief ----------------------------------------------------------
 
 
-class ComparableMatch(BaseModel):
-    """A comparable title and the MovieLens film it was matched to, if any."""
-
-    title: str = Field(..., description="Title as given.")
-    year: int | None = Field(None, description="Year as given.")
-    movielens_title: str | None = Field(None, description="Matched MovieLens title, or None when no film matched.")
-
-
-class SegmentAffinity(BaseModel):
-    """One audience segment and how strongly it should respond to the brief."""
-
-    segment_id: int = Field(..., description="Segment number, 0 for the largest.")
-    name: str = Field(..., description="Descriptive name from the genres the segment over-indexes on.")
-    top_genres: list[str] = Field(..., description="Genres the segment rates most often relative to all users.")
-    users: int = Field(..., description="MovieLens users in the segment.")
-    share: float = Field(..., description="Share of all users in the segment (0-1).")
-    affinity: float = Field(..., description="Combined lift versus the average user; 1.0 is average, higher responds more.")
-    content_lift: float | None = Field(
-        None, description="How much more often the segment rates the brief's genres than the average user."
-    )
-    cf_lift: float | None = Field(
-        None, description="How much more the recommender expects the segment to like the comparables, versus all users."
-    )
-    explanation: str = Field(..., description="The numbers above in a plain sentence.")
-
-
-class SegmentReport(BaseModel):
-    """Audience segments ranked by their affinity to a brief."""
-
-    segments: list[SegmentAffinity] = Field(..., description="All segments, highest affinity first.")
-    total_users: int = Field(..., description="Users segmented; the segment sizes sum to this.")
-    brief_genres: list[str] = Field(..., description="Brief genres found in the MovieLens vocabulary.")
-    comparables: list[ComparableMatch] = Field(default_factory=list, description="Comparables and their MovieLens matches.")
-    notes: list[str] = Field(default_factory=list, description="What could not be used and why.")
-    method: str = Field(..., description="How affinity was computed.")
-    recommender_metrics: RecommenderMetrics | None = Field(None, description="Recommender quality versus popularity.")
-    model_version: str = Field(..., description="Version of the segment model.")
-    source: str = Field(..., description="Training data.")
-
-
 def match_comparables(
     model: SegmentModel, comparables: Sequence[tuple[str, int | None]]
 ) -> tuple[list[ComparableMatch], list[int]]:
@@ -346,7 +278,7 @@ def match_comparables(
     matches: list[ComparableMatch] = []
     items: list[int] = []
     for title, year in comparables:
-        key = normalise_title(title)
+        key = title_key(title)
         found: list[int] = []
         if year is not None:
             found = model.title_index.get((key, year), [])

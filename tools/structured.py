@@ -18,6 +18,7 @@ accounted for as a `CallRecord`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -27,9 +28,9 @@ import httpx
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, ValidationError
 
-from graphs.schemas import CallRecord
-from prompts import render
-from tools.llm import ModelHandle, ModelUnavailableError, provider_errors
+from greenroom.core.schemas import CallRecord
+from greenroom.prompts import render
+from greenroom.tools.llm import ModelHandle, ModelUnavailableError, prompt_cache, provider_errors
 
 T = TypeVar("T", bound=BaseModel)
 
@@ -49,13 +50,24 @@ class StructuredOutputError(RuntimeError):
 
 
 def parse_json_object(text: str, schema: type[T]) -> T:
-    """Parse model text into `schema`, tolerating code fences and raw newlines in strings."""
+    """Parse model text into `schema`, tolerating code fences, and raw newlines in strings (read as spaces)."""
     cleaned = _FENCE.sub("", text.strip())
     start, end = cleaned.find("{"), cleaned.rfind("}")
     if start < 0 or end <= start:
         raise ValueError("no JSON object in the answer")
     data = json.loads(cleaned[start : end + 1], strict=False)
-    return schema.model_validate(data)
+    return schema.model_validate(_one_line(data))
+
+
+def _one_line(value: Any) -> Any:
+    """Line breaks and tabs inside strings become spaces (model text is one line; see core.text)."""
+    if isinstance(value, str):
+        return " ".join(value.split()) if any(c in value for c in "\n\r\t") else value
+    if isinstance(value, list):
+        return [_one_line(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _one_line(v) for k, v in value.items()}
+    return value
 
 
 def _reasons(exc: Exception) -> list[str]:
@@ -73,11 +85,48 @@ def _usage(message: BaseMessage) -> tuple[int, int, str]:
     return int(usage.get("input_tokens", 0)), int(usage.get("output_tokens", 0)), finish
 
 
+def _reported_cache_read(message: BaseMessage) -> int | None:
+    """Prompt tokens the provider says it served from its cache, when it says (llama-cpp-python's server does not)."""
+    details = (getattr(message, "usage_metadata", None) or {}).get("input_token_details") or {}
+    value = details.get("cache_read")
+    return int(value) if value is not None else None
+
+
+def prompt_text(messages: list[BaseMessage]) -> str:
+    """The messages as one text, in the order the server's chat template lays them out (for prefix matching)."""
+    return "".join(f"<{m.type}>{m.content if isinstance(m.content, str) else json.dumps(m.content)}\n" for m in messages)
+
+
+def _cached_tokens(message: BaseMessage, tokens_in: int, shared_chars: int | None, prompt_chars: int) -> tuple[int, bool]:
+    """Prompt tokens reused from the server's cache: as reported, else the shared prefix's share of the prompt."""
+    reported = _reported_cache_read(message)
+    if reported is not None:
+        return min(reported, tokens_in), False
+    if shared_chars is None or prompt_chars == 0:
+        return 0, False
+    return min(tokens_in, round(tokens_in * shared_chars / prompt_chars)), True
+
+
+SEED_STEP_CANDIDATE = 7919
+SEED_STEP_ATTEMPT = 104729
+"""Seeds move by these primes per candidate and per repair attempt, so no two requests of a run share one."""
+
+
+def request_seed(handle: ModelHandle, seed_offset: int, attempt: int) -> int | None:
+    """The sampling seed of one request, or None where the provider takes no seed."""
+    if handle.structured_mode != "llamacpp":
+        return None
+    base = int(handle.llamacpp_params.get("seed", 0)) + handle.seed_offset
+    return (base + SEED_STEP_CANDIDATE * seed_offset + SEED_STEP_ATTEMPT * (attempt - 1)) % 2**31
+
+
 def _invoke_raw(
-    handle: ModelHandle, messages: list[BaseMessage], schema: type[BaseModel], max_tokens: int
+    handle: ModelHandle, messages: list[BaseMessage], schema: type[BaseModel], max_tokens: int, seed: int | None
 ) -> tuple[AIMessage, T | None, Exception | None]:
     if handle.structured_mode == "llamacpp":
         body = {**handle.llamacpp_params, "max_tokens": max_tokens}
+        if seed is not None:
+            body["seed"] = seed
         body["response_format"] = {"type": "json_object", "schema": schema.model_json_schema()}
         runnable: Any = handle.chat
         kwargs: dict[str, Any] = {"extra_body": body}
@@ -108,6 +157,32 @@ def _raw_text(message: AIMessage) -> str:
     return json.dumps(calls[0]["args"]) if calls else ""
 
 
+def unguarded_strings(schema: type[BaseModel]) -> list[str]:
+    """Paths of the string fields in `schema` that carry no plain-text pattern (see core.text).
+
+    Every schema the model fills must come back empty: a string without the pattern lets
+    JSON debris through the grammar on some CPUs.
+    """
+    root = schema.model_json_schema()
+    found: list[str] = []
+
+    def walk(node: dict[str, Any], path: str) -> None:
+        if "$ref" in node:
+            walk(root["$defs"][node["$ref"].rsplit("/", 1)[-1]], path)
+        for key in ("anyOf", "allOf", "oneOf"):
+            for option in node.get(key, []):
+                walk(option, path)
+        if node.get("type") == "string" and "enum" not in node and "const" not in node and "pattern" not in node:
+            found.append(path or "root")
+        for name, child in node.get("properties", {}).items():
+            walk(child, f"{path}.{name}" if path else name)
+        if isinstance(node.get("items"), dict):
+            walk(node["items"], f"{path}[]")
+
+    walk(root, "")
+    return found
+
+
 def generate(
     handle: ModelHandle,
     messages: list[BaseMessage],
@@ -115,21 +190,39 @@ def generate(
     *,
     agent: str,
     max_tokens: int | None = None,
+    seed_offset: int = 0,
 ) -> tuple[T, list[CallRecord]]:
-    """Ask the model for an instance of `schema`; one repair round, then StructuredOutputError."""
+    """Ask the model for an instance of `schema`; one repair round, then StructuredOutputError.
+
+    Every attempt samples with its own seed (`request_seed`): a repair, another candidate
+    (`seed_offset`) or a resumed run never sends the request that failed before.
+    """
+    if unguarded := unguarded_strings(schema):
+        raise TypeError(f"{schema.__name__}: string fields without a plain-text pattern: {', '.join(unguarded)}")
     limit = max_tokens or handle.max_tokens
     calls: list[CallRecord] = []
     history = list(messages)
     reasons: list[str] = []
     raw = ""
     for attempt in (1, 2):
-        started = time.perf_counter()
-        try:
-            message, parsed, error = _invoke_raw(handle, history, schema, limit)
-        except provider_errors() as exc:
-            raise ModelUnavailableError(f"{handle.label} failed for the {agent} ({schema.__name__}): {exc}") from exc
+        cache = prompt_cache(handle)
+        shared: int | None = None
+        text = prompt_text(history)
+        with cache.lock if cache else contextlib.nullcontext():  # one request at a time to a single-slot server
+            started = time.perf_counter()
+            try:
+                seed = request_seed(handle, seed_offset, attempt)
+                message, parsed, error = _invoke_raw(handle, history, schema, limit, seed)
+            except provider_errors() as exc:
+                if cache:
+                    cache.text = ""  # what the server holds now is unknown
+                raise ModelUnavailableError(f"{handle.label} failed for the {agent} ({schema.__name__}): {exc}") from exc
+            seconds = time.perf_counter() - started
+            raw = _raw_text(message)
+            if cache:
+                shared = cache.reuse(text, f"<ai>{raw}")
         tokens_in, tokens_out, finish = _usage(message)
-        raw = _raw_text(message)
+        cached, estimated = _cached_tokens(message, tokens_in, shared, len(text))
         reasons = _reasons(error) if error else []
         if finish == "length" and error is not None:
             # A grammar-bound answer that parses is complete; one that does not was cut off.
@@ -138,8 +231,9 @@ def generate(
             CallRecord(
                 agent=agent, model=handle.label, purpose=schema.__name__,
                 input_tokens=tokens_in, output_tokens=tokens_out,
-                seconds=round(time.perf_counter() - started, 3), attempt=attempt,
-                valid=parsed is not None, finish_reason=finish, error="; ".join(reasons)[:500],
+                cached_input_tokens=cached, cached_estimated=estimated,
+                seconds=round(seconds, 3), attempt=attempt,
+                valid=parsed is not None, finish_reason=finish, error="; ".join(reasons)[:500], seed=seed,
             )
         )  # fmt: skip
         if parsed is not None:

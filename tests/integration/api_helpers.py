@@ -18,12 +18,13 @@ from typing import Any
 import httpx
 import uvicorn
 
-from graphs.context import AgentContext
-from interfaces.api import create_app
-from interfaces.settings import ModelSettings, Settings
-from store.keys import KeyStore
+from greenroom.agents.context import AgentContext
+from greenroom.core.settings import ModelSettings
+from greenroom.interfaces.api import create_app
+from greenroom.interfaces.settings import Settings
+from greenroom.store.keys import KeyStore
+from greenroom.tools.llm import build_model
 from tests.conftest import ROOT
-from tools.llm import build_model
 
 
 def free_port() -> int:
@@ -93,7 +94,7 @@ def server_env(data_dir: Path, out_dir: Path, fake_delay_s: float) -> dict[str, 
 def process_server(env: dict[str, str], cwd: Path, port: int, workers: int = 2) -> Iterator[subprocess.Popen[str]]:
     """`greenroom serve` in its own process; killed (not stopped) on exit if still alive."""
     log = (cwd / f"server-{port}-{time.monotonic_ns()}.log").open("w")
-    cmd = [sys.executable, "-m", "interfaces", "serve", "--port", str(port), "--workers-per-server", str(workers)]
+    cmd = [sys.executable, "-m", "greenroom", "serve", "--port", str(port), "--workers-per-server", str(workers)]
     proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, text=True)
     try:
         wait_until_up(f"http://127.0.0.1:{port}", proc)

@@ -35,7 +35,7 @@ def _brief(name: str = "night-shift-film.yaml") -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, trained_small: Any) -> Iterator[Served]:
-    from store.catalog import Catalog, Title
+    from greenroom.store.catalog import Catalog, Title
     from tests.conftest import SMALL_CATALOG
 
     catalog = Catalog.memory()
@@ -68,7 +68,8 @@ def test_a_brief_runs_to_a_package_and_its_events_stream_to_the_end(client: http
     assert started[:4] == ["intake", "analyst", "writer", "editor"] and {"marketer", "pricing", "assemble"} <= set(started)
     assert finished["writer"]["output_tokens"] > 0 and finished["writer"]["model_calls"] >= 1
     run = client.get(f"/v1/runs/{run_id}", headers=served.auth("acme")).json()
-    assert run["status"] == "done" and run["package"]["run_id"] == run_id and run["package"]["pricing_plan"]["tiers"]
+    package = run["package"]
+    assert run["status"] == "done" and package["run_id"] == run_id and package["pricing_plan"]["recommendation"]["tiers"]
     # Replay from the start and from Last-Event-ID.
     assert [e.id for e in follow(client, f"/v1/runs/{run_id}", served.auth("acme"))] == [e.id for e in events]
     tail = follow(client, f"/v1/runs/{run_id}", served.auth("acme"), last_id=events[-3].id)
@@ -136,7 +137,7 @@ def test_approval_over_http(client: httpx.Client, served: Served) -> None:
     )
     assert bad_edit.status_code == 422
     assert client.post(f"/v1/runs/{run_id}/approval", json={"action": "edit"}, headers=auth).status_code == 422
-    edit = {"action": "edit", "field": "draft.taglines.0", "value": "The night never ends."}
+    edit = {"action": "edit", "field": "draft.hooks.taglines.0", "value": "The night never ends."}
     assert client.post(f"/v1/runs/{run_id}/approval", json=edit, headers=auth).status_code == 202
     assert client.post(f"/v1/runs/{run_id}/approval", json={"action": "accept"}, headers=auth).status_code == 409  # busy
     events = follow(client, f"/v1/runs/{run_id}", auth, last_id=events[-1].id)
@@ -144,7 +145,7 @@ def test_approval_over_http(client: httpx.Client, served: Served) -> None:
     assert client.post(f"/v1/runs/{run_id}/approval", json={"action": "accept"}, headers=auth).status_code == 202
     assert follow(client, f"/v1/runs/{run_id}", auth, last_id=events[-1].id)[-1].data["status"] == "approved"
     run = client.get(f"/v1/runs/{run_id}", headers=auth).json()
-    assert run["status"] == "approved" and run["package"]["draft"]["taglines"][0] == "The night never ends."
+    assert run["status"] == "approved" and run["package"]["draft"]["hooks"]["taglines"][0] == "The night never ends."
 
 
 def test_a_revision_reruns_only_what_changed(client: httpx.Client, served: Served) -> None:
@@ -160,7 +161,8 @@ def test_a_revision_reruns_only_what_changed(client: httpx.Client, served: Serve
     started = {e.data["step"] for e in events if e.type == "step_started"}
     assert {"marketer", "pricing", "assemble"} <= started and not started & {"writer", "editor"}  # the content stands
     assert events[-1].data["version"] == 2
-    assert client.get(f"/v1/runs/{run_id}", headers=auth).json()["package"]["promotion_plan"]["budget"] == pytest.approx(20000)
+    revised = client.get(f"/v1/runs/{run_id}", headers=auth).json()["package"]
+    assert revised["promotion_plan"]["allocation"]["budget"] == pytest.approx(20000)
 
 
 def test_catalog_search_and_import(client: httpx.Client, served: Served) -> None:
@@ -169,7 +171,8 @@ def test_catalog_search_and_import(client: httpx.Client, served: Served) -> None
     assert len(hits) == 2 and hits[0]["title"]["title"] in ("Storm Light", "The Keeper's Daughter")
     csv = b"title,year,genres,synopsis\nHarbour Lights,2012,drama,A harbour master's last winter.\nNo Year,,drama,x\n"
     report = client.post("/v1/catalog/import", files={"file": ("ours.csv", csv, "text/csv")}, headers=auth).json()
-    assert report["imported"] == 1 and report["errors"][0]["line"] == 3 and report["source"] == "ours"
+    assert report["imported"] == 1 and report["errors"][0]["line"] == 3
+    assert report["source"] == "tenant:acme/ours"  # the importing tenant's own namespace: no other tenant sees it
     wrong = client.post("/v1/catalog/import", files={"file": ("ours.txt", b"hello", "text/plain")}, headers=auth)
     assert wrong.status_code == 422 and "unsupported file type" in wrong.json()["errors"][0]["message"]
 
@@ -203,4 +206,5 @@ def test_a_server_killed_mid_run_continues_it_after_a_restart(
     assert not rerun & {"intake", "analyst", "writer", "editor"}, rerun
     agents = [c["agent"] for c in run["package"]["calls"]]
     assert agents.count("analyst") == 1 and agents.count("editor") == 1
-    assert run["package"]["pricing_plan"]["tiers"] and run["package"]["promotion_plan"]["channels"]
+    package = run["package"]
+    assert package["pricing_plan"]["recommendation"]["tiers"] and package["promotion_plan"]["allocation"]["channels"]

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from interfaces.chat import DEFAULT_TENANT
-from store.runs import ServiceRegistry
+from greenroom.interfaces.chat import DEFAULT_TENANT
+from greenroom.store.runs import ServiceRegistry
 from tests.integration.api_helpers import Served, api_settings, thread_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -32,7 +32,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, trained_small: Any) -> Iterator[tuple[Served, Path]]:
     """The API (and its chat page) in a thread, and its data folder."""
-    from store.catalog import Catalog, Title
+    from greenroom.store.catalog import Catalog, Title
     from tests.conftest import SMALL_CATALOG
 
     catalog = Catalog.memory()

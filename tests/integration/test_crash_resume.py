@@ -38,7 +38,7 @@ def test_a_killed_launch_resumes_from_its_last_step(
     shutil.copytree(tmp_path_factory.getbasetemp() / "greenroom-data" / "models", data_dir / "models")
     env = _env(data_dir, tmp_path / "out")
     brief = str(ROOT / "examples" / "briefs" / "night-shift-film.yaml")
-    proc = subprocess.Popen([sys.executable, "-m", "interfaces", "launch", brief], env=env, cwd=tmp_path,
+    proc = subprocess.Popen([sys.executable, "-m", "greenroom", "launch", brief], env=env, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     assert proc.stderr is not None
     seen: list[str] = []
@@ -57,7 +57,7 @@ def test_a_killed_launch_resumes_from_its_last_step(
     assert proc.returncode == -signal.SIGKILL, "".join(seen)
     run_id = next(line.split()[1] for line in seen if line.startswith("run "))
 
-    resumed = subprocess.run([sys.executable, "-m", "interfaces", "resume", run_id], env=env, cwd=tmp_path,
+    resumed = subprocess.run([sys.executable, "-m", "greenroom", "resume", run_id], env=env, cwd=tmp_path,
                              capture_output=True, text=True, timeout=300)  # fmt: skip
     assert resumed.returncode == 0, resumed.stderr
     assert "analyst" not in resumed.stderr and "writer" not in resumed.stderr  # no step ran twice
@@ -65,4 +65,4 @@ def test_a_killed_launch_resumes_from_its_last_step(
     package = json.loads((tmp_path / folder / "package.json").read_text())
     agents = [c["agent"] for c in package["calls"]]
     assert agents.count("analyst") == 1 and agents.count("editor") == 1 and agents.count("writer") == 3
-    assert package["pricing_plan"]["tiers"] and package["promotion_plan"]["channels"]
+    assert package["pricing_plan"]["recommendation"]["tiers"] and package["promotion_plan"]["allocation"]["channels"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from graphs.brief import Brief
-from interfaces.plans import run_plan
-from interfaces.settings import Settings
-from tools.llm import ModelHandle
+from greenroom.core.brief import Brief
+from greenroom.interfaces.plans import run_plan
+from greenroom.interfaces.settings import Settings
+from greenroom.tools.llm import ModelHandle
 
 pytestmark = pytest.mark.embedded
 
@@ -16,9 +16,9 @@ def test_the_embedded_model_explains_a_computed_plan(embedded_model: ModelHandle
     result = run_plan(film_brief, settings, model=embedded_model)
     release, promo, pricing = result.release_plan, result.promotion_plan, result.pricing_plan
     # Whatever the small model writes, the numbers are the engines' and the plan is complete.
-    assert round(sum(c.total for c in promo.channels), 2) == film_brief.budget.amount
+    assert round(sum(c.total for c in promo.allocation.channels), 2) == film_brief.budget.amount
     assert film_brief.release.earliest <= release.chosen.start <= film_brief.release.latest
-    assert [t.tier for t in pricing.tiers] == ["ticket", "premium_vod"]
+    assert [t.tier for t in pricing.recommendation.tiers] == ["ticket", "premium_vod"]
     assert promo.ad_copy and all(
         1 <= len(c.variants) <= 3 and all(len(v) <= c.max_chars for v in c.variants) for c in promo.ad_copy
     )

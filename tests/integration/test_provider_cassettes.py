@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from graphs.brief import Brief
-from graphs.schemas import Draft
-from interfaces.runs import run_write
-from interfaces.settings import ModelSettings, Settings
+from greenroom.core.brief import Brief
+from greenroom.core.schemas import Draft
+from greenroom.core.settings import ModelSettings
+from greenroom.interfaces.runs import run_write
+from greenroom.interfaces.settings import Settings
+from greenroom.tools.llm import EMBEDDED_ALIAS, build_model
 from tests.integration.conftest import RECORDING_URL
-from tools.llm import EMBEDDED_ALIAS, build_model
 
 
 def _server_settings(settings: Settings) -> Settings:
@@ -27,7 +28,11 @@ def test_one_round_through_an_openai_compatible_llama_cpp_server(settings: Setti
     assert isinstance(result.draft, Draft)
     assert result.rounds == 1 and result.outcome in ("approved", "max_rounds")
     writer_calls = [c for c in result.calls if c.agent == "writer"]
-    assert [c.purpose for c in writer_calls if c.valid] == ["DraftPitch", "DraftOutline", "DraftHooks"]
+    # Each part was asked for in turn; a part whose checks failed was asked again with another seed.
+    assert list(dict.fromkeys(c.purpose for c in writer_calls)) == ["DraftPitch", "DraftOutline", "DraftHooks"]
+    for purpose in ("DraftPitch", "DraftOutline", "DraftHooks"):
+        seeds = [c.seed for c in writer_calls if c.purpose == purpose]
+        assert len(set(seeds)) == len(seeds)  # the same request never went out twice
     # Token counts come from the server's usage block, per call.
     assert all(c.input_tokens > 100 and c.output_tokens > 0 for c in result.calls)
     assert all(c.model == f"openai:{EMBEDDED_ALIAS}" for c in result.calls)

@@ -11,11 +11,11 @@ from typing import ClassVar
 import pytest
 from langchain_core.messages import HumanMessage
 
-from graphs.schemas import EditorJudgement
-from interfaces.settings import ModelSettings
+from greenroom.core.schemas import EditorJudgement
+from greenroom.core.settings import ModelSettings
+from greenroom.tools.llm import ModelUnavailableError, build_model
+from greenroom.tools.structured import generate
 from tests.drafts import APPROVE
-from tools.llm import ModelUnavailableError, build_model
-from tools.structured import generate
 
 
 def _completion(content: str) -> bytes:

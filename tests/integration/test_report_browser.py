@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from interfaces.charts import CHART_KEYS, PALETTE
-from interfaces.reports import save_package
+from greenroom.interfaces.charts import CHART_KEYS, PALETTE
+from greenroom.interfaces.reports import save_package
 from tests.packages import make_package
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -89,3 +89,37 @@ def test_the_screenshot_shows_the_report_and_its_charts(reports: dict[str, Path]
     assert inked > 0.03, f"the page is (nearly) blank: {inked:.1%} of pixels inked"
     # The second palette colour appears only in the charts: the SVG was painted, not just parsed.
     assert _share_near(pixels, PALETTE[1]) > 0.002
+
+
+def test_the_summary_comes_first_the_page_fits_a_phone_and_prints_in_sections(reports: dict[str, Path]) -> None:
+    """At 1366 px the one-page summary is on the first screen; at 390 px the page is no wider than the phone and
+    wide tables scroll inside their own box; printed, each section starts a page on a white background."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    url = reports["night-shift-film"].as_uri()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=list(FLAGS))
+        try:
+            desktop = browser.new_page(viewport={"width": 1366, "height": 900})
+            desktop.goto(url)
+            box = desktop.locator("#summary .decision").bounding_box()
+            assert box is not None and box["y"] + box["height"] < 900, box
+            assert "Launch on" in desktop.locator("#summary .decision").inner_text()
+            assert desktop.locator("#summary .keys li").count() >= 5
+            assert desktop.locator("#summary", has_text="Risks and caveats").count() == 1
+
+            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone.goto(url)
+            assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+            widths = phone.evaluate("[...document.querySelectorAll('.scroll')].map(e => e.getBoundingClientRect().right)")
+            assert widths and max(widths) <= 390, widths
+            overflowing = phone.evaluate(
+                "[...document.querySelectorAll('.scroll')].filter(e => e.scrollWidth > e.clientWidth).length"
+            )
+            assert overflowing >= 1  # the weekly spend table is wider than a phone: it scrolls inside its box
+
+            phone.emulate_media(media="print")
+            style = "(s) => [getComputedStyle(s).breakBefore, getComputedStyle(document.body).backgroundColor]"
+            assert phone.locator("#release").evaluate(style) == ["page", "rgb(255, 255, 255)"]
+            assert phone.locator("#summary").evaluate(style)[0] != "page"
+        finally:
+            browser.close()

@@ -17,9 +17,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 import pytest
 
-from interfaces.settings import SlackSettings
-from store.runs import ServiceRegistry
-from store.slack_threads import SlackThreads
+from greenroom.interfaces.settings import SlackSettings
+from greenroom.store.runs import ServiceRegistry
+from greenroom.store.slack_threads import SlackThreads
 from tests.conftest import ROOT
 from tests.integration.api_helpers import Served, api_settings, thread_server
 
@@ -160,7 +160,7 @@ class Bot:
 
 @pytest.fixture(scope="module")
 def bot(tmp_path_factory: pytest.TempPathFactory, trained_small: Any, fake_slack: FakeSlack) -> Iterator[Bot]:
-    from store.catalog import Catalog, Title
+    from greenroom.store.catalog import Catalog, Title
     from tests.conftest import SMALL_CATALOG
 
     catalog = Catalog.memory()
@@ -204,7 +204,7 @@ def test_a_slash_command_brief_runs_in_its_thread_then_approve_and_a_reply_revis
     updates = [a["text"] for a in bot.fake.of("chat.update") if a.get("channel") == "C1"]
     assert any("draft written" in text for text in updates) and any("awaiting approval" in text for text in updates)
     fields = " ".join(f["text"] for b in message["blocks"] if b["type"] == "section" for f in b["fields"])
-    for label in ("Launch date", "Promotion budget", "Expected reach", "Recommended prices", "Editor"):
+    for label in ("Launch date", "Promotion budget", "People reached", "Recommended prices", "Editor"):
         assert label in fields
     assert _buttons(message) == {"greenroom_approve": run_id, "greenroom_reject": run_id}
     assert bot.status(run_id) == "awaiting_approval"

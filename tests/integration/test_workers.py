@@ -24,10 +24,12 @@ import pytest
 import uvicorn
 from sqlalchemy import text
 
-from graphs.brief import load_brief
-from interfaces.api import create_app
-from interfaces.settings import ModelSettings, QueueSettings, Settings
-from store.runs import ServiceRegistry
+from greenroom.core.brief import load_brief
+from greenroom.core.settings import ModelSettings
+from greenroom.core.vocabulary import AT_REST
+from greenroom.interfaces.api import create_app
+from greenroom.interfaces.settings import QueueSettings, Settings
+from greenroom.store.runs import ServiceRegistry
 from tests.cluster import (
     ChromaServer,
     PostgresServer,
@@ -43,7 +45,6 @@ from tests.integration.api_helpers import free_port, make_keys
 from tests.integration.test_api_server import _brief
 
 pytestmark = pytest.mark.slow
-AT_REST = ("done", "awaiting_approval", "approved", "rejected", "stopped_cap", "failed")
 FILM = ROOT / "examples" / "briefs" / "night-shift-film.yaml"
 
 
@@ -75,7 +76,7 @@ def postgres() -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="module")
 def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    from store.catalog import Catalog, Title
+    from greenroom.store.catalog import Catalog, Title
 
     with _running(ChromaServer(tmp_path_factory.mktemp("chroma"))) as server:
         Catalog.open(Path("unused"), url=server.url).upsert([Title(source="test", **row) for row in SMALL_CATALOG])
@@ -157,7 +158,7 @@ def deploy(tmp_path: Path, trained_small: Any, tmp_path_factory: pytest.TempPath
 
 
 def _service(deployment: Deployment) -> Any:
-    from interfaces.service import RunService
+    from greenroom.interfaces.service import RunService
 
     service = RunService(deployment.settings)
     assert service.sends_to_queue
@@ -166,7 +167,7 @@ def _service(deployment: Deployment) -> Any:
 
 
 def _package_calls(deployment: Deployment, run_id: str) -> int:
-    from interfaces.runs import latest_package
+    from greenroom.interfaces.runs import latest_package
 
     package = latest_package(run_id, deployment.settings)
     assert package is not None
@@ -218,8 +219,8 @@ def test_three_workers_take_twenty_briefs_through_the_api_and_each_runs_exactly_
 def test_a_run_whose_worker_is_killed_is_finished_by_another_without_repeating_done_model_calls(
     deploy: Any, broker: str, request: pytest.FixtureRequest
 ) -> None:
-    from graphs.launch import build_launch_graph
-    from interfaces.runs import checkpointer
+    from greenroom.graphs.launch import build_launch_graph
+    from greenroom.interfaces.runs import checkpointer
 
     broker_url = request.getfixturevalue(broker).url  # RabbitMQ redelivers at once; Redis waits for the lease to lapse
     deployment = deploy(fake_delay_s=0.25, broker_url=broker_url, lease_s=3.0, sweep_s=0.5)
@@ -280,10 +281,10 @@ def test_redis_restarted_mid_batch_loses_no_run(deploy: Any, redis: RedisServer)
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_pruning_keeps_final_states_and_drops_the_rest(backend: str, tmp_path: Path, postgres: PostgresServer,
                                                        small_catalog: Any, trained_small: Any) -> None:  # fmt: skip
-    from graphs.context import AgentContext
-    from interfaces.runs import answer_approval, checkpointer, latest_package, launch_run, prune_finished_runs, registry
-    from store.checkpoints import checkpoint_count
-    from tools.llm import build_model
+    from greenroom.agents.context import AgentContext
+    from greenroom.interfaces.runs import answer_approval, checkpointer, latest_package, launch_run, prune_finished_runs, registry
+    from greenroom.store.checkpoints import checkpoint_count
+    from greenroom.tools.llm import build_model
 
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]

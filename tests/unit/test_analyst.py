@@ -2,14 +2,14 @@ from __future__ import annotations
 
 import pytest
 
-from graphs.brief import Brief, load_brief
-from graphs.context import AgentContext
-from interfaces.runs import run_analysis
-from interfaces.settings import Settings
-from store.catalog import Catalog
+from greenroom.agents.context import AgentContext
+from greenroom.core.brief import Brief, load_brief
+from greenroom.interfaces.runs import run_analysis
+from greenroom.interfaces.settings import Settings
+from greenroom.store.catalog import Catalog
+from greenroom.tools.forecasting.audience import forecast_audience
+from greenroom.tools.training import TrainedModels
 from tests.conftest import ROOT
-from tools.forecast import forecast_audience
-from tools.training import TrainedModels
 
 
 @pytest.fixture
@@ -52,7 +52,9 @@ def test_a_summary_that_invents_numbers_is_replaced_by_the_facts(
         "It will earn 93,000,000 dollars and win 7 awards at the big festivals.",
     )
     model = scripted(invented, invented)
-    _, report, calls = run_analysis(film_brief, settings, AgentContext(model=model, catalog=catalog, trained=trained))
+    _, report, calls = run_analysis(
+        film_brief, settings, AgentContext(model=model, catalog=catalog, trained=trained, writer_candidates=1)
+    )
     assert report.summary_source == "template"
     assert "4,500,000" not in report.summary and "Storm Light" in report.summary
     assert [c.valid for c in calls] == [False, False]
@@ -96,7 +98,7 @@ def test_a_summary_that_repeats_the_instructions_is_replaced(
         "Three or four sentences that explain these facts for a producer.",
     )
     _, report, calls = run_analysis(
-        film_brief, settings, AgentContext(model=scripted(echo, echo), catalog=catalog, trained=trained)
+        film_brief, settings, AgentContext(model=scripted(echo, echo), catalog=catalog, trained=trained, writer_candidates=1)
     )
     assert report.summary_source == "template" and "most useful finding" not in report.headline
     assert [c.valid for c in calls] == [False, False]

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from greenroom import BriefError, LaunchPackage, alaunch, launch
-from interfaces.settings import ModelSettings, Settings
+from greenroom.core.settings import ModelSettings
+from greenroom.interfaces.settings import Settings
 from tests.conftest import ROOT
 
 
@@ -28,7 +29,7 @@ def test_launch_takes_a_path_and_returns_the_package(api_settings: Settings) -> 
 def test_alaunch_takes_a_mapping(api_settings: Settings) -> None:
     data = launch(ROOT / "examples" / "briefs" / "paper-lanterns-album.json", api_settings).brief.model_dump(mode="json")
     package = asyncio.run(alaunch(data, api_settings))
-    assert package.pricing_plan.business_model.value == "transactional"
+    assert package.pricing_plan.recommendation.business_model.value == "transactional"
 
 
 def test_a_bad_brief_raises_before_any_work(api_settings: Settings) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from graphs.brief import BriefError, Format, load_brief, parse_brief
+from greenroom.core.brief import BriefError, Format, load_brief, parse_brief
 from tests.conftest import EXAMPLES, ROOT
 
 
@@ -51,7 +51,7 @@ def test_missing_and_unknown_fields_are_reported() -> None:
     del data["logline"]
     errors = _errors({**data, "budjet": 5})
     assert errors["logline"] == "is required"
-    assert errors["budjet"] == "is not a known field"
+    assert errors["budjet"] == "is not a known field; did you mean budget?"
 
 
 def test_length_must_use_the_formats_unit() -> None:
@@ -85,3 +85,12 @@ def test_invalid_example_lists_all_its_problems() -> None:
 def test_length_is_described_for_writers() -> None:
     brief = parse_brief({**_valid(), "format": Format.SERIES, "length": {"episodes": 8, "minutes": 48}})
     assert brief.length.describe() == "8 episodes of 48 minutes"
+
+
+def test_an_unknown_field_gets_the_closest_known_one_suggested() -> None:
+    data = _valid()
+    title = data.pop("working_title")
+    errors = _errors({**data, "title": title, "budget": {**data["budget"], "amout": 5}, "xyzzy": 1})
+    assert errors["title"] == "is not a known field; did you mean working_title?"
+    assert errors["budget.amout"] == "is not a known field; did you mean budget.amount?"  # inside a part of the brief too
+    assert errors["xyzzy"] == "is not a known field"  # nothing close: no guess

@@ -11,13 +11,13 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from graphs.brief import Brief
-from interfaces.cli_catalog import catalog_app
-from store import seed as seed_module
-from store.catalog import Catalog, Title, title_id
-from store.importer import ImportFileError, import_file
-from store.seed import SEED_SOURCE, ensure_seeded
-from tools.comparables import find_comparables
+from greenroom.core.brief import Brief
+from greenroom.interfaces.cli.catalog import catalog_app
+from greenroom.store import seed as seed_module
+from greenroom.store.catalog import Catalog, Title, title_id
+from greenroom.store.importer import ImportFileError, import_file
+from greenroom.store.seed import SEED_SOURCE, ensure_seeded
+from greenroom.tools.comparables import find_comparables
 
 TITLES = [
     Title(
@@ -94,7 +94,7 @@ def test_format_and_year_filters_combine(catalog: Catalog) -> None:
 def test_a_filter_that_few_near_titles_pass_still_finds_the_nearest_that_do(
     catalog: Catalog, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("store.catalog.OVERFETCH", (1,))  # the unfiltered nearest title fails the filter
+    monkeypatch.setattr("greenroom.store.catalog.OVERFETCH", (1,))  # the unfiltered nearest title fails the filter
     assert _names(catalog.similar("astronaut on Mars", k=1, genres=["romance"])) == ["When Harry Met Sally"]
 
 

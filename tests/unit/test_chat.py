@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from interfaces.chat import Answer, Conversation, Launch, Revise, describe_event, extract, parse_followup
+from greenroom.graphs.conversation import Answer, Conversation, Launch, Revise, describe_event, extract, parse_followup
 
 FILM = [
     "A film called Night Shift at the Lighthouse",

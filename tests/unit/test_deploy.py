@@ -8,7 +8,7 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-from interfaces.settings import Settings
+from greenroom.interfaces.settings import Settings
 from tests.conftest import ROOT
 
 

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from graphs.brief import Brief
-from graphs.schemas import Draft
+from greenroom.core.brief import Brief
+from greenroom.core.schemas import Draft
+from greenroom.tools.draft_checks import check_draft, implied_rating
 from tests.drafts import BAD_HOOKS, GOOD_HOOKS, GOOD_OUTLINE, GOOD_PITCH
-from tools.draft_checks import check_draft, implied_rating
 
 
 def _failed(draft: Draft, brief: Brief) -> dict[str, str]:
@@ -11,11 +11,11 @@ def _failed(draft: Draft, brief: Brief) -> dict[str, str]:
 
 
 def test_a_good_draft_passes_every_check(film_brief: Brief) -> None:
-    assert _failed(Draft(**GOOD_PITCH, **GOOD_OUTLINE, **GOOD_HOOKS), film_brief) == {}
+    assert _failed(Draft(pitch=GOOD_PITCH, outline=GOOD_OUTLINE, hooks=GOOD_HOOKS), film_brief) == {}
 
 
 def test_forbidden_topics_repeats_and_rating_are_caught(film_brief: Brief) -> None:
-    failed = _failed(Draft(**GOOD_PITCH, **GOOD_OUTLINE, **BAD_HOOKS), film_brief)
+    failed = _failed(Draft(pitch=GOOD_PITCH, outline=GOOD_OUTLINE, hooks=BAD_HOOKS), film_brief)
     assert "suicide" in failed["topics to avoid"]
     assert "Keep the light burning" in failed["no repeated lines"]
     assert "above the brief's PG-13 ceiling" in failed["proposed rating within ceiling"]
@@ -26,13 +26,14 @@ def test_missing_elements_and_short_synopsis_become_notes(film_brief: Brief) -> 
         **GOOD_PITCH,
         "synopsis": "A keeper and a girl wait out bad weather on a rock, and then the weather clears up for good.",
     }
-    failed = _failed(Draft(**pitch, **GOOD_OUTLINE, **GOOD_HOOKS), film_brief)
+    failed = _failed(Draft(pitch=pitch, outline=GOOD_OUTLINE, hooks=GOOD_HOOKS), film_brief)
     assert "words; keep it between 40 and 170" in failed["synopsis length"]
     assert "must-include elements" not in failed  # the storm and the salvage crew are still in the outline
     brief = film_brief.model_copy(
         update={"constraints": film_brief.constraints.model_copy(update={"must_include": ["a brass telescope"]})}
     )
-    assert "a brass telescope" in _failed(Draft(**pitch, **GOOD_OUTLINE, **GOOD_HOOKS), brief)["must-include elements"]
+    failed = _failed(Draft(pitch=pitch, outline=GOOD_OUTLINE, hooks=GOOD_HOOKS), brief)
+    assert "a brass telescope" in failed["must-include elements"]
 
 
 def test_graphic_wording_implies_a_higher_rating() -> None:
@@ -45,5 +46,5 @@ def test_an_outline_that_repeats_one_summary_is_sent_back(film_brief: Brief) -> 
     same = "The storm rages on and the keeper and the girl keep the lamp burning."
     headings = ["The storm arrives", "Lights offshore", "Generator trouble", "The offer", "Dawn"]
     outline = {"outline": [{"heading": heading, "summary": same} for heading in headings]}
-    failed = _failed(Draft(**GOOD_PITCH, **outline, **GOOD_HOOKS), film_brief)
-    assert "The storm rages on" in failed["no repeated lines"]
+    failed = _failed(Draft(pitch=GOOD_PITCH, outline=outline, hooks=GOOD_HOOKS), film_brief)
+    assert "The storm rages on" in failed["no repeated outline parts"]

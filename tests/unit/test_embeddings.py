@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tools import embeddings
-from tools.embeddings import DIMENSION, EmbeddingModelError, MiniLMEmbedding, embed_texts, verify_file
+from greenroom.store import embeddings
+from greenroom.store.embeddings import DIMENSION, EmbeddingModelError, MiniLMEmbedding, embed_texts, verify_file
 
 REFERENCE = Path(__file__).parent / "data" / "minilm_reference.json"
 

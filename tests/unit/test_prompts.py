@@ -3,21 +3,21 @@ from __future__ import annotations
 import pytest
 from jinja2 import UndefinedError
 
-from graphs.brief import Brief
-from graphs.schemas import Draft, DraftPitch
-from prompts import render, template_names
+from greenroom.core.brief import Brief
+from greenroom.core.schemas import Draft, DraftPitch
+from greenroom.prompts import render, template_names
 from tests.drafts import GOOD_HOOKS, GOOD_OUTLINE, GOOD_PITCH
 
 
 def _context(brief: Brief) -> dict:
-    draft = Draft(**GOOD_PITCH, **GOOD_OUTLINE, **GOOD_HOOKS)
+    draft = Draft(pitch=GOOD_PITCH, outline=GOOD_OUTLINE, hooks=GOOD_HOOKS)
     return {
         "brief": brief, "draft": draft, "pitch": DraftPitch(**GOOD_PITCH), "previous": draft, "notes": ["Be darker."],
         "round": 2, "outline_count": 5, "outline_unit": "scenes", "synopsis_sentences": "3 to 5",
         "failed_checks": ["synopsis too short"], "schema_name": "Draft", "errors": ["logline: too short"],
         # marketer and pricing
         "facts": ["Ticket price: recommended 11.99 USD."], "release_facts": ["Best window: launch on Friday 3 December 2027."],
-        "promotion_facts": ["Budget: 250,000 USD over 10 weeks."], "has_offers": False, "seeds": draft.taglines,
+        "promotion_facts": ["Budget: 250,000 USD over 10 weeks."], "has_offers": False, "seeds": draft.hooks.taglines,
         "segments": ["ages 16-45"], "launch": "Friday 3 December 2027", "platform": "cinemas", "channel": "search",
         "channel_label": "Search ads", "max_chars": 120, "variant_count": 3,
     }  # fmt: skip

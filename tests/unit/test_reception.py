@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.reception import CriticScores, reception_report, summarise_critics, title_sentiment
+from greenroom.core.analysis import CriticScores
+from greenroom.tools.reception import reception_report, summarise_critics, title_sentiment
 
 PRAISE = [
     "A thrilling, beautiful film. I loved every minute of it.",

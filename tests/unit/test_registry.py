@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from store.runs import IdempotencyConflictError, ServiceRegistry
+from greenroom.store.runs import IdempotencyConflictError, ServiceRegistry
 
 
 @pytest.fixture

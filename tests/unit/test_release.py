@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from graphs.brief import parse_brief
-from tools.release import (
-    CompetingRelease,
+from greenroom.core.brief import parse_brief
+from greenroom.core.market import CompetingRelease
+from greenroom.tools.release import (
     ReleaseInputError,
     load_release_calendar,
     plan_release,

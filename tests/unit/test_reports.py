@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from graphs.package import LaunchPackage
-from interfaces.charts import CHART_KEYS
-from interfaces.reports import render_html, render_markdown, save_package
+from greenroom.core.package import LaunchPackage
+from greenroom.interfaces.charts import CHART_KEYS
+from greenroom.interfaces.reports import render_html, render_markdown, save_package
 from tests.packages import make_package
 
 MARKDOWN_SECTIONS = (
@@ -67,9 +67,9 @@ def test_markdown_has_every_section_and_the_plans_numbers(film: LaunchPackage) -
     positions = [markdown.find(section) for section in MARKDOWN_SECTIONS]
     assert -1 not in positions, [s for s, at in zip(MARKDOWN_SECTIONS, positions, strict=True) if at == -1]
     assert positions == sorted(positions)
-    assert film.draft.logline in markdown and film.audience.headline in markdown
+    assert film.draft.pitch.logline in markdown and film.audience.headline in markdown
     assert film.release_plan.chosen.start.isoformat() in markdown
-    assert f"{film.pricing_plan.tiers[0].recommended.price:.2f}" in markdown
+    assert f"{film.pricing_plan.recommendation.tiers[0].recommended.price:.2f}" in markdown
     for copy in film.promotion_plan.ad_copy:
         assert f"**{copy.label}**" in markdown and all(line in markdown for line in copy.variants)
     assert "| **total** |" in markdown and f"| {film.accounting.model_calls} |" in markdown
@@ -96,7 +96,8 @@ def test_html_has_every_section_and_the_content(film: LaunchPackage, film_html: 
     for section in HTML_SECTIONS:
         assert f'<section id="{section}">' in film_html
     assert film_html.lstrip().startswith("<!DOCTYPE html>") and "<style>" in film_html
-    for text in (film.audience.headline, film.draft.logline, *film.draft.taglines, film.release_plan.platforms[0].platform):
+    draft, platform = film.draft, film.release_plan.recommendation.platforms[0].platform
+    for text in (film.audience.headline, draft.pitch.logline, *draft.hooks.taglines, platform):
         assert text.replace("'", "&#39;") in film_html
     for copy in film.promotion_plan.ad_copy:
         assert f"<h4>{copy.label}</h4>" in film_html
@@ -139,3 +140,99 @@ def test_user_text_is_escaped(film: LaunchPackage) -> None:
     hostile = film.model_copy(update={"revision_note": '<script>alert("x")</script>'})
     html = render_html(hostile)
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+# --- what a person reads: plain words, consistent names, rounded numbers, a summary up front -------------------
+
+
+@pytest.fixture(scope="session")
+def fell_back(data_dir: Path) -> LaunchPackage:
+    """The film package where the model's release, promotion and pricing explanations were never usable."""
+    return make_package("night-shift-film.yaml", data_dir, unusable=("MarketingRationale", "PricingRationale"))
+
+
+def _text(html: str) -> str:
+    """What the page shows: tags, styles and entities out."""
+    body = re.sub(r"<style>.*?</style>|<svg.*?</svg>", " ", html, flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", body).replace("&#39;", "'").replace("&amp;", "&").split())
+
+
+INTERNAL_WORDING = ("MarketingRationale", "PricingRationale", "String should match pattern", "invalid after",
+                    "validation error", "Traceback", "round cap", "['", '["')  # fmt: skip
+
+
+def test_a_fallen_back_rationale_is_explained_in_plain_words_and_kept_for_the_api(fell_back: LaunchPackage) -> None:
+    release, pricing = fell_back.release_plan, fell_back.pricing_plan
+    assert release.rationale_source == "template" and release.rationale_error  # the reason stays in the package
+    assert pricing.rationale_source == "template" and pricing.rationale_error
+    assert "rationale_error" in fell_back.model_dump_json()
+    markdown, html = render_markdown(fell_back), _text(render_html(fell_back))
+    for text in (markdown, html):
+        for wording in INTERNAL_WORDING:
+            assert wording not in text, wording
+        assert release.rationale_error not in text and pricing.rationale_error not in text
+        assert "The release explanation is stated from the numbers: the model's explanation was not usable." in text
+        assert "Rationale stated from the numbers (the model's explanation was not usable)." in text
+
+
+def test_the_summary_comes_first_with_the_decision_and_its_numbers(film: LaunchPackage, film_html: str) -> None:
+    markdown, html = render_markdown(film), _text(film_html)
+    reach = film.promotion_plan.allocation.expected_reach
+    for text in (markdown, html):
+        summary = text[text.find("Summary") : text.find("Logline")]
+        assert film.release_plan.chosen.start.strftime("%A %d %B %Y") in summary  # the launch date, in words
+        assert "250,000 USD" in summary and "People reached (gross)" in summary
+        assert "million" in summary and "interval" in summary
+        assert "11.99 USD" in summary and "premium VOD" in summary.replace("Premium VOD", "premium VOD")
+        assert "approved in round 1" in summary
+        assert "Risks and caveats" in summary and film.audience.caveats[0] in summary
+    assert f"{reach.expected:,.0f}" not in markdown  # rounded for reading, not to the person
+    sections = [film_html.find(f'<section id="{name}">') for name in ("summary", "content", "release")]
+    assert -1 not in sections and sections == sorted(sections)
+
+
+def test_numbers_are_rounded_and_reach_is_named_by_what_it_counts(film: LaunchPackage) -> None:
+    markdown = render_markdown(film)
+    box_office = film.audience.forecast.box_office if film.audience.forecast else None
+    assert box_office is not None and box_office.point > 1e6
+    assert f"{box_office.point:,.1f}" not in markdown
+    assert f"{box_office.point / 1e6:.3g} million USD" in markdown
+    assert "IMDb votes (a proxy for audience interest)" in markdown  # never plain "reach"
+    assert "| reach |" not in markdown and "gross reach" not in markdown
+    assert "people reached" in markdown.lower()
+    assert re.search(r"\d,\d{3}\.\d\b", markdown) is None  # no 21,428,092.4-style figures anywhere
+
+
+def test_lists_read_as_words(film: LaunchPackage, film_html: str) -> None:
+    for text in (render_markdown(film), _text(film_html)):
+        assert "['" not in text and "']" not in text
+    assert "curves: channels.yaml: stated assumptions" in render_markdown(film)
+
+
+def test_an_unapproved_draft_is_said_in_plain_words(film: LaunchPackage) -> None:
+    capped = film.model_copy(update={"edit_outcome": "max_rounds"})
+    markdown, html = render_markdown(capped), _text(render_html(capped))
+    for text in (markdown, html):
+        assert "round cap" not in text
+        assert "the editor still had open notes after 1 round, the most allowed" in text
+
+
+@pytest.mark.parametrize("value, shown", [
+    (21_428_092.4, "21.4 million"), (322_343.2, "322,000"), (250_000, "250,000"), (999_960_000, "1 billion"),
+    (139.96, "140"), (35.16, "35.2"), (0, "0"), (1_234.5, "1,230"),
+])  # fmt: skip
+def test_amounts_round_to_three_significant_figures(value: float, shown: str) -> None:
+    from greenroom.interfaces.outputs import amount
+
+    assert amount(value) == shown
+    assert amount(value, "USD") == f"{shown} USD"
+
+
+def test_the_page_fits_a_phone_and_prints_cleanly(film_html: str) -> None:
+    style = film_html[film_html.find("<style>") : film_html.find("</style>")]
+    assert ".scroll { max-width: 100%; overflow-x: auto;" in style
+    tables = film_html.count("<table>")
+    assert tables > 0 and film_html.count('<div class="scroll"><table>') == tables  # every table scrolls in its own box
+    assert "@media (max-width: 40rem)" in style
+    printed = style[style.find("@media print") :]
+    assert "break-before: page" in printed and "background: #fff" in printed

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tools.segments import normalise_title, segment_affinity
-from tools.training import TrainedModels, TrainingConfig, load_or_train
+from greenroom.core.vocabulary import title_key
+from greenroom.tools.segments import segment_affinity
+from greenroom.tools.training import TrainedModels, TrainingConfig, load_or_train
 
 SCI_FI_COMPS = [("The Matrix", 1999), ("Alien", 1979), ("Star Wars: Episode IV - A New Hope", 1977)]
 
@@ -52,7 +53,7 @@ def test_comparables_match_by_normalised_title_and_year(trained: TrainedModels) 
     assert matched["The Matrix"] == "Matrix, The"
     assert matched["A Film Nobody Made"] is None
     assert any("A Film Nobody Made" in n for n in report.notes)
-    assert normalise_title("Matrix, The") == normalise_title("the matrix") == "matrix"
+    assert title_key("Matrix, The") == title_key("the matrix") == "matrix"
 
 
 def test_without_comparables_affinity_is_content_only(trained: TrainedModels) -> None:

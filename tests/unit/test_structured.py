@@ -5,9 +5,9 @@ import json
 import pytest
 from langchain_core.messages import HumanMessage
 
-from graphs.schemas import EditorJudgement
+from greenroom.core.schemas import EditorJudgement
+from greenroom.tools.structured import StructuredOutputError, generate, parse_json_object
 from tests.drafts import APPROVE
-from tools.structured import StructuredOutputError, generate, parse_json_object
 
 ASK = [HumanMessage("judge this")]
 
@@ -56,4 +56,21 @@ def test_a_truncated_answer_says_so(scripted) -> None:
 
 def test_code_fences_and_raw_newlines_are_tolerated() -> None:
     text = "```json\n" + json.dumps({**APPROVE, "notes": ["line one"]}).replace("line one", "line\none") + "\n```"
-    assert parse_json_object(text, EditorJudgement).notes == ["line\none"]
+    assert parse_json_object(text, EditorJudgement).notes == ["line one"]
+
+
+def test_a_single_slot_server_is_credited_with_the_prompt_prefix_it_already_holds(scripted) -> None:
+    import dataclasses
+    import uuid
+
+    from langchain_core.messages import SystemMessage
+
+    model = dataclasses.replace(scripted(APPROVE, APPROVE, APPROVE), label=f"fake:{uuid.uuid4().hex}", single_slot=True)
+    rules = SystemMessage("You judge drafts against the brief. " * 40)
+    _, first = generate(model, [rules, HumanMessage("judge draft one")], EditorJudgement, agent="editor")
+    _, second = generate(model, [rules, HumanMessage("judge draft two")], EditorJudgement, agent="editor")
+    _, other = generate(scripted(APPROVE), [rules, HumanMessage("judge draft two")], EditorJudgement, agent="editor")
+    assert first[0].cached_input_tokens == 0
+    assert 0.8 * second[0].input_tokens < second[0].cached_input_tokens < second[0].input_tokens
+    assert second[0].cached_estimated
+    assert other[0].cached_input_tokens == 0 and not other[0].cached_estimated  # no cache known: nothing claimed

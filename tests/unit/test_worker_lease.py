@@ -9,12 +9,13 @@ from typing import Any
 
 from sqlalchemy import text
 
-from graphs.brief import load_brief
-from graphs.context import AgentContext
-from interfaces.service import RunService
-from interfaces.settings import ModelSettings, QueueSettings, Settings
+from greenroom.agents.context import AgentContext
+from greenroom.core.brief import load_brief
+from greenroom.core.settings import ModelSettings
+from greenroom.interfaces.service import RunService
+from greenroom.interfaces.settings import QueueSettings, Settings
+from greenroom.tools.llm import build_model
 from tests.conftest import ROOT
-from tools.llm import build_model
 
 
 def test_a_worker_whose_lease_is_taken_stops_between_steps_and_leaves_the_run_alone(

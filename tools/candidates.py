@@ -1,0 +1,139 @@
+"""Sample, check, select: the best of several answers to the same request.
+
+A small model gives a usable answer to a tightly bounded request most of the
+time, and debris or copies the rest of the time, differently on each CPU. The
+writer therefore asks for a part, checks the answer deterministically, and asks
+again with another seed only while the checks fail (the prompt is the same, so
+llama.cpp reuses its cached prefix and a further candidate costs decoding
+only). Candidates are ranked by the share of checks they pass, then by their
+relevance to the brief (MiniLM cosine similarity) and by how distinct their
+lines are; list items can be pooled across candidates.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from typing import Generic, TypeVar
+
+import numpy as np
+from pydantic import BaseModel
+
+from greenroom.core.schemas import CallRecord, CheckResult
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T", bound=BaseModel)
+
+LLAMACPP_CANDIDATES = 3
+"""Answers per request on a llama.cpp model (the embedded default) when the setting is 0 (auto)."""
+HOSTED_CANDIDATES = 1
+"""Answers per request on a hosted model when the setting is 0: it rarely needs another."""
+RELEVANCE_WEIGHT = 0.2
+"""How much relevance to the brief (cosine, 0-1) adds to a candidate's share of passed checks."""
+DISTINCT_WEIGHT = 0.1
+"""How much distinctness of its own lines (0-1) adds to a candidate's score."""
+
+
+def answers_per_request(structured_mode: str, setting: int) -> int:
+    """How many answers an agent may draw for one request: the setting, or 0 for the model's default."""
+    if setting:
+        return setting
+    return LLAMACPP_CANDIDATES if structured_mode == "llamacpp" else HOSTED_CANDIDATES
+
+
+def relevance(texts: Sequence[str], query: str) -> list[float]:
+    """Cosine similarity of each text to `query` under MiniLM; zeros when the embedding model cannot load."""
+    from greenroom.store.embeddings import EmbeddingModelError, embed_texts  # onnxruntime loads only when a writer samples
+
+    if not texts:
+        return []
+    try:
+        vectors = embed_texts([query, *texts])
+    except (EmbeddingModelError, OSError) as exc:
+        logger.warning("relevance left out: the embedding model did not load (%s)", exc)
+        return [0.0] * len(texts)
+    return [float(v) for v in np.clip(vectors[1:] @ vectors[0], 0.0, 1.0)]
+
+
+def distinctness(lines: Sequence[str]) -> float:
+    """1 when no two lines look alike, lower as they repeat each other."""
+    pairs = [(a, b) for i, a in enumerate(lines) for b in lines[i + 1 :]]
+    if not pairs:
+        return 1.0
+    return 1.0 - max(SequenceMatcher(None, a.lower(), b.lower()).ratio() for a, b in pairs)
+
+
+@dataclass
+class Candidate(Generic[T]):
+    """One valid answer, its checks and its score."""
+
+    answer: T
+    checks: list[CheckResult]
+    score: float
+
+    @property
+    def passed_all(self) -> bool:
+        """Whether the answer passed every check."""
+        return all(c.passed for c in self.checks)
+
+
+@dataclass
+class Sampling(Generic[T]):
+    """What sampling one part produced: every valid candidate (best first), the calls, and why any failed."""
+
+    candidates: list[Candidate[T]] = field(default_factory=list)
+    calls: list[CallRecord] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def best(self) -> Candidate[T] | None:
+        """The highest-scoring valid candidate, if any."""
+        return self.candidates[0] if self.candidates else None
+
+
+def score(checks: Sequence[CheckResult], lines: Sequence[str], query: str) -> float:
+    """Share of checks passed, plus a little for relevance to the brief and distinct lines."""
+    passed = sum(c.passed for c in checks) / max(len(checks), 1)
+    rel = float(np.mean(relevance(lines, query))) if lines and query else 0.0
+    return passed + RELEVANCE_WEIGHT * rel + DISTINCT_WEIGHT * distinctness(lines)
+
+
+def sample(
+    ask: Callable[[int], tuple[T, list[CallRecord]]],
+    check: Callable[[T], list[CheckResult]],
+    lines: Callable[[T], list[str]],
+    *,
+    query: str,
+    candidates: int,
+    errors: tuple[type[Exception], ...],
+) -> Sampling[T]:
+    """Ask up to `candidates` times (the argument is the candidate's index, for its seed), stopping at the first
+    answer that passes every check; return the valid ones ranked best first."""
+    result: Sampling[T] = Sampling()
+    for index in range(max(candidates, 1)):
+        try:
+            answer, calls = ask(index)
+        except errors as exc:
+            result.calls += list(getattr(exc, "calls", []))
+            result.errors.append(str(exc))
+            continue
+        result.calls += calls
+        checks = check(answer)
+        result.candidates.append(Candidate(answer, checks, score(checks, lines(answer), query)))
+        if result.candidates[-1].passed_all:
+            break
+    result.candidates.sort(key=lambda c: -c.score)
+    return result
+
+
+def pool(items: Iterable[str], keep: Callable[[str], bool], *, want: int, query: str) -> list[str]:
+    """Up to `want` distinct items that pass `keep`, most relevant to the brief first, from every candidate's lines."""
+    unique: list[str] = []
+    for item in items:
+        if keep(item) and all(SequenceMatcher(None, item.lower(), u.lower()).ratio() <= 0.85 for u in unique):
+            unique.append(item)
+    ranked = sorted(zip(relevance(unique, query), unique, strict=True), key=lambda pair: -pair[0])
+    return [item for _, item in ranked[:want]]
