@@ -29,13 +29,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from greenroom.core.brief import load_brief
+from greenroom.core.vocabulary import AT_REST
 
-from graphs.brief import load_brief  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 console = Console(width=120)
-AT_REST = {"awaiting_approval", "done", "approved", "rejected", "stopped_cap", "failed"}
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -79,8 +78,8 @@ def _wait_at_rest(url: str, key: str, run_ids: list[str], timeout: float) -> dic
 
 
 def _start_server(data_dir: Path, port: int, workers: int, delay: float) -> subprocess.Popen[bytes]:
-    from store.keys import KeyStore  # noqa: F401  (imported here so a --url run needs no data folder)
-    from tools.training import TrainingConfig, load_or_train
+    from greenroom.store.keys import KeyStore  # noqa: F401  (imported here so a --url run needs no data folder)
+    from greenroom.tools.training import TrainingConfig, load_or_train
 
     console.print("training the small analyst models for the benchmark's data folder…")
     load_or_train(data_dir, config=TrainingConfig.small())
@@ -90,7 +89,7 @@ def _start_server(data_dir: Path, port: int, workers: int, delay: float) -> subp
         "GREENROOM_OUTPUT_DIR": str(data_dir / "out"), "GREENROOM_MAX_EDIT_ROUNDS": "1", "GREENROOM_SEED_CATALOG": "false",
         "PYTHONPATH": str(ROOT),
     })  # fmt: skip
-    cmd = [sys.executable, "-m", "interfaces", "serve", "--port", str(port), "--workers-per-server", str(workers)]
+    cmd = [sys.executable, "-m", "greenroom", "serve", "--port", str(port), "--workers-per-server", str(workers)]
     proc = subprocess.Popen(cmd, env=env, cwd=data_dir, stdout=subprocess.DEVNULL, stderr=(data_dir / "server.log").open("wb"))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -116,7 +115,7 @@ def main(
     with tempfile.TemporaryDirectory() as tmp:
         proc = None
         if not url:
-            from store.keys import KeyStore
+            from greenroom.store.keys import KeyStore
 
             data_dir = Path(tmp)
             key = KeyStore(data_dir / "api_keys.sqlite").create("bench")[1]

@@ -28,10 +28,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from store.catalog import Catalog, Title
-from store.importer import import_file
-from store.seed import ensure_seeded, load_seed_titles
-from tools.embeddings import embed_texts
+from greenroom.store.catalog import Catalog, Title
+from greenroom.store.embeddings import embed_texts
+from greenroom.store.importer import import_file
+from greenroom.store.seed import ensure_seeded, load_seed_titles
 
 QUERIES = [
     "A retired lighthouse keeper and a runaway teenager keep the lamp burning through a storm.",

@@ -12,7 +12,8 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from tools.pricing import PricingAssumptions, PricingRecommendation, recommend_pricing, train_churn_model
+from greenroom.core.market import PricingAssumptions, PricingRecommendation
+from greenroom.tools.pricing import recommend_pricing, train_churn_model
 
 
 def tier_table(title: str, plans: list[tuple[str, PricingRecommendation]]) -> Table:

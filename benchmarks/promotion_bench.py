@@ -13,7 +13,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from tools.promotion import allocate, fit_channel_curves, load_channel_curves, simulate_history
+from greenroom.tools.promotion import allocate, fit_channel_curves, load_channel_curves, simulate_history
 
 BUDGETS = (250_000.0, 1_000_000.0, 5_000_000.0)
 WEEKS = 12

@@ -14,7 +14,7 @@ from functools import partial
 
 from threadpoolctl import threadpool_limits
 
-from tools.segments import Interactions, PopularityRecommender, SvdRecommender, leave_one_out_hit_rate, load_movielens
+from greenroom.tools.segments import Interactions, PopularityRecommender, SvdRecommender, leave_one_out_hit_rate, load_movielens
 
 
 def main() -> None:

@@ -16,14 +16,14 @@ import tempfile
 import time
 from pathlib import Path
 
-from graphs.brief import load_brief
-from interfaces.runs import latest_package
-from interfaces.service import RunService
-from interfaces.settings import ModelSettings, QueueSettings, Settings
-from store.runs import ServiceRegistry
+from greenroom.core.brief import load_brief
+from greenroom.core.settings import ModelSettings
+from greenroom.core.vocabulary import AT_REST
+from greenroom.interfaces.runs import latest_package
+from greenroom.interfaces.service import RunService
+from greenroom.interfaces.settings import QueueSettings, Settings
+from greenroom.store.runs import ServiceRegistry
 from tests.cluster import ROOT, ChromaServer, PostgresServer, RedisServer, Workers, private_folder, started, worker_env
-
-AT_REST = ("done", "awaiting_approval", "approved", "rejected", "stopped_cap", "failed")
 
 
 def _wait_ready(workers: Workers, log_dir: Path, count: int, timeout: float = 300) -> None:
@@ -79,7 +79,7 @@ def main() -> None:
     args = parser.parse_args()
     counts = args.workers or [1, 2, 4]
 
-    from tools.training import TrainingConfig, load_or_train
+    from greenroom.tools.training import TrainingConfig, load_or_train
 
     scratch = Path(tempfile.mkdtemp(prefix="greenroom-bench-"))
     print("training the small analyst models once for every worker...", flush=True)

@@ -10,7 +10,6 @@ and after repair. Target: at least 95% valid after repair over 20+ calls.
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -18,14 +17,14 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from greenroom.core.brief import load_brief
+from greenroom.core.schemas import CallRecord
+from greenroom.core.settings import ModelSettings
+from greenroom.interfaces.runs import model_for, run_write
+from greenroom.interfaces.settings import Settings
+from greenroom.tools.structured import StructuredOutputError
 
-from graphs.brief import load_brief  # noqa: E402
-from graphs.schemas import CallRecord  # noqa: E402
-from interfaces.runs import model_for, run_write  # noqa: E402
-from interfaces.settings import ModelSettings, Settings  # noqa: E402
-from tools.structured import StructuredOutputError  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def _requests(calls: list[CallRecord]) -> tuple[int, int, int]:
