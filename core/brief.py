@@ -247,6 +247,40 @@ def _did_you_mean(loc: list[str]) -> str:
     return f"; did you mean {'.'.join([*loc[:-1], close[0]])}?" if close else ""
 
 
+def _number(value: Any) -> str:
+    return f"{int(value):,}" if isinstance(value, int | float) and float(value).is_integer() else str(value)
+
+
+_DATE_ERRORS = ("date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact", "date_type", "datetime_parsing")
+_PLAIN: dict[str, str] = {
+    "float_parsing": "must be a number", "float_type": "must be a number", "decimal_parsing": "must be a number",
+    "int_parsing": "must be a whole number", "int_type": "must be a whole number", "int_from_float": "must be a whole number",
+    "finite_number": "must be a finite number", "string_type": "must be text", "list_type": "must be a list",
+    "dict_type": "must be a mapping of fields", "model_type": "must be a mapping of fields",
+    "model_attributes_type": "must be a mapping of fields", "bool_parsing": "must be yes or no",
+    "greater_than": "must be greater than {gt}", "greater_than_equal": "must be at least {ge}",
+    "less_than": "must be less than {lt}", "less_than_equal": "must be at most {le}",
+    "string_too_short": "must be at least {min_length} characters long", "string_too_long": "must be at most {max_length} characters long",
+    "too_short": "needs at least {min_length} item(s)", "too_long": "takes at most {max_length} items",
+    "literal_error": "must be one of {expected}", "enum": "must be one of {expected}",
+    "string_pattern_mismatch": "holds characters that are not allowed here",
+}  # fmt: skip
+"""Pydantic's error types in the words a person reads; the library's own wording never reaches a reply."""
+
+
+def _plain_message(kind: str, ctx: dict[str, Any], fallback: str) -> str:
+    if kind in _DATE_ERRORS:
+        return "is not a date I can read; write it as YYYY-MM-DD, e.g. 2027-09-01"
+    template = _PLAIN.get(kind)
+    if template is None:
+        return fallback
+    values = {k: _number(v) if not isinstance(v, str) else v.replace("'", "") for k, v in ctx.items()}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError):
+        return fallback
+
+
 def _field_errors(exc: ValidationError) -> list[FieldError]:
     out: list[FieldError] = []
     for err in exc.errors():
@@ -260,6 +294,8 @@ def _field_errors(exc: ValidationError) -> list[FieldError]:
             msg = "is required"
         elif err["type"] == "extra_forbidden":
             msg = "is not a known field" + _did_you_mean(loc)
+        else:
+            msg = _plain_message(err["type"], err.get("ctx") or {}, msg)
         out.append(FieldError(field=".".join(loc) or "brief", message=msg))
     return out
 

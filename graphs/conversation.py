@@ -23,7 +23,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field
 
 from greenroom.core.brief import PRIMARY_LENGTH_UNIT, BriefError, FieldError, Format, parse_brief
-from greenroom.core.vocabulary import AT_REST, STEP_NAMES, set_dotted
+from greenroom.core.compare import Change, compare, describe
+from greenroom.core.vocabulary import AT_REST, STATUS_WORDS, STEP_NAMES, set_dotted
+from greenroom.tools.brief_reader import Reading, read_audience, read_dates, read_genres, read_places, read_rating
 
 if TYPE_CHECKING:
     from greenroom.core.package import LaunchPackage
@@ -38,7 +40,7 @@ QUESTIONS: dict[str, str] = {
     "length": "How long is it, in {unit}?",
     "budget": "What is the launch budget (e.g. 250000 USD)?",
     "business_model": "How does it earn money: subscription, ad-supported, transactional, theatrical or free?",
-    "release": "What is the release window (e.g. 2027-09-01 to 2027-12-15)?",
+    "release": "What is the release window (e.g. 'Sept 1 to Nov 15 2027', 'fall 2027' or 2027-09-01 to 2027-12-15)?",
 }
 """The required fields, in the order the chat asks for them."""
 
@@ -97,8 +99,16 @@ def _budget(text: str) -> dict[str, Any]:
 
 
 def _release(text: str) -> dict[str, Any]:
-    dates = re.findall(_DATE, text)
-    return {"release.earliest": dates[0], "release.latest": dates[1]} if len(dates) >= 2 else {}
+    window = read_dates(text)
+    return {"release.earliest": window[0].isoformat(), "release.latest": window[1].isoformat()} if window else {}
+
+
+_RELEASE_CUE = re.compile(r"\b(?:releas\w*|launch\w*|premier\w*|window|comes? out|out in|drops?|between)\b", re.I)
+_CORRECTION = re.compile(r"\b(?:back to|make it|change it to|instead|actually|rather|no,|not .{1,20}, but)\b", re.I)
+HOW_TO_SAY = (
+    "You can change any field by naming it, e.g. 'budget 3M', 'audience adults 18-34 in the US and UK', "
+    "'territories: US, GB', 'R rated max', 'release fall 2027', 'genres: horror, thriller', 'avoid: gore'."
+)
 
 
 def _length(text: str) -> dict[str, Any]:
@@ -110,7 +120,7 @@ def _length(text: str) -> dict[str, Any]:
     return found
 
 
-def _genres(text: str) -> list[str]:
+def _items(text: str) -> list[str]:
     return [g.strip(" .!") for g in re.split(r",|/|;|\band\b", text) if g.strip(" .!")]
 
 
@@ -123,27 +133,88 @@ def _labelled(text: str, *labels: str) -> str | None:
 
 def extract(text: str) -> dict[str, Any]:
     """Brief fields (dotted paths) a message states outright, e.g. 'budget 20000' or 'genres: thriller, drama'."""
-    found: dict[str, Any] = {}
+    return read(text).fields
+
+
+def read(text: str) -> Reading:
+    """Brief fields a message states outright, and what to tell the person about how they were read."""
+    reading = Reading()
+    found = reading.fields
     title = _labelled(text, "working title", "title") or _called(text)
     if title:
         found["working_title"] = title
     if (fmt := _format_in(text)) is not None:
         found["format"] = fmt.value
-    if logline := _labelled(text, "logline", "premise"):
+    if logline := _labelled(text, "logline", "premise") or (_about(text) if title or fmt else None):
         found["logline"] = logline
     if genres := _labelled(text, "genres", "genre"):
-        found["genres"] = _genres(genres)
+        reading.update(read_genres(genres))
     if tone := _labelled(text, "tone"):
         found["tone"] = tone
     if budget := re.search(rf"\bbudget\b[^\d$€£-]{{0,20}}{_AMOUNT}", text, re.I):
         found.update(_budget(budget.group(0)))
+    elif _CORRECTION.search(text) or re.fullmatch(rf"\s*{_AMOUNT}\s*", text, re.I):
+        found.update(_money(text))
     if (model := _find_keyword(text, _BUSINESS)) is not None and re.search(
         r"\b(model|earn|revenue|release|on|via)\b", text, re.I
     ):
         found["business_model"] = model
-    found.update(_release(text))
+    if _RELEASE_CUE.search(text) or len(re.findall(_DATE, text)) >= 2:
+        found.update(_release(text))
     found.update(_length(text))
-    return found
+    if re.search(r"\baudience\b|\bages?d?\b|\badults\b|year[\s-]?olds", text, re.I):
+        found.update(read_audience(text))
+    reading.update(_territories(text))
+    if (rating := read_rating(text)) is not None:
+        found["constraints.age_rating_ceiling"] = rating
+    if avoid := _labelled(text, "avoid topics", "avoid") or _after(text, r"stay away from|do not mention|don't mention"):
+        found["constraints.avoid_topics"] = _items(avoid)
+    if include := _labelled(text, "must include") or _after(text, r"must[\s-]include|must feature"):
+        found["constraints.must_include"] = _items(include)
+    if studio := _labelled(text, "studio", "distributor") or _after(text, r"distributed by|from the studio"):
+        found["studio"] = studio
+    if not found and len(text.split()) <= 8:  # 'sometime this fall 2027' on its own is a release window
+        found.update(_release(text))
+    return reading
+
+
+def _after(text: str, cue: str) -> str | None:
+    match = re.search(rf"\b(?:{cue})\s+([^.;,\n]+)", text, re.I)
+    return match.group(1).strip() if match else None
+
+
+def _about(text: str) -> str | None:
+    """'A film called Night Shift, about a keeper who …' -> the logline 'A keeper who …' (at least 10 characters)."""
+    match = re.search(r"(?:,\s*|\s)(?:about|where|in which|following)\s+(.{10,})$", text.strip(), re.I | re.S)
+    if match is None:
+        return None
+    logline = match.group(1).strip()
+    return logline[0].upper() + logline[1:]
+
+
+def _money(text: str) -> dict[str, Any]:
+    """An amount that can only be money ('3M', '$250k', '40000 EUR'): the budget, in a correction or on its own."""
+    match, found = re.search(_AMOUNT, text, re.I), parse_amount(text)
+    if match is None or found is None or not (found[1] or match.group(3)):
+        return {}
+    if re.match(r"\s*(minute|min|episode|track|hour|word)", text[match.end(2) :], re.I):
+        return {}
+    return _budget(match.group(0))
+
+
+def _territories(text: str) -> Reading:
+    """'territories: US, GB' or 'released in the US and UK'; a list with a place not known is said, not guessed."""
+    reading = Reading()
+    labelled = _labelled(text, "territories", "territory", "markets", "countries")
+    spoken = labelled or _after(text, r"releas\w* (?:it )?(?:only )?in|launch\w* (?:it )?(?:only )?in")
+    if not spoken:
+        return reading
+    places = read_places(spoken)
+    if places is not None:
+        reading.fields["territories"] = places
+    elif labelled:
+        reading.notes.append(f"I could not read every territory in “{labelled}”; name countries, e.g. 'territories: US, GB, DE'.")
+    return reading
 
 
 def _format_in(text: str) -> Format | None:
@@ -158,27 +229,43 @@ def _format_in(text: str) -> Format | None:
 
 def _called(text: str) -> str | None:
     match = re.search(r"\b(?:called|titled|named)\s+[\"“']?([^\"”'.,;\n]+)", text, re.I)
-    return match.group(1).strip() if match else None
+    if match is None:
+        return None
+    return re.split(r"\s+(?:about|where|in which|following)\s", match.group(1), maxsplit=1, flags=re.I)[0].strip()
 
 
 def answer_for(field: str, text: str) -> dict[str, Any]:
     """Read a whole message as the answer to the question about `field`."""
+    return read_answer(field, text).fields
+
+
+def read_answer(field: str, text: str) -> Reading:
+    """Read a whole message as the answer to `field`, saying what could not be read."""
     text = text.strip()
+    if field == "genres":
+        return read_genres(text)
+    if field == "release":
+        if window := _release(text):
+            return Reading(window)
+        return Reading(notes=[f"I could not read a release window in “{text}”; try 'Sept 1 to Nov 15 2027', "
+                              "'fall 2027' or '2027-09-01 to 2027-12-15'."])  # fmt: skip
+    if field == "budget" and not _budget(text):
+        return Reading(notes=[f"I could not read an amount in “{text}”; try '250k USD' or '3M'."])
+    return Reading(_answer_fields(field, text))
+
+
+def _answer_fields(field: str, text: str) -> dict[str, Any]:
     if field == "working_title":
         return {"working_title": text.strip("\"“”'")}
     if field == "logline":
         return {"logline": text}
-    if field == "genres":
-        return {"genres": _genres(text)}
     if field == "format":
         fmt = _find_keyword(text, _FORMATS) or _find_keyword(text, {f.value.replace("_", " "): f for f in Format})
         return {"format": fmt.value if fmt is not None else text}
     if field == "business_model":
         return {"business_model": _find_keyword(text, _BUSINESS) or text.lower().replace(" ", "_")}
     if field == "budget":
-        return _budget(text) or {"budget.amount": text}
-    if field == "release":
-        return _release(text) or {"release.earliest": text}
+        return _budget(text)
     if field == "length":
         return _length(text)
     return {}
@@ -249,11 +336,9 @@ def parse_followup(text: str, brief: dict[str, Any]) -> Followup:
         else:
             sets.update(_budget(text))
     fields = extract(text)
-    for key in ("working_title", "format", "business_model", "release.earliest", "release.latest", "tone"):
-        if key in fields:
-            sets[key] = fields[key]
-    if "genres" in fields:
-        sets["genres"] = fields["genres"]
+    for key, value in fields.items():  # lengths and loglines in a follow-up are about the words, not the brief
+        if not key.startswith(("length.", "logline")) and not (key.startswith("budget.") and key in sets):
+            sets[key] = value
     note = "" if sets else text.strip()
     return Followup(note=note, sets=sets)
 
@@ -298,6 +383,9 @@ class Turn(BaseModel):
     action: Launch | Answer | Revise | None = Field(None, description="What the desk should carry out.")
     run_id: str | None = Field(None, description="The run the chat follows.")
     report_url: str | None = Field(None, description="Where the latest package's report is shown, once there is one.")
+    comparison: list[Change] = Field(
+        default_factory=list, description="A new version beside the one shown before it: brief changes and key numbers."
+    )
 
 
 class Conversation:
@@ -309,7 +397,7 @@ class Conversation:
         self.stage: Stage = "building"
         self.run_id: str | None = None
         self.run_status: str | None = None
-        self.pending: Revise | None = None
+        self.shown: LaunchPackage | None = None
 
     def greet(self) -> Turn:
         self.asking = "working_title"
@@ -335,31 +423,32 @@ class Conversation:
             self.stage = "running"
             return self._turn(["Launching it now. I will show each agent's progress."],
                               action=Launch(brief=brief.model_dump(mode="json")))  # fmt: skip
-        fields = extract(text)
-        if self.asking and not self._answers(fields, self.asking):
-            fields = {**answer_for(self.asking, text), **fields}
-        for dotted, value in fields.items():
+        reading = read(text)
+        if self.asking and not reading.fields:  # a message that states fields is not also the answer as a whole
+            answer = read_answer(self.asking, text)
+            answer.update(Reading(reading.fields, reading.notes))
+            reading = answer
+        for dotted, value in reading.fields.items():
             set_dotted(self.draft, dotted, value, create=True)
-        return self._next_question(noted=sorted({k.split(".")[0] for k in fields}))
+        return self._next_question(noted=_noted(reading.fields), notes=reading.notes, heard=text)
 
-    def _answers(self, fields: dict[str, Any], field: str) -> bool:
-        return any(k == field or k.startswith(f"{field}.") for k in fields)
-
-    def _next_question(self, noted: list[str]) -> Turn:
-        say = [f"Noted: {', '.join(n.replace('_', ' ') for n in noted)}."] if noted else []
+    def _next_question(self, noted: list[str], notes: list[str], heard: str) -> Turn:
+        say = [f"Noted: {', '.join(noted)}.", *notes] if noted else list(notes)
+        if not noted and not notes:
+            say.append(f"I did not understand “{_clip(heard)}”, so nothing changed.")
         errors = problems(self.draft)
         if errors:
             self.asking = _question_for(errors[0].field)
             self.stage = "building"
-            say += [f"That does not work yet — {e.field}: {e.message}." for e in errors]
+            say += [f"That does not work yet: {_field_name(e.field)} {e.message}." for e in errors]
             return self._turn([*say, question(self.asking, self.draft)], errors=errors)
         missing = missing_fields(self.draft)
         if missing:
             self.asking, self.stage = missing[0], "building"
-            if not noted:
-                say.append("I did not catch that.")
             return self._turn([*say, question(self.asking, self.draft)])
         self.asking, self.stage = None, "confirming"
+        if not noted:
+            say.append(HOW_TO_SAY)
         return self._turn([*say, "The brief is complete (see the panel). Shall I launch it? You can still change any field."],
                           offers=["Launch it"])  # fmt: skip
 
@@ -377,10 +466,11 @@ class Conversation:
             return self._turn(["What should change? e.g. 'make it darker' or 'what if the budget were halved?'"])
         change = parse_followup(text, self.draft)
         self.stage = "running"
-        if awaiting and change.sets:  # a brief change re-plans everything: close this version first, then revise
-            self.pending = Revise(note=change.note, sets=change.sets)
-            return self._turn([f"Revising the brief ({_describe_sets(change.sets)}): setting this version aside first."],
-                              action=Answer(answer={"action": "reject", "reason": f"superseded by a revision: {text}"}))  # fmt: skip
+        if awaiting and change.sets:  # a what-if builds a new version beside this one, which stays as it is
+            version = self.shown.version if self.shown is not None else 1
+            return self._turn([f"Building version {version + 1} with {_describe_sets(change.sets)}. Version {version} "
+                               "stays as it is; I will show the two side by side."],
+                              action=Revise(note=change.note, sets=change.sets))  # fmt: skip
         if awaiting:
             return self._turn(
                 [f"Asking the writer: “{change.note}”."], action=Answer(answer={"action": "respond", "text": change.note})
@@ -395,7 +485,6 @@ class Conversation:
 
     def refused(self, errors: list[FieldError], message: str) -> Turn:
         """The desk could not carry the action out: say why and go back to where we were."""
-        self.pending = None
         if self.run_id is None:
             self.stage = "building"
             for error in errors:
@@ -407,30 +496,58 @@ class Conversation:
     def settled(self, status: str, message: str, package: LaunchPackage | None) -> Turn:
         """The run came to rest: show the package and offer what can be done next."""
         self.run_status = status
+        comparison: list[Change] = []
         if package is not None:
             self.draft = package.brief.model_dump(mode="json")
-        if self.pending is not None and status in AT_REST and status != "awaiting_approval":
-            pending, self.pending = self.pending, None
-            self.stage = "running"
-            return self._turn([], action=pending)
-        say = [f"Run {self.run_id}: {status.replace('_', ' ')} — {message}".rstrip(" —")]
+        say = [f"Run {self.run_id}: {STATUS_WORDS.get(status, status.replace('_', ' '))} — {message}".rstrip(" —")]
         if package is not None:
             say.append(summary(package))
+            if self.shown is not None and self.shown.version != package.version:
+                comparison = compare(self.shown, package)
+                say.append("\n".join(describe(self.shown, package)))
+            self.shown = package
         if status == "awaiting_approval":
             self.stage = "reviewing"
             say.append(
                 "Approve it, tell me what to change (e.g. 'make it darker', 'what if the budget were halved?'), or reject it."
             )
-            return self._turn(say, offers=["Approve", "Change", "Reject"], report=package is not None)
+            return self._turn(say, offers=["Approve", "Change", "Reject"], report=package is not None,
+                              comparison=comparison)  # fmt: skip
         self.stage = "finished"
         say.append("Ask for a change at any time and I will revise it.")
-        return self._turn(say, report=package is not None)
+        return self._turn(say, report=package is not None, comparison=comparison)
 
     def _turn(self, say: list[str], *, action: Action | None = None, errors: list[FieldError] | None = None,
-              offers: list[str] | None = None, report: bool = False) -> Turn:  # fmt: skip
+              offers: list[str] | None = None, report: bool = False, comparison: list[Change] | None = None) -> Turn:  # fmt: skip
         return Turn(say=say, stage=self.stage, brief=self.draft, missing=missing_fields(self.draft), errors=errors or [],
                     offers=offers or [], action=action, run_id=self.run_id,
-                    report_url="report" if report else None)  # fmt: skip
+                    report_url="report" if report else None, comparison=comparison or [])  # fmt: skip
+
+
+_FIELD_WORDS = {"constraints": "content rules", "audience": "audience", "working_title": "working title",
+                "business_model": "business model"}  # fmt: skip
+
+
+def _field_name(dotted: str) -> str:
+    """'release.earliest' -> 'release earliest'."""
+    return " ".join(part.replace("_", " ") for part in dotted.split("."))
+
+
+def _noted(fields: dict[str, Any]) -> list[str]:
+    """The fields a message set, as a person names them: 'budget', 'audience', 'rating ceiling'."""
+    names: list[str] = []
+    for dotted in fields:
+        head, _, leaf = dotted.partition(".")
+        name = leaf.replace("_", " ") if head == "constraints" else _FIELD_WORDS.get(head, head.replace("_", " "))
+        if name == "age rating ceiling":
+            name = "rating ceiling"
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _question_for(field: str) -> str:

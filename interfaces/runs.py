@@ -298,8 +298,8 @@ def revise_run(run_id: str, settings: Settings, context: AgentContext, *, note: 
                on_step: StepCallback | None = None, on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
     """Re-run only the steps a change touches; the earlier version stays in the run and on disk."""
     record = registry(settings).get(run_id)
-    if record.status in (*ACTIVE, "awaiting_approval"):
-        raise ValueError(f"run {run_id} is {record.status}: finish or answer it before revising")
+    if record.status in ACTIVE:
+        raise ValueError(f"run {run_id} is {record.status}: wait for it to finish before revising")
     package = latest_package(run_id, settings)
     if package is None:
         raise ValueError(f"run {run_id} has no package yet: resume it first")

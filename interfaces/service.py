@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from greenroom.agents.context import AgentContext
 from greenroom.core.brief import Brief, parse_brief
 from greenroom.core.package import LaunchPackage
-from greenroom.core.vocabulary import ACTIVE, REVISABLE
+from greenroom.core.vocabulary import ACTIVE, REVISABLE, STATUS_WORDS
 from greenroom.interfaces.runs import RunOutcome, _drive, agent_context, checkpointer, latest_package, revised_brief
 from greenroom.interfaces.settings import Settings
 from greenroom.store.runs import RunEvent, RunJob, RunRecord, ServiceRegistry, UnknownRunError
@@ -193,13 +193,14 @@ class RunService:
     def revise(self, run_id: str, note: str = "", sets: dict[str, Any] | None = None) -> RunRecord:
         """Queue a revision (BriefError for changes that do not validate, RunBusyError when it cannot run now)."""
         record = self.registry.get(run_id)
-        if record.status not in REVISABLE:
-            raise RunBusyError(f"run {run_id} is {record.status}: finish or answer it before revising")
+        allowed = (*REVISABLE, "awaiting_approval")  # a what-if builds a new version beside the one awaiting approval
+        if record.status not in allowed:
+            raise RunBusyError(f"run {run_id} is {STATUS_WORDS.get(record.status, record.status)}: wait for it to finish")
         package = self.latest_package(run_id)
         if package is None:
             raise RunBusyError(f"run {run_id} has no package yet: it cannot be revised")
         revised_brief(package.brief, sets or {})  # raises BriefError with every bad field
-        return self._queue(run_id, "revise", {"note": note, "sets": sets or {}}, REVISABLE)
+        return self._queue(run_id, "revise", {"note": note, "sets": sets or {}}, allowed)
 
     def _queue(self, run_id: str, kind: str, payload: dict[str, Any], from_status: tuple[str, ...]) -> RunRecord:
         try:

@@ -112,12 +112,11 @@ def test_while_awaiting_approval_words_go_to_the_writer_and_approve_accepts() ->
     assert isinstance(turn.action, Answer) and turn.action.answer["action"] == "reject"
 
 
-def test_a_brief_change_while_awaiting_approval_sets_the_version_aside_then_revises() -> None:
+def test_a_what_if_while_awaiting_approval_builds_a_new_version_without_rejecting_this_one() -> None:
     conversation = _reviewing()
     turn = conversation.reply("what if the budget were halved?")
-    assert isinstance(turn.action, Answer) and turn.action.answer["action"] == "reject"
-    turn = conversation.settled("rejected", "rejected by a person", None)
     assert turn.action == Revise(note="", sets={"budget.amount": 125_000.0}) and turn.stage == "running"
+    assert "Version 1 stays as it is" in turn.say[0]
 
 
 def test_a_finished_run_is_revised_directly() -> None:
@@ -129,3 +128,90 @@ def test_progress_lines_name_the_agent() -> None:
     assert describe_event("step_started", {"step": "writer"}) == "▶ Writer started"
     line = describe_event("step_finished", {"step": "analyst", "seconds": 1.25, "output_tokens": 40})
     assert line == "✓ Audience analyst done in 1.2 s (40 tokens written)"
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("The audience is adults 18-34 in the US and UK",
+         {"audience": {"age_min": 18, "age_max": 34, "regions": ["US", "GB"]}}),
+        ("audience: ages 18 to 34, regions US and UK",
+         {"audience": {"age_min": 18, "age_max": 34, "regions": ["US", "GB"]}}),
+        ("R rated max", {"constraints": {"age_rating_ceiling": "R"}}),
+        ("rated PG-13 at most", {"constraints": {"age_rating_ceiling": "PG-13"}}),
+        ("territories: US, GB", {"territories": ["US", "GB"]}),
+        ("we release in the United Kingdom and Ireland", {"territories": ["GB", "IE"]}),
+        ("hmm no, go back to 3M", {"budget": {"amount": 3_000_000.0, "currency": "USD"}}),
+        ("sometime this fall 2027", {"release": {"earliest": "2027-09-01", "latest": "2027-11-30"}}),
+        ("between Sept 1 and Nov 15 2027", {"release": {"earliest": "2027-09-01", "latest": "2027-11-15"}}),
+        ("avoid: gore, smoking", {"constraints": {"avoid_topics": ["gore", "smoking"]}}),
+        ("it must include the lighthouse", {"constraints": {"must_include": ["the lighthouse"]}}),
+        ("studio: A24", {"studio": "A24"}),
+    ],
+)  # fmt: skip
+def test_a_complete_brief_takes_every_field_a_person_names(message: str, expected: dict[str, Any]) -> None:
+    conversation = _chat(*FILM)
+    before = {k: v for k, v in conversation.draft.items() if k not in expected}
+    turn = conversation.reply(message)
+    assert turn.say[0].startswith("Noted:") and turn.stage == "confirming"
+    for key, value in expected.items():
+        got = conversation.draft[key]
+        assert (got | value == got) if isinstance(value, dict) else got == value, (key, got)
+    assert {k: v for k, v in conversation.draft.items() if k not in expected} == before
+
+
+def test_the_launched_brief_carries_the_audience_rating_and_territories_from_the_chat() -> None:
+    conversation = _chat(*FILM, "The audience is adults 18-34 in the US and UK", "R rated max", "territories: US, GB")
+    brief = conversation.reply("launch it").action.brief  # type: ignore[union-attr]
+    assert brief["audience"]["age_min"] == 18 and brief["audience"]["age_max"] == 34
+    assert brief["constraints"]["age_rating_ceiling"] == "R" and brief["territories"] == ["US", "GB"]
+
+
+def test_a_message_that_changes_nothing_says_so_and_how_to_say_it() -> None:
+    turn = _chat(*FILM).reply("blah blah")
+    assert turn.say[0] == "I did not understand “blah blah”, so nothing changed."
+    assert "budget 3M" in turn.say[1] and "territories" in turn.say[1]
+
+
+def test_a_logline_in_the_first_message_is_kept() -> None:
+    conversation = Conversation()
+    conversation.greet()
+    turn = conversation.reply("A film called Night Shift, about a retired keeper and a runaway who keep the lamp burning.")
+    assert conversation.draft["working_title"] == "Night Shift"
+    assert conversation.draft["logline"] == "A retired keeper and a runaway who keep the lamp burning."
+    assert "Noted: working title, format, logline." in turn.say
+
+
+def test_a_genre_typo_is_read_as_the_close_genre_and_said() -> None:
+    conversation = _chat(*FILM[:2])
+    turn = conversation.reply("horor, thriller")
+    assert conversation.draft["genres"] == ["Horror", "thriller"]
+    assert any("“horor” as horror" in line for line in turn.say)
+    turn = _chat(*FILM[:2]).reply("zzyzx")
+    assert any("“zzyzx” is not a genre I know" in line for line in turn.say)
+
+
+def test_an_unreadable_date_is_asked_again_in_plain_words() -> None:
+    turn = _chat(*FILM[:6]).reply("someday")
+    assert turn.say[0].startswith("I could not read a release window in “someday”")
+    assert turn.stage == "building" and "release" in turn.missing
+    assert not any("Input should" in line or "invalid character" in line for line in turn.say)
+
+
+def test_a_message_that_states_other_fields_is_not_taken_as_the_answer_to_the_question() -> None:
+    conversation = _chat("A podcast called Deep Dish")
+    turn = conversation.reply("12 episodes, budget 20k")
+    assert "logline" not in conversation.draft and turn.say[-1].startswith("What is it about")
+    assert conversation.draft["length"] == {"episodes": 12} and conversation.draft["budget"]["amount"] == 20_000
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("go back to 3M", {"budget.amount": 3_000_000.0}),
+        ("what if it were rated PG-13 at most?", {"constraints.age_rating_ceiling": "PG-13"}),
+        ("make the tagline shorter than 5 words", {}),
+    ],
+)
+def test_follow_ups_change_the_fields_they_name(text: str, expected: dict[str, Any]) -> None:
+    assert parse_followup(text, {"budget": {"amount": 250_000, "currency": "USD"}}).sets == expected

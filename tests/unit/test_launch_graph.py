@@ -131,6 +131,19 @@ def test_a_budget_revision_reruns_only_what_depends_on_budget(
     assert (first.output_dir / "package.json").exists() and first.output_dir != revised.output_dir
 
 
+def test_a_what_if_on_a_run_awaiting_approval_builds_a_version_beside_it(
+    settings: Settings, context: AgentContext, film_brief: Brief
+) -> None:
+    run = _awaiting(settings, context, film_brief)
+    revised = revise_run(run.run_id, settings, context, sets={"budget.amount": film_brief.budget.amount / 2})
+    assert revised.status == "awaiting_approval" and revised.package.version == 2
+    assert revised.package.promotion_plan.allocation.budget == pytest.approx(film_brief.budget.amount / 2)
+    first = json.loads((run.output_dir / "package.json").read_text())
+    assert first["version"] == 1 and first["brief"]["budget"]["amount"] == film_brief.budget.amount  # v1 kept as it was
+    accepted = answer_approval(run.run_id, {"action": "accept"}, settings, context)
+    assert accepted.status == "approved" and accepted.package.version == 2
+
+
 def test_a_bad_revision_names_the_field(settings: Settings, context: AgentContext, film_brief: Brief) -> None:
     first = launch_run(film_brief, settings, context)
     with pytest.raises(BriefError) as info:
