@@ -200,7 +200,8 @@ def release_facts(recommendation: ReleaseRecommendation, chosen: ReleaseWindow) 
     facts = [
         f"Best window: launch on {_day(chosen.start)}, running {days // 7} weeks to {_day(chosen.end)}.",
         f"Its score is {chosen.score:.2f}: viewing demand {chosen.demand:.2f} (1.00 is an average day), "
-        f"business-model factor {chosen.business_factor:.2f}, competition {chosen.competition:.2f}"
+        f"business-model factor {chosen.business_factor:.2f}, genre-season factor {chosen.season_factor:.2f}, "
+        f"competition {chosen.competition:.2f}"
         + (f" (from {', '.join(chosen.competing_titles[:3])})." if chosen.competing_titles else "."),
     ]
     for window in recommendation.windows[1:3]:
@@ -208,6 +209,7 @@ def release_facts(recommendation: ReleaseRecommendation, chosen: ReleaseWindow) 
     if len(recommendation.windows) > 3:
         worst = recommendation.windows[-1]
         facts.append(f"Weakest of {len(recommendation.windows)} candidates: {_day(worst.start)}, score {worst.score:.2f}.")
+    facts.append(f"Why this date: {chosen.explanation}")
     facts.append(f"Business rule: {recommendation.business_rule.note}")
     facts.append("Platforms: " + _platforms(recommendation.platforms) + ".")
     return facts

@@ -43,10 +43,12 @@ def _point(point: PricePoint, currency: str, horizon: int, prospects: int) -> st
 def pricing_facts(recommendation: PricingRecommendation, prospects: int = 1000) -> list[str]:
     """The pricing numbers in sentences, for the model's prompt and the template rationale."""
     model = recommendation.business_model.value.replace("_", "-")
+    if not recommendation.tiers and recommendation.format_note:
+        return [f"The title is {model}, but there is {recommendation.format_note}."]
     if not recommendation.tiers:
         earns = "revenue comes from advertising" if model == "ad-supported" else "it earns nothing from viewers directly"
         return [f"The title is {model}: viewers pay nothing, so there is no price to set; {earns}."]
-    facts = []
+    facts = [f"Tiers left out: {recommendation.format_note}."] if recommendation.format_note else []
     horizon = recommendation.horizon_months
     for tier in recommendation.tiers:
         rec, ref = tier.recommended, tier.reference
@@ -95,7 +97,7 @@ def price(state: PlanState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     brief = state["brief"]
     assumptions = state.get("pricing_assumptions")
     currency = brief.budget.currency
-    recommendation = recommend_pricing(brief.business_model, assumptions, currency=currency)
+    recommendation = recommend_pricing(brief.business_model, assumptions, currency=currency, fmt=brief.format)
     facts = pricing_facts(recommendation, assumptions.prospects if assumptions else 1000)
     calls: list[CallRecord] = []
     rationale, error = None, "no viewer price, so nothing for the model to explain"

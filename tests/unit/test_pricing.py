@@ -1,11 +1,20 @@
-"""Pricing engine: the recommendation sits on the curve's peak, priors move it, clear errors."""
+"""Pricing engine: the recommendation sits on the curve's peak, priors move it, tiers fit the format, clear errors."""
 
 from __future__ import annotations
 
 import pytest
 
+from greenroom.agents.pricing import pricing_facts
+from greenroom.core.brief import Format
 from greenroom.core.market import DEFAULT_PRIORS, PricingAssumptions
-from greenroom.tools.pricing import ChurnModel, PricingInputError, recommend_pricing, train_churn_model
+from greenroom.tools.pricing import (
+    TIERS_BY_MODEL,
+    ChurnModel,
+    PricingInputError,
+    format_tiers,
+    recommend_pricing,
+    train_churn_model,
+)
 
 
 @pytest.fixture(scope="session")
@@ -81,3 +90,36 @@ def test_ad_supported_has_no_viewer_price() -> None:
 def test_unknown_business_model_is_a_clear_error() -> None:
     with pytest.raises(PricingInputError, match=r"^business_model: 'barter' is not one of subscription"):
         recommend_pricing("barter")
+
+
+# --------------------------------------------------------------------------- tiers by format
+
+
+def test_a_game_is_bought_not_rented() -> None:
+    game = recommend_pricing("transactional", fmt="game")
+    assert [t.tier for t in game.tiers] == ["purchase"]
+    assert "not rented" in game.format_note and any("tiers by format" in a for a in game.assumptions)
+    film = recommend_pricing("transactional", fmt="film")
+    assert [t.tier for t in film.tiers] == ["rental", "purchase"] and film.format_note == ""
+
+
+def test_an_article_is_free_or_by_subscription_never_rented_or_bought(churn_model: ChurnModel) -> None:
+    article = recommend_pricing("transactional", fmt="article")
+    assert article.tiers == []
+    facts = pricing_facts(article)
+    assert facts == [f"The title is transactional, but there is {article.format_note}."]
+    assert "no rental or purchase price for an article" in facts[0]
+    assert [t.tier for t in recommend_pricing("subscription", fmt="article", churn_model=churn_model).tiers] == ["monthly"]
+
+
+def test_every_format_states_its_tiers_and_why() -> None:
+    rules = format_tiers()
+    assert set(rules) == set(Format)
+    known = {t for tiers in TIERS_BY_MODEL.values() for t in tiers}
+    for fmt, (tiers, reason) in rules.items():
+        assert set(tiers) <= known and reason, fmt
+
+
+def test_an_unknown_format_is_named() -> None:
+    with pytest.raises(PricingInputError, match=r"^format: 'hologram' is not one of film"):
+        recommend_pricing("transactional", fmt="hologram")

@@ -1,4 +1,4 @@
-"""Promotion engine: exact budgets, bounds, beating an equal split, fitting, and clear errors."""
+"""Promotion engine: exact budgets, bounds, beating an equal split, building towards launch, fitting, clear errors."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 import typer
+import yaml
 from typer.testing import CliRunner
 
 from greenroom.core.market import ChannelCurve
 from greenroom.interfaces.cli.promotion import register
 from greenroom.tools.promotion import (
+    DEFAULT_CHANNELS_PATH,
     PromotionInputError,
     allocate,
     fit_channel_curves,
     load_channel_curves,
+    load_phasing,
     simulate_history,
     weekly_reach,
 )
@@ -140,3 +143,41 @@ def test_cli_fits_saves_and_reports_bad_rows(tmp_path, curves: list[ChannelCurve
     result = CliRunner().invoke(app, ["models", "fit-promotion", str(bad), "--out", str(out)])
     assert result.exit_code == 2
     assert "row 4, spend: is negative" in result.output
+
+
+# --------------------------------------------------------------------------- phasing
+
+
+def _assert_builds_to_launch(weekly: list[float], name: str) -> None:
+    assert weekly == sorted(weekly), f"{name} spends less in a later week: {weekly}"
+    assert weekly[-1] == max(weekly), name
+    assert weekly[-2] >= max(weekly[:-2]), name
+
+
+@pytest.mark.parametrize("budget", [250_000, 2_000_000])
+def test_decaying_channels_spend_most_in_the_launch_week_and_the_week_before(curves: list[ChannelCurve], budget: float) -> None:
+    plan = allocate(budget, 10, curves, n_draws=100)
+    funded = [c for c in plan.channels if c.total > 0]
+    assert len(funded) >= 2
+    decays = {c.name: c.decay for c in curves}
+    for channel in funded:
+        assert decays[channel.channel] > 0
+        _assert_builds_to_launch(channel.weekly_spend, channel.channel)
+    assert any("phasing" in a for a in plan.assumptions)
+
+
+def test_a_channel_whose_data_says_so_may_front_load(curves: list[ChannelCurve]) -> None:
+    exempt = {"out_of_home": "our own campaign history"}
+    plan = allocate(2_000_000, 10, curves, n_draws=100, front_loaded=exempt, min_spend={"out_of_home": 400_000})
+    ooh = next(c for c in plan.channels if c.channel == "out_of_home")
+    assert ooh.total > 0 and ooh.weekly_spend[0] > ooh.weekly_spend[-1]  # the optimiser's own choice, left alone
+    for channel in plan.channels:
+        if channel.channel != "out_of_home" and channel.total > 0:
+            _assert_builds_to_launch(channel.weekly_spend, channel.channel)
+    assert any("out_of_home (our own campaign history)" in a for a in plan.assumptions)
+
+
+def test_the_channels_file_states_the_phasing_rule() -> None:
+    data = yaml.safe_load(DEFAULT_CHANNELS_PATH.read_text(encoding="utf-8"))
+    assert data["phasing"]["rule"] == "build_to_launch"
+    assert load_phasing() == {}

@@ -1,19 +1,26 @@
-"""Release engine: windows inside the brief's dates, competition moves the ranking, clear errors."""
+"""Release engine: windows inside the brief's dates, competition and calendar rules move the ranking, clear errors."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+import yaml
 
-from greenroom.core.brief import parse_brief
+from greenroom.agents.marketer import release_facts
+from greenroom.core.brief import BusinessModel, parse_brief
 from greenroom.core.market import CompetingRelease
 from greenroom.tools.release import (
+    RULES_PATH,
     ReleaseInputError,
+    business_model_rules,
+    business_month_reason,
     load_release_calendar,
+    load_release_rules,
     plan_release,
     rank_release_windows,
     recommend_platforms,
+    season_evidence,
     seasonality,
 )
 
@@ -115,3 +122,79 @@ def test_plan_release_from_a_brief() -> None:
     assert plan.windows[0].rank == 1
     assert plan.platforms[0].platform == "cinemas"
     assert any("theatrical" in a for a in plan.assumptions)
+
+
+# --------------------------------------------------------------------------- calendar rules
+
+
+def _window(windows: list, start: dt.date):
+    return next(w for w in windows if w.start == start)
+
+
+def test_a_horror_film_opens_before_halloween_not_after() -> None:
+    windows, _, _ = rank_release_windows(dt.date(2027, 10, 1), dt.date(2027, 11, 30), ["horror"], "theatrical")
+    before, after = _window(windows, dt.date(2027, 10, 29)), _window(windows, dt.date(2027, 11, 12))
+    assert before.score > after.score and before.rank < after.rank
+    assert before.season_factor > 1.0 == after.season_factor
+    assert "Inside the weeks before Halloween" in before.explanation and "movies.db" in before.explanation
+    assert "Outside the weeks before Halloween" in after.explanation
+
+
+def test_family_films_open_before_the_holidays_or_in_the_summer_break() -> None:
+    windows, _, _ = rank_release_windows(dt.date(2027, 3, 1), dt.date(2027, 12, 31), ["family", "animation"], "theatrical")
+    best = windows[0]
+    assert best.season_factor > 1.0
+    assert "year-end holidays" in best.explanation or "summer school break" in best.explanation
+    october = _window(windows, dt.date(2027, 10, 29))
+    assert october.season_factor == 1.0 and october.rank > 10
+
+
+def test_a_romance_opens_in_the_weeks_before_valentines_day() -> None:
+    windows, _, _ = rank_release_windows(dt.date(2027, 1, 1), dt.date(2027, 3, 31), ["romance"], "subscription")
+    assert dt.date(2027, 1, 25) <= windows[0].start <= dt.date(2027, 2, 14)
+    assert "Valentine" in windows[0].explanation
+
+
+def test_every_genre_season_is_measured_and_sourced() -> None:
+    rules = load_release_rules()
+    assert rules.genre_seasons
+    for season in rules.genre_seasons:
+        assert "movies.db" in season.source
+        evidence = season_evidence(season, rules.max_factor)
+        assert evidence.films > 100, season.name
+        assert evidence.lift > 1.0, f"movies.db does not show {season.name}"
+        assert 1.0 < evidence.factor <= rules.max_factor
+
+
+def _music_brief() -> dict:
+    return {
+        **_brief(),
+        "working_title": "Paper Lanterns",
+        "format": "music_release",
+        "genres": ["folk", "pop"],
+        "length": {"tracks": 10},
+        "business_model": "transactional",
+        "release": {"earliest": "2027-06-01", "latest": "2027-06-30"},
+    }
+
+
+def test_a_month_reason_is_stated_only_for_launches_in_its_months() -> None:
+    june = plan_release(parse_brief(_music_brief()))
+    text = " ".join([*release_facts(june, june.windows[0]), *(w.explanation for w in june.windows), *june.assumptions])
+    assert "gift" not in text and "November" not in text
+    winter, _, _ = rank_release_windows(dt.date(2027, 11, 1), dt.date(2027, 11, 30), ["folk"], "transactional")
+    assert all("in November or December: gift buying" in w.explanation for w in winter)
+    assert all(w.business_factor == 1.1 for w in winter)
+
+
+def test_month_reasons_are_generated_from_the_rules_months(tmp_path) -> None:
+    data = yaml.safe_load(RULES_PATH.read_text(encoding="utf-8"))
+    data["business_models"]["transactional"]["seasons"] = [{"months": [6, 7], "factor": 1.2, "reason": "summer sales"}]
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    rule = business_model_rules(path)[BusinessModel.TRANSACTIONAL]
+    assert business_month_reason(BusinessModel.TRANSACTIONAL, rule, 6) == (
+        "A transactional launch in June or July: summer sales (business factor 1.20)."
+    )
+    assert business_month_reason(BusinessModel.TRANSACTIONAL, rule, 11) == ""
+    assert not any(month in rule.note for month in ("January", "June", "November", "December"))

@@ -1,11 +1,11 @@
-"""Audience segments: sizes add up, names are stable, affinity follows genre taste."""
+"""Audience segments: sizes add up, names are stable, affinity follows genre taste, genres are checked."""
 
 from __future__ import annotations
 
 import pytest
 
 from greenroom.core.vocabulary import title_key
-from greenroom.tools.segments import segment_affinity
+from greenroom.tools.segments import segment_affinity, segment_genre_count
 from greenroom.tools.training import TrainedModels, TrainingConfig, load_or_train
 
 SCI_FI_COMPS = [("The Matrix", 1999), ("Alien", 1979), ("Star Wars: Episode IV - A New Hope", 1977)]
@@ -65,3 +65,19 @@ def test_recommender_beats_popularity(trained: TrainedModels) -> None:
     metrics = trained.segments.metrics
     assert metrics is not None
     assert metrics.hit_rate > metrics.popularity_hit_rate
+
+
+def test_a_segment_sharing_no_genre_with_the_brief_never_ranks_first(trained: TrainedModels) -> None:
+    report = segment_affinity(["horror"], [], trained.segments)
+    assert "Horror" in report.segments[0].top_genres
+    shares = ["Horror" in s.top_genres for s in report.segments]
+    assert shares == sorted(shares, reverse=True), "a segment without horror ranks above one with it"
+    outsider = next(s for s in report.segments if "Horror" not in s.top_genres)
+    assert "share none of the brief's (Horror)" in outsider.explanation
+
+
+def test_a_folk_pop_album_gets_no_film_segment(trained: TrainedModels) -> None:
+    report = segment_affinity(["folk", "pop"], [], trained.segments)
+    assert report.segments == []
+    assert any("no audience segment's genres share any of the brief's genres (folk, pop)" in n for n in report.notes)
+    assert segment_genre_count() == 3
