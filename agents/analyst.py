@@ -21,6 +21,7 @@ from greenroom.agents.context import AgentContext
 from greenroom.core.analysis import AudienceForecast, Comparable, CriticScores, ReceptionReport, SegmentReport
 from greenroom.core.audience import AnalystSummary, AudienceReport
 from greenroom.core.brief import Brief
+from greenroom.core.numbers import money
 from greenroom.core.viewers import TargetingList
 from greenroom.prompts import render
 from greenroom.store.catalog import Catalog
@@ -58,11 +59,11 @@ def facts(brief: Brief, comparables: list[Comparable], forecast: AudienceForecas
         v = forecast.votes
         if v.basis == "model":
             out.append(
-                f"Reach forecast: about {v.point:,.0f} IMDb votes, {v.coverage:.0%} interval {v.lower:,.0f} to {v.upper:,.0f}."
+                f"IMDb votes (interest) forecast: about {v.point:,.0f}, {v.coverage:.0%} interval {v.lower:,.0f} to {v.upper:,.0f}."
             )
         else:
             out.append(
-                f"Reach: no model forecast, as the model did not beat the genre-and-decade median on later releases; "
+                f"IMDb votes (interest): no model forecast, as the model did not beat the genre-and-decade median on later releases; "
                 f"that median is {v.point:,.0f} IMDb votes, {v.coverage:.0%} of later films {v.lower:,.0f} to {v.upper:,.0f}."
             )
     if forecast and forecast.rating:
@@ -77,16 +78,19 @@ def facts(brief: Brief, comparables: list[Comparable], forecast: AudienceForecas
     if forecast and forecast.box_office:
         b = forecast.box_office
         if b.basis == "model":
-            out.append(f"Box office forecast: about {b.point:,.0f} USD, interval {b.lower:,.0f} to {b.upper:,.0f} USD.")
+            out.append(
+                f"Box office forecast: about {money(b.point, 'USD')}, interval {money(b.lower, 'USD')} to {money(b.upper, 'USD')}."
+            )
         else:
             out.append(
                 f"Box office: no model forecast, as the model did not beat the genre-and-decade median on later "
-                f"releases; that median is {b.point:,.0f} USD, {b.coverage:.0%} of later films {b.lower:,.0f} to {b.upper:,.0f} USD."
+                f"releases; that median is {money(b.point, 'USD')}, {b.coverage:.0%} of later films {money(b.lower, 'USD')} "
+                f"to {money(b.upper, 'USD')}."
             )
             grosses = sorted(c.box_office for c in comparables if c.box_office)
             if grosses:
                 out.append(
-                    f"The comparables' median box office is {statistics.median(grosses):,.0f} USD across {len(grosses)} titles."
+                    f"The comparables' median box office is {money(statistics.median(grosses), 'USD')} across {len(grosses)} titles."
                 )
     if forecast and forecast.out_of_domain:
         out.append("The forecast is outside the models' training domain: " + "; ".join(forecast.ood_reasons) + ".")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
-from greenroom.core.numbers import amount, label
+from greenroom.core.numbers import amount, label, money, price
 
 if TYPE_CHECKING:
     from greenroom.core.analysis import Estimate
@@ -31,8 +31,9 @@ class Change(BaseModel):
         return self.before != self.after
 
 
-def _estimate(estimate: Estimate, unit: str = "") -> str:
-    return f"{amount(estimate.point, unit)} ({amount(estimate.lower)} – {amount(estimate.upper)})"
+def _estimate(estimate: Estimate, currency: str = "") -> str:
+    show = (lambda value: money(value, currency)) if currency else amount
+    return f"{show(estimate.point)} ({show(estimate.lower)} – {show(estimate.upper)})"
 
 
 def key_numbers(package: LaunchPackage) -> dict[str, str]:
@@ -41,7 +42,7 @@ def key_numbers(package: LaunchPackage) -> dict[str, str]:
     reach = promo.expected_reach
     numbers = {
         "launch date": f"{package.release_plan.chosen.start:%d %b %Y}",
-        "promotion budget": amount(promo.budget, promo.currency),
+        "promotion budget": money(promo.budget, promo.currency),
         "people reached": f"{amount(reach.expected)} ({amount(reach.low)} – {amount(reach.high)})",
     }
     forecast = package.audience.forecast
@@ -50,7 +51,7 @@ def key_numbers(package: LaunchPackage) -> dict[str, str]:
     if forecast is not None and forecast.box_office is not None:
         numbers["box office"] = _estimate(forecast.box_office, "USD")
     for tier in package.pricing_plan.recommendation.tiers:
-        numbers[f"{label(tier.tier)} price"] = f"{tier.recommended.price:.2f} {tier.currency}"
+        numbers[f"{label(tier.tier)} price"] = price(tier.recommended.price, tier.currency)
     return numbers
 
 

@@ -27,9 +27,21 @@ from matplotlib.typing import RcKeyType
 
 from greenroom.core.analysis import Comparable, Estimate
 from greenroom.core.audience import AudienceReport
+from greenroom.core.numbers import compact
 from greenroom.core.package import LaunchPackage
 from greenroom.core.plans import PricingPlan, PromotionPlan, ReleasePlan
 from greenroom.core.viewers import DAYPART_ORDER, WEEKDAYS, TargetingList
+from greenroom.interfaces.outputs import (
+    ESTIMATE_NAMES,
+    REACH_NAME,
+    amount,
+    estimate_span,
+    estimate_value,
+    label,
+    money,
+    price,
+    sentence,
+)
 
 CHART_KEYS = ("forecast", "comparables", "budget", "price-revenue", "release-windows")
 """Every chart the report shows, in order; the HTML ids are `chart-` + key."""
@@ -87,22 +99,13 @@ def _draw(key: str, title: str, width: float, height: float, draw: Callable[[Fig
         return Chart(key=key, title=title, svg=_svg(fig, key, title), caption=caption)
 
 
-def human(value: float) -> str:
-    """A compact number: 1.2k, 3.4M, 5.6B."""
-    size = abs(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if size >= limit:
-            return f"{value / limit:.3g}{suffix}"
-    return f"{value:.3g}"
-
-
-_HUMAN = FuncFormatter(lambda value, _pos: human(value))
+_HUMAN = FuncFormatter(lambda value, _pos: compact(value))
 
 # --------------------------------------------------------------------------- forecast
 
 
 def _forecast_panel(
-    ax: Axes, name: str, estimate: Estimate, log: bool, comparables: list[tuple[str, float]], legend: bool
+    ax: Axes, key: str, estimate: Estimate, log: bool, comparables: list[tuple[str, float]], legend: bool
 ) -> None:
     ax.hlines(0, estimate.lower, estimate.upper, colors=LIGHT, linewidth=11, label=f"{estimate.coverage:.0%} interval")
     model = estimate.basis == "model"
@@ -122,20 +125,20 @@ def _forecast_panel(
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
     basis = "" if model else " — not a model forecast: genre-and-decade median"
-    ax.set_title(f"{name}: {human(estimate.point)}  ({human(estimate.lower)} – {human(estimate.upper)}, {estimate.unit}){basis}",
-                 loc="left", fontsize=9, color=INK)  # fmt: skip
+    ax.set_title(f"{sentence(ESTIMATE_NAMES[key])}: {estimate_value(key, estimate.point, estimate.unit)}  "
+                 f"({estimate_span(key, estimate)}){basis}", loc="left", fontsize=9, color=INK)  # fmt: skip
     if legend or comparables or not model:
         ax.legend(loc="upper right", fontsize=7, frameon=False, ncols=3)
 
 
 def forecast_chart(audience: AudienceReport) -> Chart:
-    """Reach, rating and box office: each point forecast on its interval; comparables' box office alongside."""
+    """IMDb votes (interest), rating and box office: each point forecast on its interval; comparables' box office alongside."""
     title = "Audience forecast with its interval"
     forecast = audience.forecast
     if forecast is None:
         return Chart("forecast", title, note="No audience forecast: no trained forecast model was available.")
-    candidates = [("Reach", forecast.votes, True), ("Rating", forecast.rating, False), ("Box office", forecast.box_office, True)]
-    rows = [(name, e, log) for name, e, log in candidates if e is not None]
+    candidates = [("votes", forecast.votes, True), ("rating", forecast.rating, False), ("box_office", forecast.box_office, True)]
+    rows = [(key, e, log) for key, e, log in candidates if e is not None]
     if not rows:
         why = "; ".join(forecast.ood_reasons) or "the models gave no estimate"
         return Chart("forecast", title, note=f"No audience forecast for this brief: {why}.")
@@ -143,8 +146,8 @@ def forecast_chart(audience: AudienceReport) -> Chart:
 
     def draw(fig: Figure) -> None:
         axes = fig.subplots(len(rows), 1, squeeze=False)[:, 0]
-        for i, (ax, (name, estimate, log)) in enumerate(zip(axes, rows, strict=True)):
-            _forecast_panel(ax, name, estimate, log, box if name == "Box office" else [], legend=i == 0)
+        for i, (ax, (key, estimate, log)) in enumerate(zip(axes, rows, strict=True)):
+            _forecast_panel(ax, key, estimate, log, box if key == "box_office" else [], legend=i == 0)
 
     caption = (
         f"Diamond: median forecast; square: genre-and-decade median where the model did not beat it on later releases; "
@@ -161,7 +164,7 @@ def _comparable_label(c: Comparable) -> str:
     if c.critic_score is not None:
         parts.append(f"critics {c.critic_score}" + (" (RT)" if c.critic_source == "rotten_tomatoes" else " (MC)"))
     if c.box_office:
-        parts.append(f"${human(c.box_office)}")
+        parts.append(money(c.box_office, "USD"))
     return " · ".join(parts)
 
 
@@ -208,8 +211,8 @@ def budget_chart(plan: PromotionPlan) -> Chart:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=min(4, len(funded)), fontsize=7.5, frameon=False)
 
     caption = (
-        f"{split.budget:,.0f} {split.currency} over {split.weeks} weeks; expected gross reach "
-        f"{split.expected_reach.expected:,.0f} people ({split.uplift_vs_equal_split:+.0%} against an equal split)."
+        f"{money(split.budget, split.currency)} over {split.weeks} weeks; expected {REACH_NAME} (gross) "
+        f"{amount(split.expected_reach.expected)} ({split.uplift_vs_equal_split:+.0%} against an equal split)."
     )
     return _draw("budget", title, 7.2, 3.4, draw, caption)
 
@@ -231,11 +234,16 @@ def price_chart(plan: PricingPlan) -> Chart:
             rec = tier.recommended
             ax.axvline(rec.price, color=INK, linestyle=":", linewidth=1)
             ax.plot(
-                [rec.price], [rec.expected_revenue], marker="o", markersize=8, color=INK, label=f"recommended {rec.price:.2f}"
+                [rec.price],
+                [rec.expected_revenue],
+                marker="o",
+                markersize=8,
+                color=INK,
+                label=f"recommended {price(rec.price, tier.currency)}",
             )
             ax.plot([tier.reference.price], [tier.reference.expected_revenue], marker="o", markersize=7, markerfacecolor="white",
-                    markeredgecolor=MUTED, linestyle="none", label=f"reference {tier.reference.price:.2f}")  # fmt: skip
-            ax.set_title(tier.tier.replace("_", " ").capitalize(), loc="left", fontsize=9, color=INK)
+                    markeredgecolor=MUTED, linestyle="none", label=f"reference {price(tier.reference.price, tier.currency)}")  # fmt: skip
+            ax.set_title(sentence(label(tier.tier)), loc="left", fontsize=9, color=INK)
             ax.set_xlabel(f"price ({tier.currency})")
             ax.yaxis.set_major_formatter(_HUMAN)
             ax.legend(loc="lower center", fontsize=7, frameon=False)
@@ -263,9 +271,9 @@ def release_chart(plan: ReleasePlan) -> Chart:
 
     def draw(fig: Figure) -> None:
         ax = fig.subplots()
-        for i, (field, label) in enumerate(_COMPONENTS):
+        for i, (field, component) in enumerate(_COMPONENTS):
             xs = [j + (i - (len(_COMPONENTS) - 1) / 2) * width for j in range(len(windows))]
-            ax.bar(xs, [getattr(w, field) for w in windows], width=width, color=PALETTE[i], label=label)
+            ax.bar(xs, [getattr(w, field) for w in windows], width=width, color=PALETTE[i], label=component)
         ax.plot(
             range(len(windows)), [w.score for w in windows], marker="D", color=INK, linestyle="none", markersize=7, label="score"
         )
@@ -313,7 +321,7 @@ def send_window_chart(targeting: TargetingList) -> Chart:
         peak = max(max(row) for row in grid)
         for r, row in enumerate(grid):
             for c, value in enumerate(row):
-                ax.text(c, r, human(value) if value else "", ha="center", va="center", fontsize=7.5,
+                ax.text(c, r, compact(value) if value else "", ha="center", va="center", fontsize=7.5,
                         color="white" if value > peak * 0.6 else INK)  # fmt: skip
         ax.set_xticks(range(len(WEEKDAYS)), [d[:3] for d in WEEKDAYS])
         ax.set_yticks(range(len(DAYPART_ORDER)), list(DAYPART_ORDER))

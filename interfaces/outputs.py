@@ -1,6 +1,12 @@
 """The files greenroom writes for people: one jinja2 environment for every output template, one writer.
 
 Templates live in `interfaces/templates/`; `.html` ones are autoescaped, Markdown is not.
+
+This module is also where numbers and outcomes become words a person reads: the reports, the
+CLI and the Slack summary round money, counts and prices (`money`, `amount`, `price` and `label`,
+defined once in `core.numbers` so the chat can share them, and imported from here),
+name the forecast estimates and state the editor's outcome through the helpers below, so each
+says it the same way.
 """
 
 from __future__ import annotations
@@ -8,72 +14,131 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_eval_context, select_autoescape
 from jinja2.nodes import EvalContext
 
+from greenroom.core.analysis import Estimate
+from greenroom.core.audience import AudienceReport
+from greenroom.core.numbers import amount, label, money, price
 from greenroom.core.package import LaunchPackage
 from greenroom.core.plans import RationaleSource
-from greenroom.core.schemas import Draft
+from greenroom.core.schemas import Draft, EditReview, WriteResult
+
+# --------------------------------------------------------------------------- numbers
 
 
 def _number(value: float, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
-def amount(value: float, unit: str = "") -> str:
-    """A large amount or count rounded for reading: 21,428,092.4 → '21.4 million', 322,343.2 → '322,000', 12.5 → '12.5'.
-
-    Three significant figures; millions and billions in words. `unit` follows after a space.
-    """
-    if value and math.isfinite(value):
-        value = round(value, 2 - math.floor(math.log10(abs(value))))
-    size = abs(value)
-    if size >= 1e9:
-        text = f"{value / 1e9:.3g} billion"
-    elif size >= 1e6:
-        text = f"{value / 1e6:.3g} million"
-    elif size >= 100:
-        text = f"{value:,.0f}"
-    else:
-        text = f"{value:.3g}"
-    return f"{text} {unit}" if unit else text
-
-
-ESTIMATE_NAMES = {
-    "votes": "IMDb votes (a proxy for audience interest)",
-    "rating": "IMDb rating",
-    "box_office": "box office",
-}
-"""What each forecast estimate is called wherever a person reads it; 'people reached' is kept for promotion reach."""
-
-
 def _percent(value: float, digits: int = 0) -> str:
     return f"{value:.{digits}%}"
 
 
-_ABBREVIATIONS = {"vod": "VOD", "svod": "SVOD", "avod": "AVOD", "tvod": "TVOD", "ott": "OTT", "imdb": "IMDb"}
+def span(low: float, high: float, coverage: float, unit: str = "", currency: str = "") -> str:
+    """An interval for reading: '80% interval $5.1M – $60M' (money when `currency` is given, counts otherwise)."""
+
+    def show(value: float) -> str:
+        return money(value, currency) if currency else amount(value, unit)
+
+    return f"{coverage:.0%} interval {show(low)} – {show(high)}"
 
 
-def label(value: str) -> str:
-    """A vocabulary name as words: 'premium_vod' → 'premium VOD'."""
-    return " ".join(_ABBREVIATIONS.get(word, word) for word in value.replace("_", " ").split(" "))
+def estimate_value(key: str, value: float, unit: str = "") -> str:
+    """One value of a forecast estimate: box office as money, the rating to one decimal, IMDb votes as a whole count."""
+    if key == "box_office":
+        return money(value, unit)
+    if key == "rating":
+        return f"{value:.1f}"
+    return amount(round(value)) if math.isfinite(value) else "—"
 
 
-def _sentence(value: str) -> str:
+def estimate_span(key: str, estimate: Estimate) -> str:
+    """A forecast estimate's interval: '80% interval $322K – $55.2M'."""
+    low, high = (estimate_value(key, v, estimate.unit) for v in (estimate.lower, estimate.upper))
+    return f"{estimate.coverage:.0%} interval {low} – {high}"
+
+
+# --------------------------------------------------------------------------- names
+
+ESTIMATE_NAMES = {
+    "votes": "IMDb votes (interest)",
+    "rating": "rating",
+    "box_office": "box office",
+}
+"""What each forecast estimate is called wherever a person reads it. IMDb votes measure interest among film fans,
+never people: 'people reached' is kept for the promotion plan's reach, and plain 'reach' is used for neither."""
+
+ESTIMATE_NOTES = {
+    "votes": "IMDb votes stand in for audience interest: how many film fans rated comparable films online, "
+    "not how many people will watch.",
+    "rating": "The rating is the IMDb user rating, out of 10.",
+}
+"""A line explaining an estimate's name, shown once where the estimates are listed."""
+
+REACH_NAME = "people reached"
+"""What the promotion plan's expected reach is called: gross impressions on people, across channels."""
+
+FIELD_NAMES = {
+    "pitch.logline": "logline", "pitch.synopsis": "synopsis", "outline": "outline",
+    "hooks.taglines": "taglines", "hooks.ad_copy": "ad copy", "hooks.content_tags": "content tags",
+    "hooks.age_rating": "age rating",
+}  # fmt: skip
+"""A draft field's dotted path (as the API and `Draft.fallbacks` name it) in words."""
+
+
+def field_name(path: str) -> str:
+    """A draft field in words: 'hooks.ad_copy' → 'ad copy'."""
+    return FIELD_NAMES.get(path, label(path.rsplit(".", 1)[-1]))
+
+
+def joined(items: Iterable[object], last: str = "and") -> str:
+    """Items as a phrase: 'a', 'a and b', 'a, b and c'."""
+    words = [str(item) for item in items]
+    if len(words) <= 1:
+        return "".join(words)
+    return f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+_SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+_NUMBER_RANGE = re.compile(r"\bin \[(-?\d+(?:\.\d+)?),\s*(-?\d+(?:\.\d+)?)\]")
+_LOG_SPACE = re.compile(r"\bin log(?:1p)?\([a-z_]+\)")
+_LIST_REPR = re.compile(r"""[\[(]\s*((?:'[^'\]]*'|"[^"\]]*")(?:\s*,\s*(?:'[^'\]]*'|"[^"\]]*"))*)\s*,?\s*[\])]""")
+
+
+def words(value: object) -> str:
+    """Text for reading: a list joined with commas, and any Python list written inside a string
+    (`['Horror', 'Thriller']`) turned into the same ('Horror, Thriller'); an error measured 'in log1p(votes)' is
+    measured 'on a log scale', a score 'in [-1, 1]' runs 'from -1 to 1', and a vocabulary key such as
+    'premium_vod' reads 'premium VOD'."""
+    if isinstance(value, list | tuple | set):
+        return ", ".join(words(item) for item in value)
+    text = str(value)
+
+    def unquote(match: re.Match[str]) -> str:
+        return ", ".join(part.strip()[1:-1] for part in re.findall(r"""'[^']*'|"[^"]*\"""", match.group(1)))
+
+    text = _NUMBER_RANGE.sub(r"from \1 to \2", _LIST_REPR.sub(unquote, text))
+    return _SNAKE.sub(lambda m: label(m.group(0)), _LOG_SPACE.sub("on a log scale", text))
+
+
+def purpose(value: str) -> str:
+    """What a model call wrote, in words: 'MarketingRationale' → 'marketing rationale', 'AdCopyShort' → 'ad copy short'."""
+    return " ".join(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", value).replace("_", " ").lower().split())
+
+
+def sentence(value: str) -> str:
     """The text with its first letter capitalised and the rest untouched (unlike jinja's `capitalize`)."""
     return value[:1].upper() + value[1:]
 
 
-def _source(source: RationaleSource) -> str:
-    return "written by the model" if source == "model" else "stated from the numbers (the model's explanation was not usable)"
-
-
 def _cell(value: object) -> str:
     """Text safe inside a Markdown table cell: no pipes, no line breaks."""
-    return " ".join(str(value).split()).replace("|", "\\|")
+    return " ".join(words(value).split()).replace("|", "\\|")
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
@@ -82,6 +147,141 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
 def _md(value: object) -> str:
     """Untrusted text (a tenant's titles, viewer ids) safe in Markdown: one line, every special character escaped."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+
+
+# --------------------------------------------------------------------------- what happened, in words
+# The packages keep the detailed reasons (`rationale_error`, `Fallback.reason`, `warnings`) for the API;
+# a person reads only these sentences.
+
+MODEL_ANSWER_FAILED = "the model's answer did not pass the checks"
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return one if count == 1 else many
+
+
+def rationale_note(source: RationaleSource) -> str:
+    """The line under an explanation saying who wrote it."""
+    if source == "model":
+        return "Written by the model from the numbers above."
+    return f"This explanation was written from the numbers because {MODEL_ANSWER_FAILED}."
+
+
+def fallback_mark(draft: Draft, field: str) -> str:
+    """' (written from the brief: …)' after the heading of a field the model could not write; '' otherwise."""
+    return " (written from the brief: the model's answers did not pass the checks)" if draft.source(field) == "fallback" else ""
+
+
+def content_note(draft: Draft) -> str:
+    """The draft fields written from the brief, as one plain sentence ('' when the model wrote every field).
+
+    `LaunchPackage.warnings` keeps the same fact with the fields' dotted paths, for the API.
+    """
+    fields = list(dict.fromkeys(field_name(f.field) for f in draft.fallbacks))
+    if not fields:
+        return ""
+    were, them = _plural(len(fields), "was", "were"), _plural(len(fields), "it", "them")
+    return (f"The {joined(fields)} {were} written from the brief because the model's answers did not pass "
+            f"the checks; rewrite {them} before use.")  # fmt: skip
+
+
+def fallback_notes(package: LaunchPackage) -> list[str]:
+    """What was written from the brief or the numbers instead of by the model, one plain sentence per kind."""
+    notes = [content_note(package.draft)] if package.draft.fallbacks else []
+    sources = {
+        "release": package.release_plan.rationale_source,
+        "promotion": package.promotion_plan.rationale_source,
+        "pricing": package.pricing_plan.rationale_source if package.pricing_plan.recommendation.tiers else "model",
+    }
+    parts = [part for part, source in sources.items() if source != "model"]  # no viewer price: nothing to explain
+    if parts:
+        were = _plural(len(parts), "explanation was", "explanations were")
+        notes.append(f"The {joined(parts)} {were} written from the numbers because {MODEL_ANSWER_FAILED}.")
+    if package.audience.summary_source != "model":
+        notes.append(f"The audience summary was written from the numbers because {MODEL_ANSWER_FAILED}.")
+    return notes
+
+
+def editor_outcome(result: LaunchPackage | WriteResult) -> str:
+    """How the editor's review ended, as a sentence a producer reads."""
+    review: EditReview = result.review
+    approved = (result.edit_outcome if isinstance(result, LaunchPackage) else result.outcome) == "approved"
+    rounds = review.round if isinstance(result, LaunchPackage) else result.rounds
+    if approved:
+        return f"The draft was approved in round {rounds} by the editor."
+    text = f"The editor did not approve the draft after {rounds} {_plural(rounds, 'round', 'rounds')}"
+    failing = list(dict.fromkeys(c.name for c in review.checks if not c.passed))
+    if failing:
+        count = len(failing)
+        text += f"; {count} {_plural(count, 'check still fails', 'checks still fail')}: {joined(failing)}"
+    elif review.notes:
+        text += "; the editor's notes are still open"
+    return text + "."
+
+
+DECISIONS = {
+    "approved": ("approved", "Approved", "A person accepted this launch package."),
+    "rejected": ("not-approved", "Not approved", "A person rejected this launch package."),
+    "awaiting_approval": ("awaiting", "Awaiting approval", "A person has still to accept, change or reject this launch package."),
+}  # fmt: skip
+
+
+def decision(package: LaunchPackage, status: str | None = None) -> tuple[str, str, str]:
+    """Where the package stands, for its cover: (a css key, a two-word verdict, one sentence why).
+
+    `status` is the run's status when known (approved, rejected, awaiting_approval); without one the
+    editor's outcome decides.
+    """
+    if status in DECISIONS:
+        return DECISIONS[status]
+    if package.edit_outcome == "approved":
+        return "approved", "Approved", "The editor approved the draft; no sign-off by a person was asked for."
+    return "not-approved", "Not approved", "The editor did not approve the draft: review it before use."
+
+
+_WEAK = ("weak signal", "no model forecast", "not a model forecast", "below", "above", "outside")
+_MINOR = ("no movielens match",)
+
+
+def _caveat_weight(caveat: str) -> int:
+    """0 for a caveat that weakens a key number, 2 for one about a single comparable, 1 otherwise."""
+    text = caveat.lower()
+    return 0 if any(w in text for w in _WEAK) else 2 if any(w in text for w in _MINOR) else 1
+
+
+def _full_sentence(text: str) -> str:
+    text = sentence(words(text).strip())
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def risks(package: LaunchPackage, limit: int = 3) -> list[str]:
+    """The first risks and caveats a person should read, as sentences: content the model could not write, an editor
+    who did not approve, explanations written from the numbers, then the analyst's caveats, those that weaken a key
+    number first."""
+    found = fallback_notes(package)
+    if package.edit_outcome != "approved":  # after the content written from the brief, before the explanations
+        found.insert(1 if package.draft.fallbacks else 0, editor_outcome(package))
+    found += [_full_sentence(c) for c in sorted(package.audience.caveats, key=_caveat_weight)]
+    return list(dict.fromkeys(found))[:limit]
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def headline(audience: AudienceReport) -> str:
+    """The analyst's headline, or '' when the summary already says it (the same sentence, or nearly)."""
+    head = _WORD.findall(audience.headline.lower())
+    if not head:
+        return ""
+    body = " ".join(_WORD.findall(audience.summary.lower()))
+    if " ".join(head) in body:
+        return ""
+    first = set(_WORD.findall(re.split(r"(?<=[.!?])\s", audience.summary.strip(), maxsplit=1)[0].lower()))
+    overlap = len(set(head) & first) / len(set(head) | first) if first else 0.0
+    return "" if overlap >= 0.8 else audience.headline
+
+
+# --------------------------------------------------------------------------- templates
 
 
 @pass_eval_context
@@ -107,30 +307,15 @@ TEMPLATES = Environment(
     lstrip_blocks=True,
 )
 TEMPLATES.filters.update(
-    number=_number, amount=amount, percent=_percent, label=label, sentence=_sentence, source=_source, cell=_cell, md=_md
-)
-TEMPLATES.globals["ESTIMATE_NAMES"] = ESTIMATE_NAMES
-
-
-def _fallback_mark(draft: Draft, field: str) -> str:
-    """' (written from the brief: why)' after a heading whose field the model could not write; '' otherwise."""
-    reasons = [f.reason for f in draft.fallbacks if f.field == field]
-    return f" (written from the brief: {reasons[0]})" if reasons else ""
-
-
-TEMPLATES.globals["fallback_mark"] = _fallback_mark
-
-
-def editor_outcome(package: LaunchPackage) -> str:
-    """How the editor's review ended, in words a producer reads."""
-    rounds = package.review.round
-    if package.edit_outcome == "approved":
-        return f"approved in round {rounds}"
-    plural = "s" if rounds != 1 else ""
-    return f"not approved: the editor still had open notes after {rounds} round{plural}, the most allowed (see the review)"
-
-
-TEMPLATES.globals["editor_outcome"] = editor_outcome
+    number=_number, amount=amount, money=money, price=price, percent=_percent, label=label, sentence=sentence,
+    cell=_cell, md=_md, words=words, purpose=purpose, field_name=field_name, rationale_note=rationale_note,
+)  # fmt: skip
+TEMPLATES.globals.update(
+    ESTIMATE_NAMES=ESTIMATE_NAMES, ESTIMATE_NOTES=ESTIMATE_NOTES, REACH_NAME=REACH_NAME, span=span, joined=joined,
+    estimate_value=estimate_value, estimate_span=estimate_span,
+    fallback_mark=fallback_mark, fallback_notes=fallback_notes, editor_outcome=editor_outcome, decision=decision,
+    risks=risks, headline=headline,
+)  # fmt: skip
 
 
 def render(name: str, /, **variables: Any) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from greenroom.core.package import LaunchPackage
-from greenroom.interfaces.outputs import render
+from greenroom.interfaces.outputs import label, render
 from greenroom.interfaces.targeting import TARGETING_FILE, write_targeting_csv
 
 
@@ -27,32 +27,35 @@ def sources(package: LaunchPackage) -> list[str]:
     if audience.targeting:
         found.append(f"Viewer targeting: {audience.targeting.panel.source} (model {audience.targeting.model_version})")
     found.append(f"Release seasonality: {package.release_plan.recommendation.seasonality.source}")
-    found.extend(f"Pricing prior ({t.tier.replace('_', ' ')}): {t.prior.source}" for t in pricing.tiers)
+    found.extend(f"Pricing prior ({label(t.tier)}): {t.prior.source}" for t in pricing.tiers)
     if pricing.churn_model:
         found.append(f"Churn model: {pricing.churn_model.source}")
     found.extend(f"Words: {model}" for model in sorted({c.model for c in package.calls}))
     return list(dict.fromkeys(found))
 
 
-def render_markdown(package: LaunchPackage) -> str:
-    """The package as a Markdown report: every section, tables instead of charts."""
-    return render("report.md.j2", p=package, sources=sources)
+def render_markdown(package: LaunchPackage, status: str | None = None) -> str:
+    """The package as a Markdown report: the one-page summary, then every section, tables instead of charts.
+
+    `status` is the run's status where known (approved, rejected, awaiting_approval): the summary states it.
+    """
+    return render("report.md.j2", p=package, sources=sources, status=status)
 
 
-def render_html(package: LaunchPackage) -> str:
-    """The package as one self-contained HTML page with inline SVG charts."""
+def render_html(package: LaunchPackage, status: str | None = None) -> str:
+    """The package as one self-contained HTML page: a cover with the decision and key numbers, then inline SVG charts."""
     from greenroom.interfaces.charts import package_charts  # matplotlib loads only when a report is drawn
 
-    return render("report.html.j2", p=package, charts=package_charts(package), sources=sources)
+    return render("report.html.j2", p=package, charts=package_charts(package), sources=sources, status=status)
 
 
-def save_package(package: LaunchPackage, folder: Path) -> dict[str, Path]:
+def save_package(package: LaunchPackage, folder: Path, status: str | None = None) -> dict[str, Path]:
     """Write `package.json`, `report.md`, `report.html` (and `targeting.csv`) into `folder`; return their paths by kind."""
     folder.mkdir(parents=True, exist_ok=True)
     paths = {"json": folder / "package.json", "markdown": folder / "report.md", "html": folder / "report.html"}
     paths["json"].write_text(package.model_dump_json(indent=2) + "\n", encoding="utf-8")
-    paths["markdown"].write_text(render_markdown(package), encoding="utf-8")
-    paths["html"].write_text(render_html(package), encoding="utf-8")
+    paths["markdown"].write_text(render_markdown(package, status), encoding="utf-8")
+    paths["html"].write_text(render_html(package, status), encoding="utf-8")
     if package.audience.targeting is not None:
         paths["targeting"] = write_targeting_csv(package.audience.targeting, folder / TARGETING_FILE)
     return paths

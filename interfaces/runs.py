@@ -20,7 +20,7 @@ from greenroom.core.brief import Brief, BriefError, FieldError, parse_brief
 from greenroom.core.schemas import CallRecord, WriteResult
 from greenroom.core.vocabulary import ACTIVE, set_dotted
 from greenroom.graphs.write import build_write_graph
-from greenroom.interfaces.outputs import save_json_and_markdown
+from greenroom.interfaces.outputs import content_note, save_json_and_markdown
 from greenroom.interfaces.settings import Settings
 from greenroom.store.checkpoints import open_checkpointer
 from greenroom.tools.llm import ModelHandle, build_model
@@ -209,12 +209,12 @@ def _drive(graph_input: LaunchState | Command[Any] | None, run_id: str, settings
         message = values.get("revision_note", "") if status == "rejected" else ""
     package = values.get("package")
     if status == "done" and package is not None and package.warnings:
-        message = "done with a warning: " + "; ".join(package.warnings)
+        message = "done with a warning: " + (content_note(package.draft) or "; ".join(package.warnings))
     folder = None
     if package is not None:
         package = package.model_copy(update={"run_id": run_id})
         folder = settings.output_dir / run_id / f"v{package.version}"
-        save_package(package, folder)
+        save_package(package, folder, status)
     runs.update(run_id, status=status, message=message, version=package.version if package else 0,
                 output_dir=str(folder) if folder else None)  # fmt: skip
     return RunOutcome(run_id=run_id, status=status, message=message, package=package, question=question, output_dir=folder)

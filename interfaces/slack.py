@@ -40,7 +40,20 @@ from greenroom.core import limits
 from greenroom.core.brief import Brief, BriefError, FieldError, parse_brief
 from greenroom.core.package import LaunchPackage
 from greenroom.core.vocabulary import ACTIVE, STEP_LABELS
-from greenroom.interfaces.outputs import amount, editor_outcome, label
+from greenroom.interfaces.outputs import (
+    ESTIMATE_NAMES,
+    REACH_NAME,
+    amount,
+    editor_outcome,
+    estimate_span,
+    estimate_value,
+    fallback_notes,
+    label,
+    money,
+    price,
+    sentence,
+    span,
+)
 from greenroom.interfaces.service import RunBusyError, RunService
 from greenroom.interfaces.settings import Settings
 from greenroom.store.runs import IdempotencyConflictError, RunEvent, UnknownRunError
@@ -165,27 +178,22 @@ def progress_text(title: str, done: list[str], status: str, message: str = "") -
     return "\n".join(lines)
 
 
-def _money(value: float, currency: str) -> str:
-    return f"{value:,.2f} {currency}" if value < 100 else amount(value, currency)
-
-
 def package_fields(package: LaunchPackage) -> list[str]:
-    """The key numbers a person decides on: launch date, promotion budget and reach, prices, editor outcome, caveats."""
+    """The key numbers a person decides on, named and rounded as in the report: launch date, forecast, promotion
+    budget and people reached, prices, the editor's outcome, and what the model could not write."""
     promo = package.promotion_plan.allocation
-    reach, tiers = promo.expected_reach, package.pricing_plan.recommendation.tiers
-    prices = "\n".join(f"{label(t.tier)}: {_money(t.recommended.price, t.currency)}" for t in tiers) or "no viewer price"
-    sources = {"release": package.release_plan.rationale_source, "promotion": package.promotion_plan.rationale_source,
-               "pricing": package.pricing_plan.rationale_source}  # fmt: skip
-    notes = [f"The {part} explanation is stated from the numbers: the model's explanation was not usable."
-             for part, source in sources.items() if source != "model"]  # fmt: skip
-    if package.draft.fallbacks:
-        written = ", ".join(dict.fromkeys(label(f.field.split(".")[-1]) for f in package.draft.fallbacks))
-        notes.append(f"Written from the brief because the model's text was not usable: {written}.")
+    reach, tiers, forecast = promo.expected_reach, package.pricing_plan.recommendation.tiers, package.audience.forecast
+    prices = "\n".join(f"{sentence(label(t.tier))}: {price(t.recommended.price, t.currency)}" for t in tiers)
+    estimates = [(key, getattr(forecast, key)) for key in ("votes", "box_office")] if forecast else []
+    outlook = "\n".join(f"{sentence(ESTIMATE_NAMES[key])}: {estimate_value(key, e.point, e.unit)} ({estimate_span(key, e)})"
+                         for key, e in estimates if e is not None)  # fmt: skip
+    notes = fallback_notes(package)
     return [
         f"*Launch date*\n{package.release_plan.chosen.start:%a %d %b %Y}",
-        f"*Promotion budget*\n{amount(promo.budget, promo.currency)} over {promo.weeks} weeks",
-        f"*People reached (gross)*\n{amount(reach.expected)} ({amount(reach.low)} – {amount(reach.high)})",
-        f"*Recommended prices*\n{prices}",
+        *([f"*Forecast*\n{outlook}"] if outlook else []),
+        f"*Promotion budget*\n{money(promo.budget, promo.currency)} over {promo.weeks} weeks",
+        f"*{sentence(REACH_NAME)}*\n{amount(reach.expected)} by the promotion (gross; {span(reach.low, reach.high, reach.interval)})",
+        f"*Recommended prices*\n{prices or f'No viewer price ({label(package.brief.business_model.value)} release)'}",
         f"*Editor*\n{editor_outcome(package)}",
         *(["*Caveats*\n" + "\n".join(notes)] if notes else []),
     ]

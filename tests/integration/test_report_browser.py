@@ -1,13 +1,17 @@
 """The HTML report in a real browser: headless Chromium loads it from disk, offline, and draws every chart.
 
-Needs /usr/bin/chromium (Debian: `apt-get install -y chromium`); skipped without it.
+Needs /usr/bin/chromium (Debian: `apt-get install -y chromium`); skipped without it. With
+GREENROOM_SCREENSHOTS=<folder> set, the summary test also saves the report's first screen at desktop and
+phone size there (`report-desktop.png`, `report-phone.png`; the docs' copies come from this).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -91,8 +95,20 @@ def test_the_screenshot_shows_the_report_and_its_charts(reports: dict[str, Path]
     assert _share_near(pixels, PALETTE[1]) > 0.002
 
 
+def _screenshot(page: Any, name: str) -> None:
+    """The first screen of the page into $GREENROOM_SCREENSHOTS/<name>, when that folder is set (for the docs)."""
+    folder = os.environ.get("GREENROOM_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / name))
+
+
+FIRST_SECTION = "document.querySelector('body > section, body > nav, body > header').id"
+"""The id of the first block of the page."""
+
+
 def test_the_summary_comes_first_the_page_fits_a_phone_and_prints_in_sections(reports: dict[str, Path]) -> None:
-    """At 1366 px the one-page summary is on the first screen; at 390 px the page is no wider than the phone and
+    """At 1366 px the one-page summary fills the first screen; at 390 px the page is no wider than the phone and
     wide tables scroll inside their own box; printed, each section starts a page on a white background."""
     sync_api = pytest.importorskip("playwright.sync_api")
     url = reports["night-shift-film"].as_uri()
@@ -101,25 +117,49 @@ def test_the_summary_comes_first_the_page_fits_a_phone_and_prints_in_sections(re
         try:
             desktop = browser.new_page(viewport={"width": 1366, "height": 900})
             desktop.goto(url)
-            box = desktop.locator("#summary .decision").bounding_box()
-            assert box is not None and box["y"] + box["height"] < 900, box
+            assert desktop.evaluate(FIRST_SECTION) == "summary"
+            summary = desktop.locator("#summary")
+            assert summary.locator("h1").inner_text() == "Night Shift at the Lighthouse"
+            for selector in ("#summary .verdict", "#summary .decision", "#summary .keys"):
+                box = desktop.locator(selector).bounding_box()
+                assert box is not None and box["y"] + box["height"] < 900, (selector, box)  # on the first screen
             assert "Launch on" in desktop.locator("#summary .decision").inner_text()
-            assert desktop.locator("#summary .keys li").count() >= 5
-            assert desktop.locator("#summary", has_text="Risks and caveats").count() == 1
+            keys = desktop.locator("#summary .keys").inner_text()
+            for name in ("RELEASE DATE", "IMDB VOTES (INTEREST)", "BOX OFFICE", "PEOPLE REACHED", "PROMOTION BUDGET", "EDITOR"):
+                assert name in keys.upper(), name
+            assert "interval" in keys and "$" in keys
+            assert 1 <= desktop.locator("#summary .risks li").count() <= 3
+            _screenshot(desktop, "report-desktop.png")
 
-            phone = browser.new_page(viewport={"width": 390, "height": 844})
+            phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
             phone.goto(url)
+            assert phone.evaluate(FIRST_SECTION) == "summary"
             assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+            assert phone.evaluate("document.body.scrollWidth") <= 390
+            too_wide = phone.evaluate(
+                "[...document.querySelectorAll('body *')].filter(e => !e.closest('.scroll'))"
+                ".filter(e => e.getBoundingClientRect().right > 390.5).map(e => e.tagName + '.' + e.className)"
+            )
+            assert too_wide == [], too_wide  # nothing outside a scrolling box sticks out of the phone
             widths = phone.evaluate("[...document.querySelectorAll('.scroll')].map(e => e.getBoundingClientRect().right)")
             assert widths and max(widths) <= 390, widths
             overflowing = phone.evaluate(
                 "[...document.querySelectorAll('.scroll')].filter(e => e.scrollWidth > e.clientWidth).length"
             )
             assert overflowing >= 1  # the weekly spend table is wider than a phone: it scrolls inside its box
+            box = phone.locator("#summary h1").bounding_box()
+            assert box is not None and box["y"] < 200  # the title is the first thing a phone shows
+            _screenshot(phone, "report-phone.png")
 
             phone.emulate_media(media="print")
             style = "(s) => [getComputedStyle(s).breakBefore, getComputedStyle(document.body).backgroundColor]"
-            assert phone.locator("#release").evaluate(style) == ["page", "rgb(255, 255, 255)"]
+            for section in ("content", "release", "promotion", "pricing"):
+                assert phone.locator(f"#{section}").evaluate(style) == ["page", "rgb(255, 255, 255)"], section
             assert phone.locator("#summary").evaluate(style)[0] != "page"
+            backgrounds = phone.evaluate(
+                "[...document.querySelectorAll('body *')].map(e => getComputedStyle(e).backgroundColor)"
+                ".filter(c => c !== 'rgba(0, 0, 0, 0)' && c !== 'rgb(255, 255, 255)')"
+            )
+            assert backgrounds == [], sorted(set(backgrounds))  # printed, nothing sits on a tinted or dark background
         finally:
             browser.close()
