@@ -10,6 +10,8 @@ a person.
 
     "A film called Night Shift"        -> working_title, format
     "budget 250k USD"                  -> budget.amount = 250000, budget.currency = USD
+    "adults 18-34 in the US and UK"    -> audience.age_min/age_max = 18/34, audience.regions = [US, GB]
+    "sometime this fall 2027"          -> release 2027-09-01 .. 2027-11-30 (tools/brief_reader.py)
     "what if the budget were halved?"  -> revision sets={"budget.amount": current / 2}
     "make it darker"                   -> revision note "make it darker"
 """
@@ -594,5 +596,5 @@ def describe_event(type: str, data: dict[str, Any]) -> str | None:
 
 
 def announce(action: Action) -> str:
-    """What the chat says when it carries out an action that came with no words of its own (a pending revision)."""
+    """What the chat says when it carries out an action that came with no words of its own."""
     return f"Revising: {_describe_sets(action.sets)}." if isinstance(action, Revise) else "Working on it."

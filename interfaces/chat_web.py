@@ -1,13 +1,17 @@
 """The chat page at /chat: one HTML page (no external assets) over a few JSON routes and one event stream.
 
-    GET  /chat                                 the page
+    GET  /chat                                 the page (a session's id travels in its fragment: /chat#s=<id>)
     POST /chat/sessions                        open a session (tenant: the Bearer key's, or the default chat tenant)
+    GET  /chat/sessions/{id}                   the session so far: transcript, brief panel, run and report (same tenant)
+    POST /chat/sessions/summaries              {"ids": [...]} -> title and status of each of those sessions still held
     POST /chat/sessions/{id}/messages          {"text": ...} -> the chat's answer (a Turn)
     POST /chat/sessions/{id}/settle            the followed run came to rest -> its package and what can be done next
     GET  /chat/sessions/{id}/events?after=N    Server-Sent Events of the followed run, each with a line of text
     GET  /chat/sessions/{id}/report            the latest package's HTML report (charts included)
 
-The session id is the page's capability: it is bound to its tenant when it is opened.
+The session id is the page's capability: it is bound to its tenant when it is opened, and a session is
+restored only for its own tenant (the Bearer key's, or the default chat tenant without a key). The page
+keeps it in the URL's fragment, which browsers never send, so it is in no request line nor access log.
 """
 
 from __future__ import annotations
@@ -26,14 +30,26 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
 
-from greenroom.graphs.conversation import Turn, describe_event
-from greenroom.interfaces.chat import DEFAULT_TENANT, ChatDesk, ChatFullError, UnknownChatError
+from greenroom.graphs.conversation import Turn
+from greenroom.interfaces.chat import (
+    DEFAULT_TENANT,
+    ChatDesk,
+    ChatFullError,
+    ChatSession,
+    Line,
+    Row,
+    UnknownChatError,
+    brief_rows,
+    progress_line,
+    still_needed,
+)
 from greenroom.interfaces.http import SSE_PING_S, bearer, event_stream
 from greenroom.interfaces.reports import render_html
 from greenroom.interfaces.service import RunService
 
 CHAT_PATH = "/chat"
 _PAGE = Path(__file__).parent / "templates" / "chat.html"
+_NO_REFERRER = {"Referrer-Policy": "no-referrer"}  # the report's address carries the session id: links from it never send it on
 
 
 class Message(BaseModel):
@@ -42,12 +58,44 @@ class Message(BaseModel):
     text: str = Field(..., max_length=4000, description="What the person typed.")
 
 
+class Shown(Turn):
+    """A turn with what the page shows beside it: the brief panel in words and where the session stands."""
+
+    title: str = Field(..., description="The working title, or 'Untitled brief'.")
+    status: str = Field(..., description="Where the session stands, in words (its run's status once it has one).")
+    panel: list[Row] = Field(default_factory=list, description="The brief, one labelled line per field.")
+    needed: list[str] = Field(default_factory=list, description="Required fields not given yet, in words.")
+
+
 class Opened(BaseModel):
     """A new chat session and the chat's greeting."""
 
     session_id: str = Field(..., description="The session's id; keep it for the session's other routes.")
     tenant: str = Field(..., description="The tenant the session's runs belong to.")
-    turn: Turn = Field(..., description="The greeting.")
+    turn: Shown = Field(..., description="The greeting.")
+
+
+class Restored(BaseModel):
+    """A session so far, for a page that opens it again."""
+
+    session_id: str = Field(..., description="The session's id.")
+    transcript: list[Line] = Field(..., description="Everything said so far, both sides, and the run's progress.")
+    events_seen: int = Field(..., description="The run's feed up to here is in the transcript; follow it from here.")
+    turn: Shown = Field(..., description="The latest turn, without its words: offers, brief panel, run and report.")
+
+
+class Known(BaseModel):
+    """Sessions a browser has opened before."""
+
+    ids: list[str] = Field(..., max_length=50, description="Session ids, newest first.")
+
+
+class Summary(BaseModel):
+    """One session in a list of sessions."""
+
+    session_id: str = Field(..., description="The session's id.")
+    title: str = Field(..., description="The working title, or 'Untitled brief'.")
+    status: str = Field(..., description="Where it stands, in words.")
 
 
 def allowed_host(request: Request) -> None:
@@ -92,7 +140,7 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
 
     @router.get("", response_class=HTMLResponse)
     def page() -> HTMLResponse:
-        return HTMLResponse(_PAGE.read_text(encoding="utf-8"))
+        return HTMLResponse(_PAGE.read_text(encoding="utf-8"), headers=_NO_REFERRER)
 
     @router.post("/sessions", response_model=Opened)
     def open_session(request: Request, tenant: SessionTenant) -> Opened:
@@ -101,17 +149,45 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
             session_id, turn = desk.open(tenant, keyed=bool(request.headers.get("authorization")))
         except ChatFullError as exc:
             raise HTTPException(503, str(exc), headers={"Retry-After": "60"}) from None
-        return Opened(session_id=session_id, tenant=tenant, turn=_linked(turn, session_id))
+        return Opened(session_id=session_id, tenant=tenant, turn=shown(turn, session_id))
 
-    @router.post("/sessions/{session_id}/messages", response_model=Turn)
-    def send(session_id: str, message: Message) -> Turn:
+    @router.post("/sessions/summaries", response_model=list[Summary])
+    def summaries(known: Known, tenant: SessionTenant) -> list[Summary]:
+        """Title and status of each of `ids` this server still holds for the tenant (the others are left out)."""
+        found = []
+        for session_id in dict.fromkeys(known.ids):
+            try:
+                session = desk.session(session_id, tenant)
+            except UnknownChatError:
+                continue
+            found.append(Summary(session_id=session_id, title=session.title, status=desk.status(session)))
+        return found
+
+    @router.get("/sessions/{session_id}", response_model=Restored)
+    def restore(session_id: str, tenant: SessionTenant) -> Restored:
+        """The session so far, for a reloaded page or a shared link of the same tenant."""
+        session = desk.session(session_id, tenant)
+        with session.lock:
+            transcript, seen = list(session.transcript), session.events_seen
+            turn = shown(session.resumed(), session_id, session)
+        return Restored(session_id=session_id, transcript=transcript, events_seen=seen, turn=turn)
+
+    @router.post("/sessions/{session_id}/messages", response_model=Shown)
+    def send(session_id: str, message: Message) -> Shown:
         """Answer one message, launching, approving or revising the run as it asks."""
-        return _linked(desk.send(session_id, message.text), session_id)
+        return shown(desk.send(session_id, message.text), session_id)
 
-    @router.post("/sessions/{session_id}/settle", response_model=Turn)
-    def settle(session_id: str) -> Turn:
+    @router.post("/sessions/{session_id}/settle", response_model=Shown)
+    def settle(session_id: str) -> Shown:
         """The followed run came to rest: its package and what can be done next."""
-        return _linked(desk.settle(session_id), session_id)
+        return shown(desk.settle(session_id), session_id)
+
+    def shown(turn: Turn, session_id: str, session: ChatSession | None = None) -> Shown:
+        """The turn with its report linked to the session, and the panel and status in words."""
+        session = session or desk.session(session_id)
+        report = f"{CHAT_PATH}/sessions/{session_id}/report" if turn.report_url is not None else None
+        return Shown(**{**dict(turn), "report_url": report}, title=session.title, status=desk.status(session),
+                     panel=brief_rows(turn.brief, turn.missing), needed=still_needed(turn.missing))  # fmt: skip
 
     @router.get("/sessions/{session_id}/events")
     async def events(session_id: str, after: Annotated[int, Query(ge=0)] = 0) -> EventSourceResponse:
@@ -128,7 +204,7 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
         package = desk.package(session_id)
         if package is None:
             raise HTTPException(404, "no package yet")
-        return HTMLResponse(render_html(package))
+        return HTMLResponse(render_html(package), headers=_NO_REFERRER)
 
     @app.exception_handler(UnknownChatError)
     async def _unknown(request: Request, exc: UnknownChatError) -> JSONResponse:
@@ -156,13 +232,7 @@ def _quiet_session_ids() -> None:
         access.addFilter(_NoSessionIds())
 
 
-def _linked(turn: Turn, session_id: str) -> Turn:
-    if turn.report_url is None:
-        return turn
-    return turn.model_copy(update={"report_url": f"{CHAT_PATH}/sessions/{session_id}/report"})
-
-
 async def _described(events: AsyncIterator[dict[str, str]]) -> AsyncIterator[dict[str, str]]:
     async for event in events:
         data: dict[str, Any] = json.loads(event["data"])
-        yield {**event, "data": json.dumps({**data, "text": describe_event(event["event"], data)})}
+        yield {**event, "data": json.dumps({**data, "text": progress_line(event["event"], data)})}
