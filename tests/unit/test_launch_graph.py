@@ -140,6 +140,10 @@ def test_a_what_if_on_a_run_awaiting_approval_builds_a_version_beside_it(
     assert revised.package.promotion_plan.allocation.budget == pytest.approx(film_brief.budget.amount / 2)
     first = json.loads((run.output_dir / "package.json").read_text())
     assert first["version"] == 1 and first["brief"]["budget"]["amount"] == film_brief.budget.amount  # v1 kept as it was
+    report = (revised.output_dir / "report.md").read_text()
+    assert "## What changed since version 1" in report and "| Budget amount |" in report
+    assert "(unchanged)" in report and "What changed" not in (run.output_dir / "report.md").read_text()
+    assert 'id="changes"' in (revised.output_dir / "report.html").read_text()
     accepted = answer_approval(run.run_id, {"action": "accept"}, settings, context)
     assert accepted.status == "approved" and accepted.package.version == 2
 
