@@ -9,12 +9,12 @@ token limit unless the schema stops it (see DESIGN.md), and scores are
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from greenroom.core.brief import AgeRating
-from greenroom.core.text import AdLine, Heading, Logline, Note, PartSummary, Synopsis, Tag, Tagline
+from greenroom.core.brief import AgeRating, BusinessModel, Format
+from greenroom.core.text import AdLine, Heading, Logline, Note, PartSummary, Synopsis, Tag, Tagline, plain_text
 
 Score = Literal[1, 2, 3, 4, 5]
 """A rubric score: 1 poor, 3 acceptable, 5 excellent."""
@@ -163,3 +163,46 @@ class WriteResult(BaseModel):
     outcome: Literal["approved", "max_rounds"] = Field(..., description="approved, or max_rounds when the cap ended the loop.")
     rounds: int = Field(..., ge=1, description="How many writer/editor rounds ran.")
     calls: list[CallRecord] = Field(default_factory=list, description="Every model call, in order.")
+
+
+DATE_PATTERN = r"^20[2-9][0-9]-[01][0-9]-[0-3][0-9]$"
+BriefDate = Annotated[str, StringConstraints(pattern=DATE_PATTERN)]
+"""A date as YYYY-MM-DD, digits and dashes only, so no debris either; the brief validates it as a date afterwards."""
+
+
+class BriefFields(BaseModel):
+    """The brief fields one chat message states, as a model reads them; a field the message does not state stays null."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    working_title: Annotated[str, plain_text(1, 120)] | None = Field(None, description="The title, if the message names it.")
+    format: Format | None = Field(None, description="What kind of media it is.")
+    logline: Annotated[str, plain_text(10, 600)] | None = Field(None, description="What it is about, one or two sentences.")
+    genres: list[Tag] | None = Field(None, max_length=6, description="Genres, most important first.")
+    tone: Annotated[str, plain_text(2, 300)] | None = Field(None, description="Tone or brand voice.")
+    length_minutes: float | None = Field(None, gt=0, le=10_000, description="Running time in minutes.")
+    length_episodes: int | None = Field(None, gt=0, le=10_000, description="Number of episodes.")
+    budget_amount: float | None = Field(None, gt=0, le=1e12, description="Launch budget, as a plain number.")
+    budget_currency: Annotated[str, plain_text(3, 3)] | None = Field(None, description="ISO currency code, e.g. USD.")
+    business_model: BusinessModel | None = Field(None, description="How it earns money.")
+    release_earliest: BriefDate | None = Field(None, description="First acceptable release date, YYYY-MM-DD.")
+    release_latest: BriefDate | None = Field(None, description="Last acceptable release date, YYYY-MM-DD.")
+    audience_age_min: int | None = Field(None, ge=0, le=120, description="Youngest age targeted.")
+    audience_age_max: int | None = Field(None, ge=0, le=120, description="Oldest age targeted.")
+    audience_regions: list[Tag] | None = Field(None, max_length=20, description="Where the audience lives.")
+    territories: list[Tag] | None = Field(None, max_length=20, description="Where it will be released (ISO codes).")
+    age_rating_ceiling: AgeRating | None = Field(None, description="Most restrictive rating allowed.")
+    avoid_topics: list[Note] | None = Field(None, max_length=20, description="Topics the content must not touch.")
+    must_include: list[Note] | None = Field(None, max_length=20, description="Elements the content must contain.")
+    studio: Annotated[str, plain_text(2, 120)] | None = Field(None, description="Studio or distributor.")
+
+    def dotted(self) -> dict[str, object]:
+        """The stated fields by the brief's dotted paths ('budget_amount' -> 'budget.amount')."""
+        paths = {"length_minutes": "length.minutes", "length_episodes": "length.episodes", "budget_amount": "budget.amount",
+                 "budget_currency": "budget.currency", "release_earliest": "release.earliest",
+                 "release_latest": "release.latest", "audience_age_min": "audience.age_min",
+                 "audience_age_max": "audience.age_max", "audience_regions": "audience.regions",
+                 "age_rating_ceiling": "constraints.age_rating_ceiling", "avoid_topics": "constraints.avoid_topics",
+                 "must_include": "constraints.must_include"}  # fmt: skip
+        stated = self.model_dump(mode="json", exclude_none=True)
+        return {paths.get(name, name): value for name, value in stated.items() if value != []}

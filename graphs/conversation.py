@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -390,10 +391,19 @@ class Turn(BaseModel):
     )
 
 
-class Conversation:
-    """One person's chat: the brief as it forms, then the run it launched. No I/O."""
+ModelReader = Callable[[str, dict[str, Any]], dict[str, Any]]
+"""Reads a message into brief fields by dotted path, given the brief so far (a model's reading, see brief_reader)."""
 
-    def __init__(self) -> None:
+
+class Conversation:
+    """One person's chat: the brief as it forms, then the run it launched. No I/O of its own.
+
+    `model_reader`, when given, reads each message beside the rules (a hosted model that is able to):
+    the rules' reading wins where both read a field.
+    """
+
+    def __init__(self, model_reader: ModelReader | None = None) -> None:
+        self.model_reader = model_reader
         self.draft: dict[str, Any] = {}
         self.asking: str | None = None
         self.stage: Stage = "building"
@@ -426,6 +436,9 @@ class Conversation:
             return self._turn(["Launching it now. I will show each agent's progress."],
                               action=Launch(brief=brief.model_dump(mode="json")))  # fmt: skip
         reading = read(text)
+        if self.model_reader is not None:
+            stated = {k: v for k, v in self.model_reader(text, self.draft).items() if k not in reading.fields}
+            reading.fields.update(stated)
         if self.asking and not reading.fields:  # a message that states fields is not also the answer as a whole
             answer = read_answer(self.asking, text)
             answer.update(Reading(reading.fields, reading.notes))

@@ -21,11 +21,22 @@ from pydantic import BaseModel, Field
 
 from greenroom.core.brief import BriefError, parse_brief
 from greenroom.core.vocabulary import AT_REST, STATUS_WORDS
-from greenroom.graphs.conversation import Answer, Conversation, Launch, Revise, Turn, announce, describe_event
+from greenroom.graphs.conversation import (
+    Answer,
+    Conversation,
+    Launch,
+    ModelReader,
+    Revise,
+    Turn,
+    announce,
+    describe_event,
+)  # fmt: skip
 from greenroom.interfaces.service import RunBusyError, RunService
 
 if TYPE_CHECKING:
     from greenroom.core.package import LaunchPackage
+    from greenroom.core.settings import ModelSettings
+    from greenroom.tools.llm import ModelHandle
 
 DEFAULT_TENANT = "chat"
 MAX_LINES, MAX_CHARS = 500, 100_000
@@ -53,6 +64,26 @@ class Row(BaseModel):
     label: str = Field(..., description="The field, as a person names it.")
     value: str = Field(..., description="Its value in words ('still needed' when a required field is not given yet).")
     needed: bool = Field(False, description="A required field that is not given yet.")
+
+
+def model_reader_for(settings: ModelSettings) -> ModelReader | None:
+    """A model reading of chat messages where the model is able to (a hosted one); None on the embedded or fake model.
+
+    The model is built on the first message that needs it, once.
+    """
+    if settings.provider in ("embedded", "fake"):
+        return None
+    from greenroom.tools.brief_reader import read_with_model
+    from greenroom.tools.llm import build_model
+
+    handle: list[ModelHandle] = []
+
+    def read(text: str, draft: dict[str, Any]) -> dict[str, Any]:
+        if not handle:
+            handle.append(build_model(settings))
+        return read_with_model(handle[0], text, draft)
+
+    return read
 
 
 @dataclass
@@ -102,15 +133,18 @@ class ChatDesk:
     key-less session makes room first, and a session opened with a key is never dropped for a key-less one.
     """
 
-    def __init__(self, service: RunService, max_sessions: int = 1000, max_per_tenant: int = 100) -> None:
+    def __init__(self, service: RunService, max_sessions: int = 1000, max_per_tenant: int = 100,
+                 model_reader: ModelReader | None = None) -> None:  # fmt: skip
         self.service = service
         self.max_sessions, self.max_per_tenant = max_sessions, max_per_tenant
+        self.model_reader = model_reader
         self._sessions: dict[str, ChatSession] = {}
         self._lock = threading.Lock()
 
     def open(self, tenant: str, keyed: bool = True) -> tuple[str, Turn]:
         """A new session for `tenant` (`keyed`: opened with an API key), with the chat's greeting."""
-        session_id, session = uuid.uuid4().hex, ChatSession(tenant=tenant, keyed=keyed)
+        session = ChatSession(tenant=tenant, keyed=keyed, conversation=Conversation(self.model_reader))
+        session_id = uuid.uuid4().hex
         turn = self._remember(session, session.conversation.greet())
         with self._lock:
             own = [s for s, held in self._sessions.items() if held.tenant == tenant and held.keyed == keyed]

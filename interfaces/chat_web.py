@@ -40,6 +40,7 @@ from greenroom.interfaces.chat import (
     Row,
     UnknownChatError,
     brief_rows,
+    model_reader_for,
     progress_line,
     still_needed,
 )
@@ -130,7 +131,8 @@ SessionTenant = Annotated[str, Depends(session_tenant)]
 def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEFAULT_TENANT) -> ChatDesk:
     """Mount the chat page and its routes on `app`; the chat shares `service` (and so the run registry) with the API."""
     api = service.settings.api
-    desk = ChatDesk(service, max_sessions=api.chat_sessions, max_per_tenant=api.chat_sessions_per_tenant)
+    desk = ChatDesk(service, max_sessions=api.chat_sessions, max_per_tenant=api.chat_sessions_per_tenant,
+                    model_reader=model_reader_for(service.settings.model))  # fmt: skip
     app.state.chat_tenant = default_tenant
     app.state.chat_hosts = [h.strip("[]").lower() for h in api.chat_hosts]
     _quiet_session_ids()

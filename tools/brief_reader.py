@@ -21,10 +21,14 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from greenroom.core.brief import AGE_RATINGS
+from greenroom.core.schemas import BriefFields
 from greenroom.core.vocabulary import CANONICAL_GENRES, GENRE_SYNONYMS, genre_matches
+
+if TYPE_CHECKING:
+    from greenroom.tools.llm import ModelHandle
 
 
 @dataclass
@@ -284,3 +288,32 @@ def read_genres(text: str) -> Reading:
     if genres:
         reading.fields["genres"] = genres
     return reading
+
+
+# --- with a model -----------------------------------------------------------------
+
+MODEL_READ_MAX_TOKENS = 400
+
+
+def read_with_model(handle: ModelHandle, text: str, draft: dict[str, Any], today: dt.date | None = None) -> dict[str, Any]:
+    """The brief fields a message states, read by a model into `BriefFields` (validated); {} when it cannot answer.
+
+    The chat uses it beside the rules when the model is able (a hosted one): the rules' reading
+    wins where both read a field, and a model that fails or is unreachable leaves the rules alone.
+    """
+    import json
+
+    from langchain_core.messages import HumanMessage
+
+    from greenroom.prompts import render
+    from greenroom.tools.llm import ModelUnavailableError, provider_errors
+    from greenroom.tools.structured import StructuredOutputError, generate
+
+    prompt = render("chat/read.j2", draft=json.dumps(draft, ensure_ascii=False), message=text,
+                    today=(today or dt.date.today()).isoformat())  # fmt: skip
+    unanswered: tuple[type[BaseException], ...] = (StructuredOutputError, ModelUnavailableError, *provider_errors())
+    try:
+        fields, _ = generate(handle, [HumanMessage(prompt)], BriefFields, agent="chat", max_tokens=MODEL_READ_MAX_TOKENS)
+    except unanswered:
+        return {}
+    return fields.dotted()

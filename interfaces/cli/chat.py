@@ -48,9 +48,11 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def chat() -> None:
         """Build a brief in conversation, launch it, approve or revise it — in the terminal."""
+        from greenroom.interfaces.chat import model_reader_for
+
         settings = Settings()
         context = context_for(settings, approval=True)
-        conversation = Conversation()
+        conversation = Conversation(model_reader_for(settings.model))
         _show(conversation.greet())
         while True:
             try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -60,3 +61,30 @@ def test_genres_keep_known_ones_and_say_what_was_read_loosely() -> None:
     reading = read_genres("thriller, horor, sci fi")
     assert reading.fields["genres"] == ["thriller", "Horror", "sci fi"]
     assert reading.notes == ["I read “horor” as horror; say 'genres: …' to change it."]
+
+
+def test_a_model_reads_what_the_rules_cannot_and_its_answer_is_validated(scripted: Any) -> None:
+    from greenroom.tools.brief_reader import read_with_model
+
+    handle = scripted({"audience_age_min": 25, "audience_age_max": 40, "territories": ["DE", "AT"], "budget_amount": None})
+    assert read_with_model(handle, "grown-ups in their late twenties to forty, German-speaking markets", {}) == {
+        "audience.age_min": 25, "audience.age_max": 40, "territories": ["DE", "AT"]}  # fmt: skip
+
+
+def test_a_model_that_answers_garbage_leaves_the_rules_alone(scripted: Any) -> None:
+    from greenroom.tools.brief_reader import read_with_model
+
+    handle = scripted('{"territories": ["]\\n,\\n,"]}', '{"audience_age_min": "old"}')
+    assert read_with_model(handle, "somewhere", {}) == {}
+
+
+def test_the_chat_takes_a_model_reading_beside_the_rules_and_the_rules_win() -> None:
+    from greenroom.graphs.conversation import Conversation
+
+    def model(text: str, draft: dict[str, Any]) -> dict[str, Any]:
+        return {"budget.amount": 1.0, "audience.regions": ["DE"]}  # the rules read the budget; only the regions are new
+
+    conversation = Conversation(model_reader=model)
+    conversation.greet()
+    conversation.reply("A film called Night Shift, budget 250k")
+    assert conversation.draft["budget"]["amount"] == 250_000 and conversation.draft["audience"]["regions"] == ["DE"]

@@ -124,3 +124,12 @@ def test_a_long_chat_keeps_its_latest_lines() -> None:
     assert sum(len(line.text) for line in held.transcript) == held.chars <= MAX_CHARS
     mine = [line.text for line in held.transcript if line.who == "me"]
     assert mine[-1].startswith(f"note {MAX_CHARS // 3000 + 4} ") and len(mine) < MAX_CHARS // 3000
+
+
+def test_the_chat_reads_with_a_model_only_where_the_model_is_able() -> None:
+    from greenroom.core.settings import ModelSettings
+    from greenroom.interfaces.chat import model_reader_for
+
+    assert model_reader_for(ModelSettings(provider="embedded")) is None
+    assert model_reader_for(ModelSettings(provider="fake")) is None
+    assert callable(model_reader_for(ModelSettings(provider="openai", base_url="http://127.0.0.1:9/v1")))
