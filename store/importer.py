@@ -26,7 +26,7 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -174,22 +174,38 @@ READERS = {".csv": _read_csv, ".json": _read_json, ".jsonl": _read_jsonl, ".ndjs
 """File suffix -> reader yielding (line, row)."""
 
 
-def _resolve_columns(columns: list[str], mapping: Mapping[str, str], path: Path) -> dict[str, str]:
-    """Map each of our fields to the file's column that holds it."""
-    unknown = sorted(set(mapping) - set(IMPORT_FIELDS))
+def resolve_columns(columns: list[str], mapping: Mapping[str, str], path: Path,
+                    aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:  # fmt: skip
+    """Map each of our fields (the keys of `aliases`) to the file's column that holds it.
+
+    A field the mapping names takes that column (an error when the file lacks it); any other field takes
+    the first of its aliases the file has, in any case. Which fields are required is the caller's rule.
+    """
+    unknown = sorted(set(mapping) - set(aliases))
     if unknown:
-        raise ImportFileError(f"mapping names unknown field(s) {', '.join(unknown)}; known fields: {', '.join(IMPORT_FIELDS)}")
+        raise ImportFileError(f"mapping names unknown field(s) {', '.join(unknown)}; known fields: {', '.join(aliases)}")
     by_lower = {c.strip().lower(): c for c in columns}
     resolved: dict[str, str] = {}
-    for field in IMPORT_FIELDS:
-        wanted = mapping.get(field, field)
-        column = wanted if wanted in columns else by_lower.get(wanted.strip().lower())
-        if column is not None:
+    for field, names in aliases.items():
+        if field in mapping:
+            wanted = mapping[field]
+            column = wanted if wanted in columns else by_lower.get(wanted.strip().lower())
+            if column is None:
+                raise ImportFileError(
+                    f"{path}: column {wanted!r} (mapped to {field}) is not in the file; columns: {', '.join(columns)}"
+                )
             resolved[field] = column
-        elif field in mapping:
-            raise ImportFileError(
-                f"{path}: column {wanted!r} (mapped to {field}) is not in the file; columns: {', '.join(columns)}"
-            )
+            continue
+        for alias in names:
+            if alias in by_lower and by_lower[alias] not in resolved.values():
+                resolved[field] = by_lower[alias]
+                break
+    return resolved
+
+
+def _resolve_columns(columns: list[str], mapping: Mapping[str, str], path: Path) -> dict[str, str]:
+    """Map each of our fields to the file's column of the same name (any case) or the one the mapping names."""
+    resolved = resolve_columns(columns, mapping, path, {field: (field,) for field in IMPORT_FIELDS})
     missing = [f for f in REQUIRED_FIELDS if f not in resolved]
     if missing:
         raise ImportFileError(

@@ -43,7 +43,15 @@ from sqlalchemy import text
 from greenroom.core.vocabulary import title_key
 from greenroom.store.catalog import Catalog
 from greenroom.store.database import SqlStore
-from greenroom.store.importer import READERS, ImportFileError, Row, RowError, column_names, is_blank
+from greenroom.store.importer import (
+    READERS,
+    ImportFileError,
+    Row,
+    RowError,
+    column_names,
+    is_blank,
+    resolve_columns,
+)  # fmt: skip
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS viewer_events (
@@ -198,25 +206,7 @@ class ViewerStore(SqlStore):
 
 
 def _resolve_columns(columns: list[str], mapping: Mapping[str, str], path: Path) -> dict[str, str]:
-    unknown = sorted(set(mapping) - set(VIEWER_FIELDS))
-    if unknown:
-        raise ImportFileError(f"mapping names unknown field(s) {', '.join(unknown)}; known fields: {', '.join(VIEWER_FIELDS)}")
-    by_lower = {c.strip().lower(): c for c in columns}
-    resolved: dict[str, str] = {}
-    for field in VIEWER_FIELDS:
-        if field in mapping:
-            wanted = mapping[field]
-            column = wanted if wanted in columns else by_lower.get(wanted.strip().lower())
-            if column is None:
-                raise ImportFileError(
-                    f"{path}: column {wanted!r} (mapped to {field}) is not in the file; columns: {', '.join(columns)}"
-                )
-            resolved[field] = column
-            continue
-        for alias in ALIASES[field]:
-            if alias in by_lower and by_lower[alias] not in resolved.values():
-                resolved[field] = by_lower[alias]
-                break
+    resolved = resolve_columns(columns, mapping, path, {field: ALIASES[field] for field in VIEWER_FIELDS})
     missing = [f for f in ("user", "timestamp") if f not in resolved]
     if "title" not in resolved and "title_id" not in resolved:
         missing.append("title or title_id")
