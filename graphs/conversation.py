@@ -181,8 +181,9 @@ def read(text: str) -> Reading:
     return reading
 
 
-def _after(text: str, cue: str) -> str | None:
-    match = re.search(rf"\b(?:{cue})\s+([^.;,\n]+)", text, re.I)
+def _after(text: str, cue: str, stops: str = ".;,\n") -> str | None:
+    """The words after `cue`, up to the first of `stops`."""
+    match = re.search(rf"\b(?:{cue})\s+([^{re.escape(stops)}]+)", text, re.I)
     return match.group(1).strip() if match else None
 
 
@@ -209,7 +210,7 @@ def _territories(text: str) -> Reading:
     """'territories: US, GB' or 'released in the US and UK'; a list with a place not known is said, not guessed."""
     reading = Reading()
     labelled = _labelled(text, "territories", "territory", "markets", "countries")
-    spoken = labelled or _after(text, r"releas\w* (?:it )?(?:only )?in|launch\w* (?:it )?(?:only )?in")
+    spoken = labelled or _after(text, r"releas\w* (?:it )?(?:only )?in|launch\w* (?:it )?(?:only )?in", stops=".;\n")
     if not spoken:
         return reading
     places = read_places(spoken)

@@ -141,6 +141,7 @@ def test_progress_lines_name_the_agent() -> None:
         ("rated PG-13 at most", {"constraints": {"age_rating_ceiling": "PG-13"}}),
         ("territories: US, GB", {"territories": ["US", "GB"]}),
         ("we release in the United Kingdom and Ireland", {"territories": ["GB", "IE"]}),
+        ("releasing in US, GB and DE", {"territories": ["US", "GB", "DE"]}),
         ("hmm no, go back to 3M", {"budget": {"amount": 3_000_000.0, "currency": "USD"}}),
         ("sometime this fall 2027", {"release": {"earliest": "2027-09-01", "latest": "2027-11-30"}}),
         ("between Sept 1 and Nov 15 2027", {"release": {"earliest": "2027-09-01", "latest": "2027-11-15"}}),
