@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 
 from greenroom.core.brief import PRIMARY_LENGTH_UNIT, BriefError, FieldError, Format, parse_brief
 from greenroom.core.compare import Change, compare, describe
+from greenroom.core.numbers import label, money, price
 from greenroom.core.vocabulary import AT_REST, STATUS_WORDS, STEP_NAMES, set_dotted
 from greenroom.tools.brief_reader import Reading, read_audience, read_dates, read_genres, read_places, read_rating
 
@@ -589,9 +590,10 @@ def summary(package: LaunchPackage) -> str:
     promo, tiers = package.promotion_plan.allocation, package.pricing_plan.recommendation.tiers
     taglines = package.draft.hooks.taglines
     tagline = taglines[0] if taglines else ""
+    prices = "; ".join(f"{label(t.tier)} {price(t.recommended.price, t.currency)}" for t in tiers) or "no viewer price"
     return (f"{package.brief.working_title}, version {package.version}: “{tagline}”. "
-            f"Promotion {promo.budget:,.0f} {promo.currency} over {promo.weeks} weeks; "
-            f"{len(tiers)} price tier(s). The full report with its charts is below.")  # fmt: skip
+            f"Promotion {money(promo.budget, promo.currency)} over {promo.weeks} weeks; {prices}. "
+            "The full report with its charts is below.")  # fmt: skip
 
 
 def describe_event(type: str, data: dict[str, Any]) -> str | None:

@@ -43,6 +43,7 @@ def test_the_chat_shows_the_new_version_beside_the_one_it_showed_before() -> Non
     conversation.run_id = old.run_id
     first = conversation.settled("awaiting_approval", "", old)
     assert first.comparison == [] and "awaiting approval" in first.say[0]
+    assert "Promotion $250K over" in first.say[1] and "tier(s)" not in first.say[1]  # rounded as the report rounds
     turn = conversation.settled("awaiting_approval", "", _halved(old))
     assert any(c.name == "budget amount" and c.changed for c in turn.comparison)
     assert any(line.startswith("Version 2 beside version 1:") for line in turn.say)
