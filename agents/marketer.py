@@ -361,7 +361,7 @@ def market(state: PlanState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         calls += more
 
     release_text, promotion_text = release_facts(recommendation, chosen), promotion_facts(allocation)
-    answers = answers_per_request(model.structured_mode, runtime.context.writer_candidates)
+    answers = answers_per_request(model.structured_mode, runtime.context.writer_candidates, rationale=True)
     rationale, error, more = write_rationale(model, brief, release_text, promotion_text, answers)
     calls += more
     source = "model" if rationale else "template"

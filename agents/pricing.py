@@ -104,7 +104,7 @@ def price(state: PlanState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     if recommendation.tiers:
         has_offers = any(o.recommended for o in recommendation.offers)
         model = runtime.context.model
-        answers = answers_per_request(model.structured_mode, runtime.context.writer_candidates)
+        answers = answers_per_request(model.structured_mode, runtime.context.writer_candidates, rationale=True)
         rationale, error, calls = write_rationale(model, brief, facts, has_offers, answers)
     plan = PricingPlan(
         recommendation=recommendation,

@@ -23,6 +23,7 @@ from greenroom.interfaces.cli.plan import register
 from greenroom.interfaces.plans import run_plan
 from greenroom.interfaces.settings import Settings
 from greenroom.store.checkpoints import sqlite_checkpointer
+from greenroom.tools.candidates import answers_per_request
 from greenroom.tools.fake_model import ScriptedChatModel
 from greenroom.tools.llm import ModelHandle
 from greenroom.tools.pricing import recommend_pricing
@@ -141,6 +142,14 @@ def test_an_unusable_rationale_is_sampled_again_with_new_seeds_before_the_templa
     calls = [c for c in out["calls"] if c.purpose == "MarketingRationale"]
     assert [c.valid for c in calls] == [False, False, True]
     assert len({c.seed for c in calls}) == 3
+
+
+def test_on_llama_cpp_a_rationale_draws_one_answer_unless_the_setting_asks_for_more(routed, film_brief: Brief) -> None:
+    out = market({"brief": film_brief}, _runtime(routed(MarketingRationale=["great plan!"]), candidates=0))
+    assert [c.valid for c in out["calls"] if c.purpose == "MarketingRationale"] == [False, False]  # answer and repair
+    assert out["promotion_plan"].rationale_source == "template"
+    assert answers_per_request("llamacpp", 0) == 3 and answers_per_request("llamacpp", 0, rationale=True) == 1
+    assert answers_per_request("llamacpp", 2, rationale=True) == 2 and answers_per_request("native", 0, rationale=True) == 1
 
 
 def test_ad_copy_falls_back_to_the_writers_lines_and_drops_avoided_topics(routed, film_brief: Brief) -> None:
