@@ -434,6 +434,23 @@ def _column_mapping(mapping: str | None) -> dict[str, str] | JSONResponse:
         return _errors_response([FieldError(field="mapping", message=str(exc))])
 
 
+def _upload_name(file: UploadFile) -> str:
+    """The name an import is stored under when none is given: the uploaded file's stem."""
+    return Path(file.filename or "upload").stem or "upload"
+
+
+def _import_upload(file: UploadFile, mapping: str | None, run: Callable[[Path, dict[str, str]], Any]) -> Any:
+    """Save an upload, read its column mapping and run the import on it; a bad mapping or file is a 422 naming it."""
+    columns = _column_mapping(mapping)
+    if isinstance(columns, JSONResponse):
+        return columns
+    with _saved_upload(file) as path:
+        try:
+            return run(path, columns)
+        except ImportFileError as exc:
+            return _file_error(exc, path, file)
+
+
 def _file_error(exc: ImportFileError, path: Path, file: UploadFile) -> JSONResponse:
     """A 422 naming the file as the person uploaded it, not the temporary copy."""
     return _errors_response([FieldError(field="file", message=str(exc).replace(str(path), file.filename or "upload"))])
@@ -485,17 +502,8 @@ def _add_catalog_routes(app: FastAPI, service: RunService) -> None:
         mapping: Annotated[str | None, Form(max_length=4000, description="JSON {our_field: their_column}.")] = None,
     ) -> Any:
         """Import this tenant's titles (only its own searches and runs see them); bad rows are reported by line."""
-        columns = _column_mapping(mapping)
-        if isinstance(columns, JSONResponse):
-            return columns
-        with _saved_upload(file) as path:
-            try:
-                return import_file(
-                    path, catalog(), mapping=columns, tenant=tenant,
-                    source=source or Path(file.filename or "upload").stem or "upload",
-                )  # fmt: skip
-            except ImportFileError as exc:
-                return _file_error(exc, path, file)
+        return _import_upload(file, mapping, lambda path, columns: import_file(
+            path, catalog(), mapping=columns, tenant=tenant, source=source or _upload_name(file)))  # fmt: skip
 
 
 def _add_viewer_routes(app: FastAPI, service: RunService) -> None:
@@ -517,17 +525,9 @@ def _add_viewer_routes(app: FastAPI, service: RunService) -> None:
         rating_scale: Annotated[float, Form(gt=0, le=1000, description="The highest rating in the file.")] = 5.0,
     ) -> Any:
         """Import this tenant's viewing history; bad rows and titles the catalog lacks are reported by line."""
-        columns = _column_mapping(mapping)
-        if isinstance(columns, JSONResponse):
-            return columns
-        with _saved_upload(file) as path:
-            try:
-                return import_history(
-                    service.settings, path, tenant=tenant, mapping=columns, rating_scale=rating_scale,
-                    source=source or Path(file.filename or "upload").stem or "upload", catalog=panels().catalog,
-                )  # fmt: skip
-            except ImportFileError as exc:
-                return _file_error(exc, path, file)
+        return _import_upload(file, mapping, lambda path, columns: import_history(
+            service.settings, path, tenant=tenant, mapping=columns, rating_scale=rating_scale,
+            source=source or _upload_name(file), catalog=panels().catalog))  # fmt: skip
 
     @app.get(f"{API_PREFIX}/runs/{{run_id}}/targeting", response_model=TargetingList, tags=["viewers"], responses=_ERRORS)
     def run_targeting_list(
