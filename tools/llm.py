@@ -133,15 +133,22 @@ def watched_command(args: list[str]) -> list[str]:
 
 
 def embedded_server_command(*, context_size: int, threads: int, host: str, port: int) -> list[str]:
-    """The command line of llama-cpp-python's OpenAI-compatible server for the embedded model."""
-    args = [
-        sys.executable, "-m", "llama_cpp.server",
+    """The command line of llama-cpp-python's OpenAI-compatible server for the embedded model.
+
+    It runs through `tools.llama_server`, which checks the grammar on each sampled token first. Two of the
+    server's defaults are overridden (measured in `benchmarks/grammar_bench.py`): it decodes on half the
+    cores unless told, and it keeps the logits of every prompt token (`logits_all`), which only log
+    probabilities need and which costs time on every prompt.
+    """
+    return [
+        sys.executable, "-m", "greenroom.tools.llama_server",
         "--model", str(embedded_model_path()),
         "--model_alias", EMBEDDED_ALIAS,
         "--host", host, "--port", str(port),
         "--n_ctx", str(context_size),
+        "--n_threads", str(threads or default_threads()),
+        "--logits_all", "false",
     ]  # fmt: skip
-    return [*args, "--n_threads", str(threads)] if threads else args
 
 
 class EmbeddedServer:

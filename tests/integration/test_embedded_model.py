@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+
+import httpx
 import pytest
 
 from greenroom.core.brief import Brief
@@ -24,3 +28,28 @@ def test_the_embedded_model_writes_a_complete_reviewed_draft(
     assert len(draft.hooks.taglines) >= 3 and len(draft.hooks.ad_copy) >= 3 and len(draft.outline.outline) >= 3
     assert result.review.round == 1 and len(result.review.checks) >= 10
     assert sum(c.output_tokens for c in result.calls) > 50
+
+
+def test_answers_stay_inside_the_grammar_when_the_model_would_rather_write_prose(embedded_model: ModelHandle) -> None:
+    """The server checks the grammar on the sampled token first (tools.llama_server); a rejected token is
+    replaced by one the grammar allows, so every answer fits the schema however far the prompt pulls away."""
+    schema = {
+        "type": "object",
+        "properties": {
+            "code": {"type": "string", "pattern": "^[0-9]{4}-[A-Z]{2}$"},
+            "count": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["north", "south"]},
+        },
+        "required": ["code", "count", "kind"],
+    }
+    url = f"{embedded_model.chat.openai_api_base}/chat/completions"  # type: ignore[attr-defined]
+    for seed in range(1, 6):
+        body = {
+            "model": EMBEDDED_ALIAS,
+            "messages": [{"role": "user", "content": "Tell me a long story about a lighthouse keeper and a storm."}],
+            "max_tokens": 60, "seed": seed, "temperature": 1.0,
+            "response_format": {"type": "json_object", "schema": schema},
+        }  # fmt: skip
+        answer = json.loads(httpx.post(url, json=body, timeout=120).json()["choices"][0]["message"]["content"])
+        assert re.fullmatch(r"[0-9]{4}-[A-Z]{2}", answer["code"]), answer
+        assert isinstance(answer["count"], int) and answer["kind"] in ("north", "south"), answer
