@@ -55,7 +55,7 @@ from greenroom.core.schemas import CallRecord, Draft
 from greenroom.core.state import PlanState
 from greenroom.core.viewers import TargetingList
 from greenroom.prompts import render
-from greenroom.tools.candidates import answers_per_request
+from greenroom.tools.candidates import NOT_ASKED, answers_per_request
 from greenroom.tools.draft_checks import mentions
 from greenroom.tools.grounding import echoes_prompt, explain, strip_junk
 from greenroom.tools.llm import ModelHandle
@@ -239,7 +239,8 @@ def promotion_facts(allocation: PromotionAllocation) -> list[str]:
         facts.append(f"No money for: {', '.join(unfunded)} (less reach per {cur} at this budget).")
     r, e = allocation.expected_reach, allocation.equal_split_reach
     facts.append(
-        f"Expected gross reach: {_people(r.expected)} ({r.interval:.0%} interval {_people(r.low)} to {_people(r.high)})."
+        f"In all the plan is expected to reach {_people(r.expected)}, counting a person once per channel that reaches "
+        f"them ({r.interval:.0%} interval {_people(r.low)} to {_people(r.high)})."
     )
     facts.append(
         f"An equal split across channels would reach {_people(e.expected)}; this plan reaches "
@@ -362,7 +363,9 @@ def market(state: PlanState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
 
     release_text, promotion_text = release_facts(recommendation, chosen), promotion_facts(allocation)
     answers = answers_per_request(model.structured_mode, runtime.context.writer_candidates, rationale=True)
-    rationale, error, more = write_rationale(model, brief, release_text, promotion_text, answers)
+    rationale, error, more = (
+        write_rationale(model, brief, release_text, promotion_text, answers) if answers else (None, NOT_ASKED, [])
+    )
     calls += more
     source = "model" if rationale else "template"
     release_plan = ReleasePlan(

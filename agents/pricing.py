@@ -23,7 +23,7 @@ from greenroom.core.plans import PricingPlan, PricingRationale
 from greenroom.core.schemas import CallRecord
 from greenroom.core.state import PlanState
 from greenroom.prompts import render
-from greenroom.tools.candidates import answers_per_request
+from greenroom.tools.candidates import NOT_ASKED, answers_per_request
 from greenroom.tools.grounding import explain
 from greenroom.tools.llm import ModelHandle
 from greenroom.tools.pricing import recommend_pricing
@@ -105,7 +105,10 @@ def price(state: PlanState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         has_offers = any(o.recommended for o in recommendation.offers)
         model = runtime.context.model
         answers = answers_per_request(model.structured_mode, runtime.context.writer_candidates, rationale=True)
-        rationale, error, calls = write_rationale(model, brief, facts, has_offers, answers)
+        if answers:
+            rationale, error, calls = write_rationale(model, brief, facts, has_offers, answers)
+        else:
+            error = NOT_ASKED
     plan = PricingPlan(
         recommendation=recommendation,
         currency=currency,

@@ -105,7 +105,7 @@ def _sample(
 
     def ask(index: int) -> tuple[T, list[CallRecord]]:
         return generate(context.model, messages, schema, agent="writer", max_tokens=PART_MAX_TOKENS[part],
-                        seed_offset=index)  # fmt: skip
+                        seed_offset=index, repair=k == 1)  # fmt: skip
 
     return cand.sample(ask, check, lines, query=brief.logline, candidates=k, errors=(StructuredOutputError,))
 

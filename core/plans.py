@@ -28,6 +28,9 @@ from greenroom.core.schemas import CallRecord
 from greenroom.core.text import AdLineLong, AdLineMedium, AdLineShort, RationaleText
 
 RationaleSource = Literal["model", "template"]
+
+RATIONALE_NOT_ASKED = "stated from the numbers: this model's explanations of them measured unusable, so none was asked for"
+"""The rationale_error of a template rationale for which no model answer was asked (see tools.candidates)."""
 """Who wrote a rationale: the model, or the deterministic template when the model's answer was unusable."""
 
 # --------------------------------------------------------------------------- what the model fills

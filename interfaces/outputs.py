@@ -25,7 +25,7 @@ from greenroom.core.analysis import Estimate
 from greenroom.core.audience import AudienceReport
 from greenroom.core.numbers import amount, label, money, price
 from greenroom.core.package import LaunchPackage
-from greenroom.core.plans import RationaleSource
+from greenroom.core.plans import RATIONALE_NOT_ASKED, PricingPlan, PromotionPlan, ReleasePlan
 from greenroom.core.schemas import Draft, EditReview, WriteResult
 
 # --------------------------------------------------------------------------- numbers
@@ -160,10 +160,15 @@ def _plural(count: int, one: str, many: str) -> str:
     return one if count == 1 else many
 
 
-def rationale_note(source: RationaleSource) -> str:
+NOT_ASKED_REASON = "this model's written explanations did not hold up in testing, so none was asked for"
+
+
+def rationale_note(plan: ReleasePlan | PromotionPlan | PricingPlan) -> str:
     """The line under an explanation saying who wrote it."""
-    if source == "model":
+    if plan.rationale_source == "model":
         return "Written by the model from the numbers above."
+    if plan.rationale_error == RATIONALE_NOT_ASKED:
+        return f"This explanation states the numbers as they are: {NOT_ASKED_REASON}."
     return f"This explanation was written from the numbers because {MODEL_ANSWER_FAILED}."
 
 
@@ -188,15 +193,20 @@ def content_note(draft: Draft) -> str:
 def fallback_notes(package: LaunchPackage) -> list[str]:
     """What was written from the brief or the numbers instead of by the model, one plain sentence per kind."""
     notes = [content_note(package.draft)] if package.draft.fallbacks else []
-    sources = {
-        "release": package.release_plan.rationale_source,
-        "promotion": package.promotion_plan.rationale_source,
-        "pricing": package.pricing_plan.rationale_source if package.pricing_plan.recommendation.tiers else "model",
-    }
-    parts = [part for part, source in sources.items() if source != "model"]  # no viewer price: nothing to explain
-    if parts:
-        were = _plural(len(parts), "explanation was", "explanations were")
-        notes.append(f"The {joined(parts)} {were} written from the numbers because {MODEL_ANSWER_FAILED}.")
+    plans: dict[str, ReleasePlan | PromotionPlan | PricingPlan] = {
+        "release": package.release_plan, "promotion": package.promotion_plan, "pricing": package.pricing_plan,
+    }  # fmt: skip
+    if not package.pricing_plan.recommendation.tiers:
+        del plans["pricing"]  # no viewer price: nothing to explain
+    template = [part for part, plan in plans.items() if plan.rationale_source != "model"]
+    failed = [part for part in template if plans[part].rationale_error != RATIONALE_NOT_ASKED]
+    not_asked = [part for part in template if part not in failed]
+    if failed:
+        were = _plural(len(failed), "explanation was", "explanations were")
+        notes.append(f"The {joined(failed)} {were} written from the numbers because {MODEL_ANSWER_FAILED}.")
+    if not_asked:
+        state = _plural(len(not_asked), "explanation states", "explanations state")
+        notes.append(f"The {joined(not_asked)} {state} the numbers as they are: {NOT_ASKED_REASON}.")
     if package.audience.summary_source != "model":
         notes.append(f"The audience summary was written from the numbers because {MODEL_ANSWER_FAILED}.")
     return notes

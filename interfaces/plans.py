@@ -36,7 +36,10 @@ def run_plan(
     propagate unchanged, naming the field or row at fault.
     """
     run_id = run_id or new_run_id()
-    context = AgentContext(model=model or model_for(settings), max_edit_rounds=settings.max_edit_rounds)
+    context = AgentContext(
+        model=model or model_for(settings), max_edit_rounds=settings.max_edit_rounds,
+        writer_candidates=settings.writer.candidates,
+    )  # fmt: skip
     start: PlanInput = {"brief": brief, "marketing": marketing, "pricing_assumptions": pricing_assumptions, "draft": draft}
     if audience is not None:
         start["audience"] = audience

@@ -110,7 +110,9 @@ def make_package(
     """
     trained = load_or_train(data_dir, config=TrainingConfig.small()) if data_dir is not None else None
     model = story_model(replies={title: {} for title in unusable})
-    context = AgentContext(model=model, max_edit_rounds=1, catalog=small_catalog(), trained=trained)
+    # One answer per request, so the scripted model is asked for the rationales too (on a llama.cpp model the
+    # default asks for none of them: tools.candidates.LLAMACPP_RATIONALE_CANDIDATES).
+    context = AgentContext(model=model, max_edit_rounds=1, catalog=small_catalog(), trained=trained, writer_candidates=1)
     state = build_launch_graph().compile().invoke({"brief": load_brief(BRIEFS / brief_name)}, context=context)
     package: LaunchPackage = state["package"]
     return package.model_copy(update={"run_id": f"test-{Path(brief_name).stem}"})

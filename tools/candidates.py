@@ -21,6 +21,7 @@ from typing import Generic, TypeVar
 import numpy as np
 from pydantic import BaseModel
 
+from greenroom.core.plans import RATIONALE_NOT_ASKED
 from greenroom.core.schemas import CallRecord, CheckResult
 
 logger = logging.getLogger(__name__)
@@ -37,19 +38,24 @@ DISTINCT_WEIGHT = 0.1
 """How much distinctness of its own lines (0-1) adds to a candidate's score."""
 
 
-LLAMACPP_RATIONALE_CANDIDATES = 1
-"""Answers per rationale (the marketer's and pricing agent's explanations) on a llama.cpp model when the setting is 0.
+LLAMACPP_RATIONALE_CANDIDATES = 0
+"""Answers per rationale (the marketer's and pricing agent's explanations) on a llama.cpp model when the setting
+is 0: none, the rationale is stated from the numbers.
 
-Measured on SmolLM2-135M: with three answers, none of the marketing or pricing rationales of two full
-launches was usable (each answer copied the prompt's facts or added numbers), while each further answer
-cost two calls, about 1,800 prompt tokens and 5-8 s. The template stated from the numbers is what ships
-there, so one answer is drawn; the analyst's summary, which a second or third answer often fixes, keeps
-LLAMACPP_CANDIDATES.
+Measured on SmolLM2-135M: with three answers, none of the marketing or pricing rationales of two full launches
+was usable (each answer copied the prompt's facts or added numbers), and with one answer plus its repair round
+none of the rationales of the example briefs was either, while each cost about 2,000 prompt tokens and 5 s. The
+template stated from the numbers is what shipped every time, so no answer is asked for; a hosted model, or
+`writer.candidates` set above 0, still writes them. The analyst's summary, which a second or third answer
+often fixes, keeps LLAMACPP_CANDIDATES.
 """
+NOT_ASKED = RATIONALE_NOT_ASKED
+"""The rationale_error of a rationale no model answer was asked for (LLAMACPP_RATIONALE_CANDIDATES)."""
 
 
 def answers_per_request(structured_mode: str, setting: int, *, rationale: bool = False) -> int:
-    """How many answers an agent may draw for one request: the setting, or 0 for the model's default."""
+    """How many answers an agent may draw for one request: the setting, or (setting 0) the model's default,
+    which is 0 for a rationale on a llama.cpp model (see LLAMACPP_RATIONALE_CANDIDATES)."""
     if setting:
         return setting
     if structured_mode != "llamacpp":

@@ -4,8 +4,9 @@ The agents hand the model a list of facts (sentences holding the tools'
 numbers) and ask it to explain them. `grounded(schema, facts)` returns a
 subclass of a structured-output schema whose text fields may only mention
 numbers that appear in those facts, and may not echo the prompt; an answer that does fails
-validation, so `tools.structured.generate` shows the model the offending
-numbers in its repair round, and a second failure falls back to a template.
+validation, so another answer is drawn (or, where only one is drawn,
+`tools.structured.generate` shows the model the offending numbers in its
+repair round), and when none is usable the caller falls back to a template.
 The JSON schema sent to the model does not change.
 """
 
@@ -110,7 +111,9 @@ def explain(
     checked = grounded(schema, facts)
 
     def ask(index: int) -> tuple[T, list[CallRecord]]:
-        return generate(model, messages, checked, agent=agent, max_tokens=max_tokens, seed_offset=index)
+        # With several candidates a failed answer is followed by a fresh one (same cached prompt), not a repair round.
+        return generate(model, messages, checked, agent=agent, max_tokens=max_tokens, seed_offset=index,
+                        repair=candidates == 1)  # fmt: skip
 
     sampling = sample(ask, lambda _: [], lambda _: [], query="", candidates=candidates, errors=(StructuredOutputError,))
     if sampling.best is not None:

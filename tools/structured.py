@@ -191,11 +191,15 @@ def generate(
     agent: str,
     max_tokens: int | None = None,
     seed_offset: int = 0,
+    repair: bool = True,
 ) -> tuple[T, list[CallRecord]]:
-    """Ask the model for an instance of `schema`; one repair round, then StructuredOutputError.
+    """Ask the model for an instance of `schema`; one repair round (unless `repair` is False), then
+    StructuredOutputError.
 
     Every attempt samples with its own seed (`request_seed`): a repair, another candidate
-    (`seed_offset`) or a resumed run never sends the request that failed before.
+    (`seed_offset`) or a resumed run never sends the request that failed before. A caller that draws
+    another candidate after a failure passes `repair=False`: the candidate's prompt is the same one, which
+    the server has cached, while a repair round sends the prompt again with the answer and its errors.
     """
     if unguarded := unguarded_strings(schema):
         raise TypeError(f"{schema.__name__}: string fields without a plain-text pattern: {', '.join(unguarded)}")
@@ -204,7 +208,7 @@ def generate(
     history = list(messages)
     reasons: list[str] = []
     raw = ""
-    for attempt in (1, 2):
+    for attempt in (1, 2) if repair else (1,):
         cache = prompt_cache(handle)
         shared: int | None = None
         text = prompt_text(history)

@@ -51,6 +51,7 @@ def test_a_first_run_goes_through_every_agent_and_writes_the_package(
 
 def test_marketer_and_pricing_run_concurrently(settings: Settings, context: AgentContext, film_brief: Brief) -> None:
     context.model = build_model(ModelSettings(provider="fake", fake_delay_s=0.3))
+    context.writer_candidates = 1  # both plan agents ask the model (by default a llama.cpp model writes no rationale)
     records = {s.step: s for s in launch_run(film_brief, settings, context).package.accounting.steps}
     marketer, pricing = records["marketer"], records["pricing"]
     overlap = min(marketer.started_at + marketer.seconds, pricing.started_at + pricing.seconds) - max(

@@ -23,7 +23,7 @@ from greenroom.interfaces.cli.plan import register
 from greenroom.interfaces.plans import run_plan
 from greenroom.interfaces.settings import Settings
 from greenroom.store.checkpoints import sqlite_checkpointer
-from greenroom.tools.candidates import answers_per_request
+from greenroom.tools.candidates import NOT_ASKED, answers_per_request
 from greenroom.tools.fake_model import ScriptedChatModel
 from greenroom.tools.llm import ModelHandle
 from greenroom.tools.pricing import recommend_pricing
@@ -144,11 +144,16 @@ def test_an_unusable_rationale_is_sampled_again_with_new_seeds_before_the_templa
     assert len({c.seed for c in calls}) == 3
 
 
-def test_on_llama_cpp_a_rationale_draws_one_answer_unless_the_setting_asks_for_more(routed, film_brief: Brief) -> None:
+def test_on_llama_cpp_no_rationale_is_asked_for_unless_the_setting_asks(routed, film_brief: Brief) -> None:
     out = market({"brief": film_brief}, _runtime(routed(MarketingRationale=["great plan!"]), candidates=0))
-    assert [c.valid for c in out["calls"] if c.purpose == "MarketingRationale"] == [False, False]  # answer and repair
+    assert not [c for c in out["calls"] if c.purpose == "MarketingRationale"]
+    for plan in (out["release_plan"], out["promotion_plan"]):
+        assert plan.rationale_source == "template" and plan.rationale_error == NOT_ASKED and plan.rationale
+    # One answer asked for: with no other candidate to draw, a failed answer gets its repair round.
+    out = market({"brief": film_brief}, _runtime(routed(MarketingRationale=["great plan!"]), candidates=1))
+    assert [c.valid for c in out["calls"] if c.purpose == "MarketingRationale"] == [False, False]
     assert out["promotion_plan"].rationale_source == "template"
-    assert answers_per_request("llamacpp", 0) == 3 and answers_per_request("llamacpp", 0, rationale=True) == 1
+    assert answers_per_request("llamacpp", 0) == 3 and answers_per_request("llamacpp", 0, rationale=True) == 0
     assert answers_per_request("llamacpp", 2, rationale=True) == 2 and answers_per_request("native", 0, rationale=True) == 1
 
 
@@ -223,6 +228,7 @@ def test_a_title_without_a_viewer_price_needs_no_model_call(routed) -> None:
 def test_marketer_and_pricing_both_run_on_a_checkpointed_thread(routed, settings: Settings, film_brief: Brief) -> None:
     steps: list[str] = []
     model = routed(MarketingRationale=MARKETING, PricingRationale={"rationale": PRICING_TEXT})
+    settings.writer.candidates = 1  # one answer each: a llama.cpp model is asked for no rationale by default
     result = run_plan(film_brief, settings, model=model, run_id="plan-7", on_step=lambda node, _: steps.append(node))
     assert sorted(steps) == ["marketer", "pricing"]
     assert {c.agent for c in result.calls} == {"marketer", "pricing"}
