@@ -242,6 +242,6 @@ def generate(
         )  # fmt: skip
         if parsed is not None:
             return parsed, calls
-        repair = render("common/repair.j2", schema_name=schema.__name__, errors=reasons[:8])
-        history = [*messages, AIMessage(content=raw[:4000]), HumanMessage(content=repair)]
+        fix = render("common/repair.j2", schema_name=schema.__name__, errors=reasons[:8])
+        history = [*messages, AIMessage(content=raw[:4000]), HumanMessage(content=fix)]
     raise StructuredOutputError(schema.__name__, reasons, raw, calls)
