@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,12 +67,29 @@ REPLIES: dict[str, dict[str, Any]] = {
 """Replies by requested schema title; any other schema is filled with `fill_schema`."""
 
 
+LINE_SCHEMAS = {60: "AdCopyShort", 120: "AdCopy", 200: "AdCopyLong"}
+"""The ad-line schema title for each line length a channel allows (agents.marketer.AD_COPY_SCHEMA)."""
+
+
+def by_channel(schema: dict[str, Any], reply_for: Callable[[str], Any]) -> Any:
+    """The reply to the marketer's one ad-copy request for several channels, made of the per-format replies that
+    `reply_for` gives by schema title ({"variants": [...]}); a reply that is not a dict (raw text) stands for all."""
+    found: dict[str, Any] = {}
+    for key, spec in schema["properties"].items():
+        reply = reply_for(LINE_SCHEMAS[int(spec["items"]["maxLength"])])
+        if not isinstance(reply, dict):
+            return reply
+        found[key] = reply["variants"]
+    return found
+
+
 def _answerer(replies: dict[str, dict[str, Any]]) -> Any:
     def answer(messages: list[BaseMessage], kwargs: dict[str, Any]) -> str:
         schema = (kwargs.get("extra_body") or {}).get("response_format", {}).get("schema")
         if not schema:
             return "An offline answer from the scripted model."
-        reply = replies.get(str(schema.get("title", "")))
+        title = str(schema.get("title", ""))
+        reply = by_channel(schema, lambda t: replies.get(t)) if title == "AdCopyByChannel" else replies.get(title)
         return json.dumps(reply if reply is not None else fill_schema(schema))
 
     return answer

@@ -31,6 +31,7 @@ from greenroom.tools.promotion import allocate
 from greenroom.tools.release import plan_release
 from tests.conftest import ROOT
 from tests.drafts import GOOD_HOOKS, GOOD_OUTLINE, GOOD_PITCH
+from tests.packages import by_channel
 
 BRIEFS = ROOT / "examples" / "briefs"
 FILM = str(BRIEFS / "night-shift-film.yaml")
@@ -58,9 +59,14 @@ def routed() -> Callable[..., ModelHandle]:
     def make(**by_schema: Reply | list[Reply]) -> ModelHandle:
         queues = {name: list(r) if isinstance(r, list) else [r] for name, r in {**AD_LINES, **by_schema}.items()}
 
+        def next_reply(title: str) -> Reply:
+            queue = queues[title]
+            return queue.pop(0) if len(queue) > 1 else queue[0]
+
         def answer(messages: list[BaseMessage], kwargs: dict[str, Any]) -> str:
-            queue = queues[_schema_title(kwargs)]
-            reply = queue.pop(0) if len(queue) > 1 else queue[0]
+            schema = kwargs["extra_body"]["response_format"]["schema"]
+            title = _schema_title(kwargs)
+            reply = by_channel(schema, next_reply) if title == "AdCopyByChannel" else next_reply(title)
             return reply if isinstance(reply, str) else json.dumps(reply)
 
         chat = ScriptedChatModel(replies=[answer] * 40)
