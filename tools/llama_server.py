@@ -6,8 +6,10 @@ tokens of SmolLM2's vocabulary. llama.cpp's own server does it the other way
 round (common/sampling.cpp): sample from the chain without the grammar, check
 only the chosen token against the grammar, and apply the grammar to the whole
 vocabulary only when that token is rejected. Every token that comes out is
-still one the grammar allows. This module runs llama-cpp-python's server with
-that order; nothing else about the server changes.
+still one the grammar allows. After a rejection the grammar is tried on a
+shortlist of the likeliest tokens before the whole vocabulary (SHORTLIST).
+This module runs llama-cpp-python's server with that order; nothing else
+about the server changes.
 
 Measured on SmolLM2-135M, 2 cores, the same schema-bound request
 (`benchmarks/grammar_bench.py`): about 60-70 tokens/s with the grammar over
@@ -32,6 +34,13 @@ logger = logging.getLogger(__name__)
 _TOKEN = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
 """The layout of llama.cpp's llama_token_data."""
 
+SHORTLIST = 1024
+"""On a rejection, the grammar is first applied to this many of the likeliest tokens, and to the whole vocabulary
+only when it allows none of them. Sampling keeps the top 40 anyway (top-k), so the choice is the same in practice.
+Measured on SmolLM2-135M with the writer's schemas: 5-20% of the sampled tokens are rejected, a pass over the whole
+vocabulary costs about 10 ms, and the shortlist holds an allowed token for about 90% of the rejections (256 gave
+about 85%)."""
+
 
 class GrammarCheckedSampler:
     """A llama.cpp sampler chain plus a grammar that is checked on the chosen token, and applied in full on rejection.
@@ -50,9 +59,11 @@ class GrammarCheckedSampler:
             raise ValueError("llama.cpp did not accept the grammar")
         self.n_vocab = n_vocab
         self.tokens = np.zeros(n_vocab, dtype=_TOKEN)
+        self.shortlist = np.zeros(min(SHORTLIST, n_vocab), dtype=_TOKEN)
         self.chosen = np.zeros(1, dtype=_TOKEN)
         self.samples = 0
         self.rejections = 0
+        self.full_passes = 0
 
     def _candidates(self, ctx: Any, idx: int) -> Any:
         """Every token with the logits at `idx`, as the array llama.cpp's samplers work on."""
@@ -80,13 +91,24 @@ class GrammarCheckedSampler:
         token = int(self.tokens["id"][candidates.selected])
         if not self._allowed(token):
             self.rejections += 1
-            candidates = self._candidates(ctx, idx)
-            self._api.llama_sampler_apply(self.grammar, ctypes.byref(candidates))
-            self._api.llama_sampler_apply(self.chain.sampler, ctypes.byref(candidates))
-            token = int(self.tokens["id"][candidates.selected])
+            token = self._among_allowed(ctx, idx)
         self._api.llama_sampler_accept(self.grammar, token)
         self._api.llama_sampler_accept(self.chain.sampler, token)
         return token
+
+    def _among_allowed(self, ctx: Any, idx: int) -> int:
+        """The chain's choice among the tokens the grammar allows: from the shortlist when it allows any of those."""
+        logits = np.ctypeslib.as_array(self._api.llama_get_logits_ith(ctx.ctx, idx), shape=(self.n_vocab,))
+        likeliest = np.argpartition(logits, -len(self.shortlist))[-len(self.shortlist) :]
+        self.shortlist["id"], self.shortlist["logit"], self.shortlist["p"] = likeliest, logits[likeliest], 0.0
+        candidates, data = self._array(self.shortlist), self.shortlist
+        self._api.llama_sampler_apply(self.grammar, ctypes.byref(candidates))
+        if not np.isfinite(self.shortlist["logit"]).any():
+            self.full_passes += 1
+            candidates, data = self._candidates(ctx, idx), self.tokens
+            self._api.llama_sampler_apply(self.grammar, ctypes.byref(candidates))
+        self._api.llama_sampler_apply(self.chain.sampler, ctypes.byref(candidates))
+        return int(data["id"][candidates.selected])
 
     def close(self) -> None:
         """Free the grammar sampler (the chain frees itself)."""
