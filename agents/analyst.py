@@ -147,7 +147,7 @@ def analyse(state: dict[str, Any], runtime: Runtime[AgentContext]) -> dict[str, 
     reception = _reception(context.catalog, comparables) if context.catalog and comparables else None
     found = facts(brief, comparables, forecast, segments, reception)
     messages = [
-        SystemMessage(render("analyst/system.j2")),
+        SystemMessage(render("common/system.j2")),
         HumanMessage(render("analyst/summary.j2", brief=brief, facts=found)),
     ]
     answers = answers_per_request(context.model.structured_mode, context.writer_candidates)

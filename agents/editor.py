@@ -48,7 +48,7 @@ def review_draft(state: WriteState, runtime: Runtime[AgentContext]) -> dict[str,
     checks = check_draft(draft, brief, outline_wanted=outline_count(brief))
     failed = [c.detail for c in checks if not c.passed]
     messages = [
-        SystemMessage(render("editor/system.j2")),
+        SystemMessage(render("common/system.j2")),
         HumanMessage(render("editor/review.j2", brief=brief, draft=draft, failed_checks=failed)),
     ]
     calls: list[CallRecord]

@@ -323,7 +323,7 @@ def write_ad_copy(
     limits = [line_limit(c.channel) for c in channels]
     wanted = [{"key": c.channel, "label": c.label, "max_chars": n} for c, n in zip(channels, limits, strict=True)]
     messages: list[BaseMessage] = [
-        SystemMessage(render("common/team.j2")),
+        SystemMessage(render("common/system.j2")),
         HumanMessage(
             render(
                 "marketer/ad_copy.j2", brief=brief, seeds=list(seeds)[:4], segments=[s.name for s in segments],
@@ -355,7 +355,7 @@ def write_rationale(
 ) -> tuple[MarketingRationale | None, str, list[CallRecord]]:
     """The model's explanation of the facts, or None and the reason when it stayed unusable."""
     messages: list[BaseMessage] = [
-        SystemMessage(render("common/team.j2")),
+        SystemMessage(render("common/system.j2")),
         HumanMessage(render("marketer/rationale.j2", brief=brief, release_facts=release, promotion_facts=promotion)),
     ]
     return explain(model, messages, MarketingRationale, release + promotion, agent="marketer",

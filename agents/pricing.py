@@ -85,7 +85,7 @@ def write_rationale(
 ) -> tuple[PricingRationale | None, str, list[CallRecord]]:
     """The model's explanation of the facts, or None and the reason when it stayed unusable."""
     messages: list[BaseMessage] = [
-        SystemMessage(render("common/team.j2")),
+        SystemMessage(render("common/system.j2")),
         HumanMessage(render("pricing/rationale.j2", brief=brief, facts=facts, has_offers=has_offers)),
     ]
     return explain(model, messages, PricingRationale, facts, agent="pricing", max_tokens=RATIONALE_MAX_TOKENS,

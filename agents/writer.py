@@ -71,7 +71,7 @@ def candidates_for(context: AgentContext) -> int:
 
 
 def _messages(template: str, **variables: Any) -> list[BaseMessage]:
-    return [SystemMessage(render("writer/system.j2")), HumanMessage(render(template, **variables))]
+    return [SystemMessage(render("common/system.j2")), HumanMessage(render(template, **variables))]
 
 
 def parts_to_write(review: EditReview | None, previous: Draft | None, revision_note: str) -> set[Part]:

@@ -21,7 +21,7 @@ class WriterSettings(BaseModel):
 
     candidates: int = Field(
         0, ge=0, le=8, description="Answers the writer may draw per part until one passes every check; "
-        "0 picks by model: 3 on a llama.cpp model (the embedded default), 1 on a hosted one.",
+        "0 picks by model: 2 on a llama.cpp model (the embedded default), 1 on a hosted one.",
     )  # fmt: skip
 
 

@@ -159,7 +159,7 @@ def test_on_llama_cpp_no_rationale_is_asked_for_unless_the_setting_asks(routed, 
     out = market({"brief": film_brief}, _runtime(routed(MarketingRationale=["great plan!"]), candidates=1))
     assert [c.valid for c in out["calls"] if c.purpose == "MarketingRationale"] == [False, False]
     assert out["promotion_plan"].rationale_source == "template"
-    assert answers_per_request("llamacpp", 0) == 3 and answers_per_request("llamacpp", 0, rationale=True) == 0
+    assert answers_per_request("llamacpp", 0) == 2 and answers_per_request("llamacpp", 0, rationale=True) == 0
     assert answers_per_request("llamacpp", 2, rationale=True) == 2 and answers_per_request("native", 0, rationale=True) == 1
 
 

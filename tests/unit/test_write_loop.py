@@ -51,7 +51,7 @@ def test_a_failing_part_is_sampled_again_with_a_new_seed_before_the_editor_sees_
 def test_answers_that_stay_unusable_fall_back_to_the_brief_and_say_so(scripted, settings: Settings, film_brief: Brief) -> None:
     settings.max_edit_rounds = 1
     debris = {**BAD_HOOKS, "taglines": ["taglines: first line", "ad_copy: second", "Third poster line"]}
-    model = scripted(GOOD_PITCH, GOOD_OUTLINE, "not json", "still not json", debris, "] {", "]", APPROVE)
+    model = scripted(GOOD_PITCH, GOOD_OUTLINE, "not json", debris, "] {", "]", APPROVE)  # two answers for the hooks
     result = run_write(film_brief, settings, model=model)
     assert {f.field for f in result.draft.fallbacks} == {"hooks.taglines"}  # the ad lines were fine
     assert all("unusable" in f.reason for f in result.draft.fallbacks)
