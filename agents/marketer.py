@@ -23,6 +23,7 @@ Stated assumptions (they appear in the plan):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
@@ -285,13 +286,23 @@ def clean_variants(variants: Sequence[str], avoid: Sequence[str], min_chars: int
     ]  # fmt: skip
 
 
-def ad_copy_schema(channels: Sequence[ChannelAllocation]) -> type[BaseModel]:
-    """One request's schema for the ad copy of several channels: a list of lines per channel key, each as long as
-    the channel's format allows (AD_COPY_SCHEMA)."""
+def ad_copy_fields(channels: Sequence[ChannelAllocation]) -> list[str]:
+    """The answer's field name for each channel: `for_` and the channel key in lowercase words (a user's curve may
+    name its channel anything), numbered where two would be the same."""
+    names: list[str] = []
+    for index, channel in enumerate(channels):
+        name = "for_" + ("_".join(re.findall(r"[a-z0-9]+", channel.channel.lower()))[:40] or "channel")
+        names.append(name if name not in names else f"{name}_{index + 1}")
+    return names
+
+
+def ad_copy_schema(channels: Sequence[ChannelAllocation], names: Sequence[str]) -> type[BaseModel]:
+    """One request's schema for the ad copy of several channels: a list of lines per channel (field names from
+    `ad_copy_fields`), each line as long as the channel's format allows (AD_COPY_SCHEMA)."""
     fields: dict[str, Any] = {}
-    for channel in channels:
+    for channel, name in zip(channels, names, strict=True):
         variants = AD_COPY_SCHEMA.get(channel.channel, AdCopy).model_fields["variants"]
-        fields[channel.channel] = (variants.annotation, Field(..., min_length=2, max_length=3, description=channel.label))
+        fields[name] = (variants.annotation, Field(..., min_length=2, max_length=3, description="Different ad lines."))
     return create_model("AdCopyByChannel", __config__=ConfigDict(title="AdCopyByChannel"), **fields)
 
 
@@ -319,9 +330,13 @@ def write_ad_copy(
     """
     if not channels:
         return [], []
-    schema = ad_copy_schema(channels)
+    names = ad_copy_fields(channels)
+    schema = ad_copy_schema(channels, names)
     limits = [line_limit(c.channel) for c in channels]
-    wanted = [{"key": c.channel, "label": c.label, "max_chars": n} for c, n in zip(channels, limits, strict=True)]
+    wanted = [
+        {"key": name, "channel": c.channel, "label": c.label, "max_chars": n}
+        for c, name, n in zip(channels, names, limits, strict=True)
+    ]  # fmt: skip
     messages: list[BaseMessage] = [
         SystemMessage(render("common/system.j2")),
         HumanMessage(
@@ -336,8 +351,8 @@ def write_ad_copy(
     except StructuredOutputError as exc:
         answer, calls = None, exc.calls
     copies: list[ChannelAdCopy] = []
-    for channel, limit in zip(channels, limits, strict=True):
-        lines = getattr(answer, channel.channel) if answer is not None else []
+    for channel, name, limit in zip(channels, names, limits, strict=True):
+        lines = getattr(answer, name) if answer is not None else []
         variants = clean_variants(lines, brief.constraints.avoid_topics)
         source: Literal["model", "fallback"] = "model"
         if not variants:

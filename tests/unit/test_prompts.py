@@ -23,7 +23,7 @@ def _context(brief: Brief) -> dict:
         "promotion_facts": ["Budget: 250,000 USD over 10 weeks."], "has_offers": False, "seeds": draft.hooks.taglines,
         "segments": ["ages 16-45"], "launch": "Friday 3 December 2027", "platform": "cinemas", "channel": "search",
         "channel_label": "Search ads", "max_chars": 120, "variant_count": 3,
-        "channels": [{"key": "search", "label": "Search ads", "max_chars": 120}],
+        "channels": [{"key": "for_search", "channel": "search", "label": "Search ads", "max_chars": 120}],
         # the chat's model reading
         "message": "adults 25 to 40 in Germany", "today": "2026-12-01",
     }  # fmt: skip
