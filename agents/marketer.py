@@ -42,6 +42,7 @@ from greenroom.core.market import (
     ReleaseWindow,
 )
 from greenroom.core.plans import (
+    RATIONALE_NOT_ASKED,
     AdCopy,
     AdCopyLong,
     AdCopySchema,
@@ -57,7 +58,7 @@ from greenroom.core.schemas import CallRecord, Draft
 from greenroom.core.state import PlanState
 from greenroom.core.viewers import TargetingList
 from greenroom.prompts import render
-from greenroom.tools.candidates import NOT_ASKED, answers_per_request
+from greenroom.tools.candidates import answers_per_request
 from greenroom.tools.draft_checks import mentions
 from greenroom.tools.grounding import echoes_prompt, explain, strip_junk
 from greenroom.tools.llm import ModelHandle
@@ -405,7 +406,7 @@ def market(state: PlanState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     release_text, promotion_text = release_facts(recommendation, chosen), promotion_facts(allocation)
     answers = answers_per_request(model.structured_mode, runtime.context.writer_candidates, rationale=True)
     rationale, error, more = (
-        write_rationale(model, brief, release_text, promotion_text, answers) if answers else (None, NOT_ASKED, [])
+        write_rationale(model, brief, release_text, promotion_text, answers) if answers else (None, RATIONALE_NOT_ASKED, [])
     )
     calls += more
     source = "model" if rationale else "template"

@@ -19,11 +19,11 @@ from langgraph.runtime import Runtime
 from greenroom.agents.context import AgentContext
 from greenroom.core.brief import Brief
 from greenroom.core.market import PricePoint, PricingRecommendation
-from greenroom.core.plans import PricingPlan, PricingRationale
+from greenroom.core.plans import RATIONALE_NOT_ASKED, PricingPlan, PricingRationale
 from greenroom.core.schemas import CallRecord
 from greenroom.core.state import PlanState
 from greenroom.prompts import render
-from greenroom.tools.candidates import NOT_ASKED, answers_per_request
+from greenroom.tools.candidates import answers_per_request
 from greenroom.tools.grounding import explain
 from greenroom.tools.llm import ModelHandle
 from greenroom.tools.pricing import recommend_pricing
@@ -108,7 +108,7 @@ def price(state: PlanState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         if answers:
             rationale, error, calls = write_rationale(model, brief, facts, has_offers, answers)
         else:
-            error = NOT_ASKED
+            error = RATIONALE_NOT_ASKED
     plan = PricingPlan(
         recommendation=recommendation,
         currency=currency,

@@ -21,7 +21,6 @@ from typing import Generic, TypeVar
 import numpy as np
 from pydantic import BaseModel
 
-from greenroom.core.plans import RATIONALE_NOT_ASKED
 from greenroom.core.schemas import CallRecord, CheckResult
 
 logger = logging.getLogger(__name__)
@@ -50,14 +49,13 @@ LLAMACPP_RATIONALE_CANDIDATES = 0
 is 0: none, the rationale is stated from the numbers.
 
 Measured on SmolLM2-135M: with three answers, none of the marketing or pricing rationales of two full launches
-was usable (each answer copied the prompt's facts or added numbers), and with one answer plus its repair round
-none of the rationales of the example briefs was either, while each cost about 2,000 prompt tokens and 5 s. The
-template stated from the numbers is what shipped every time, so no answer is asked for; a hosted model, or
-`writer.candidates` set above 0, still writes them. The analyst's summary, which a second or third answer
-often fixes, keeps LLAMACPP_CANDIDATES.
+was usable (each answer copied the prompt's facts or added numbers); with one answer and its repair round,
+all three rationales of a `make run` fell back, and so did the podcast example's marketing rationale in both
+launches profiled, each costing about 2,000 prompt tokens and 5 s. The template stated from the numbers is
+what shipped every time, so no answer is asked for (the plan's rationale_error says so: RATIONALE_NOT_ASKED);
+a hosted model, or `writer.candidates` set above 0, still writes them. The analyst's summary, which a second
+answer often fixes, keeps LLAMACPP_CANDIDATES.
 """
-NOT_ASKED = RATIONALE_NOT_ASKED
-"""The rationale_error of a rationale no model answer was asked for (LLAMACPP_RATIONALE_CANDIDATES)."""
 
 
 def answers_per_request(structured_mode: str, setting: int, *, rationale: bool = False) -> int:

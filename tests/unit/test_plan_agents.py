@@ -18,14 +18,14 @@ from greenroom.agents.marketer import CAMPAIGN_WEEKS, channel_curves, market
 from greenroom.agents.pricing import price
 from greenroom.core.brief import Brief, load_brief
 from greenroom.core.market import ChannelCurve
-from greenroom.core.plans import MarketingInputs
+from greenroom.core.plans import RATIONALE_NOT_ASKED, MarketingInputs
 from greenroom.core.schemas import Draft
 from greenroom.interfaces.cli import EXIT_BAD_INPUT, EXIT_MODEL_FAILED, app
 from greenroom.interfaces.cli.plan import register
 from greenroom.interfaces.plans import run_plan
 from greenroom.interfaces.settings import Settings
 from greenroom.store.checkpoints import sqlite_checkpointer
-from greenroom.tools.candidates import NOT_ASKED, answers_per_request
+from greenroom.tools.candidates import answers_per_request
 from greenroom.tools.fake_model import ScriptedChatModel
 from greenroom.tools.llm import ModelHandle
 from greenroom.tools.pricing import recommend_pricing
@@ -156,7 +156,7 @@ def test_on_llama_cpp_no_rationale_is_asked_for_unless_the_setting_asks(routed, 
     out = market({"brief": film_brief}, _runtime(routed(MarketingRationale=["great plan!"]), candidates=0))
     assert not [c for c in out["calls"] if c.purpose == "MarketingRationale"]
     for plan in (out["release_plan"], out["promotion_plan"]):
-        assert plan.rationale_source == "template" and plan.rationale_error == NOT_ASKED and plan.rationale
+        assert plan.rationale_source == "template" and plan.rationale_error == RATIONALE_NOT_ASKED and plan.rationale
     # One answer asked for: with no other candidate to draw, a failed answer gets its repair round.
     out = market({"brief": film_brief}, _runtime(routed(MarketingRationale=["great plan!"]), candidates=1))
     assert [c.valid for c in out["calls"] if c.purpose == "MarketingRationale"] == [False, False]
