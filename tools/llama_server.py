@@ -58,6 +58,7 @@ class GrammarCheckedSampler:
         if not self.grammar:
             raise ValueError("llama.cpp did not accept the grammar")
         self.n_vocab = n_vocab
+        self.ids = np.arange(n_vocab, dtype=np.int32)
         self.tokens = np.zeros(n_vocab, dtype=_TOKEN)
         self.shortlist = np.zeros(min(SHORTLIST, n_vocab), dtype=_TOKEN)
         self.chosen = np.zeros(1, dtype=_TOKEN)
@@ -68,7 +69,7 @@ class GrammarCheckedSampler:
     def _candidates(self, ctx: Any, idx: int) -> Any:
         """Every token with the logits at `idx`, as the array llama.cpp's samplers work on."""
         logits = self._api.llama_get_logits_ith(ctx.ctx, idx)
-        self.tokens["id"] = np.arange(self.n_vocab, dtype=np.int32)
+        self.tokens["id"] = self.ids  # the samplers reorder the array in place: every token back in its slot
         self.tokens["logit"] = np.ctypeslib.as_array(logits, shape=(self.n_vocab,))
         self.tokens["p"] = 0.0
         return self._array(self.tokens)
