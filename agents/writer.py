@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables.config import ContextThreadPoolExecutor
 from langgraph.runtime import Runtime
 from pydantic import BaseModel
 
@@ -213,13 +214,25 @@ def write(state: WriteState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     if pitch is None:
         pitch, marked, more = _write_pitch(context, brief, common("pitch"), final)
         new_fallbacks, calls = new_fallbacks + marked, calls + more
-    outline = previous.outline if previous and "outline" not in todo else None
-    if outline is None:
-        outline, marked, more = _write_outline(context, brief, pitch, common("outline"), final)
-        new_fallbacks, calls = new_fallbacks + marked, calls + more
-    hooks = previous.hooks if previous and "hooks" not in todo else None
-    if hooks is None:
-        hooks, marked, more = _write_hooks(context, brief, pitch, common("hooks"), final)
-        new_fallbacks, calls = new_fallbacks + marked, calls + more
+    # The outline and the hooks depend on the pitch only, not on each other: they are asked for at once, and a
+    # server with parallel slots (the embedded model's) decodes both in one batch.
+    with ContextThreadPoolExecutor(max_workers=min(2, context.model.parallel)) as pool:
+        outline_job = (
+            None
+            if previous and "outline" not in todo
+            else pool.submit(_write_outline, context, brief, pitch, common("outline"), final)
+        )
+        hooks_job = (
+            None if previous and "hooks" not in todo else pool.submit(_write_hooks, context, brief, pitch, common("hooks"), final)
+        )
+        outline = previous.outline if outline_job is None and previous else None
+        if outline_job is not None:
+            outline, marked, more = outline_job.result()
+            new_fallbacks, calls = new_fallbacks + marked, calls + more
+        hooks = previous.hooks if hooks_job is None and previous else None
+        if hooks_job is not None:
+            hooks, marked, more = hooks_job.result()
+            new_fallbacks, calls = new_fallbacks + marked, calls + more
+    assert outline is not None and hooks is not None  # written now, or kept from the previous draft
     draft = Draft(pitch=pitch, outline=outline, hooks=hooks, fallbacks=kept + new_fallbacks)
     return {"draft": draft, "round": round_, "calls": calls}

@@ -149,7 +149,10 @@ class CallRecord(BaseModel):
     seconds: float = Field(0.0, ge=0, description="Wall time of the call.")
     attempt: int = Field(1, ge=1, description="1 for the first try, 2 for the repair round.")
     valid: bool = Field(True, description="Whether the output parsed and validated.")
-    finish_reason: str = Field("", description="Why generation stopped (stop, length, ...).")
+    finish_reason: str = Field(
+        "",
+        description="Why generation stopped (stop, length, ...); deadline when the call ran past its deadline and was cut off.",
+    )
     error: str = Field("", description="Why the output was rejected, when it was.")
     seed: int | None = Field(None, description="The sampling seed the request carried; None where the provider takes none.")
 

@@ -35,6 +35,20 @@ class ModelSettings(BaseModel):
     max_retries: int = Field(3, ge=0, description="Retries with backoff on timeouts, 429 and 5xx.")
     context_size: int = Field(4096, gt=0, description="Context window for the embedded model.")
     threads: int = Field(0, ge=0, description="CPU threads for the embedded model; 0 means all cores.")
+    path: str = Field(
+        "",
+        description="A local GGUF file for the embedded provider to serve instead of the bundled model "
+        "(its chat template is read from the file).",
+    )
+    parallel: int = Field(
+        2, ge=1, le=16, description="Requests the embedded model's server answers at once (llama.cpp's parallel slots)."
+    )
+    deadline_s: float = Field(
+        0.0,
+        ge=0,
+        description="Longest one model call may run before it is cut off and the next candidate or the fallback "
+        "is used; 0 picks per model (30 s for the bundled small model, else timeout_s).",
+    )
     seed: int = Field(7, description="Sampling seed where the provider supports one.")
     fake_delay_s: float = Field(0.0, ge=0, description="Seconds the fake model waits per call (tests and benchmarks).")
     fake_call_log: str = Field("", description="A file the fake model appends one line to per call (tests count calls with it).")

@@ -1,152 +1,100 @@
-"""llama-cpp-python's OpenAI-compatible server, with the grammar checked on the sampled token first.
+"""llama.cpp's own OpenAI-compatible server for the embedded model, from the prebuilt `xllamacpp` wheel.
 
-llama-cpp-python (0.3.x) puts the grammar sampler into the chain ahead of
-top-k, so for every generated token the grammar is matched against all 49,152
-tokens of SmolLM2's vocabulary. llama.cpp's own server does it the other way
-round (common/sampling.cpp): sample from the chain without the grammar, check
-only the chosen token against the grammar, and apply the grammar to the whole
-vocabulary only when that token is rejected. Every token that comes out is
-still one the grammar allows. After a rejection the grammar is tried on a
-shortlist of the likeliest tokens before the whole vocabulary (SHORTLIST).
-This module runs llama-cpp-python's server with that order; nothing else
-about the server changes.
+Why this runtime (measured in `benchmarks/runtime_bench.py`, see the README): `xllamacpp` ships
+llama.cpp's C++ server as a portable wheel, so nothing compiles at install and no native-only code path
+(AMX, AVX-512) is taken on a machine that advertises it but cannot run it. Its server checks the grammar
+on the sampled token first (llama.cpp's common/sampling.cpp), serves several requests at once in parallel
+slots with continuous batching, caches each slot's prompt, reports the prompt tokens it reused, and stops
+decoding when the client hangs up (which is how a call's deadline cuts it off). JSON schemas in
+`response_format` are compiled by LLGuidance.
 
-Measured on SmolLM2-135M, 2 cores, the same schema-bound request
-(`benchmarks/grammar_bench.py`): about 60-70 tokens/s with the grammar over
-the whole vocabulary, about 110-120 tokens/s checked first, with every answer
-still inside the grammar.
+The server runs in a child process of its own (started by `tools.llm.EmbeddedServer`), so a crash in
+native code ends that process with a plain error, never the run that called it:
 
-    python -m greenroom.tools.llama_server --model FILE [llama_cpp.server options]
+    python -m greenroom.tools.llama_server --model FILE [--alias NAME] [--host H] [--port P]
+        [--ctx N] [--threads N] [--parallel N] [--watch-stdin]
+
+It serves until it is signalled, or (with --watch-stdin) until its standard input closes.
 """
 
 from __future__ import annotations
 
-import ctypes
-import inspect
-import logging
-import runpy
-from typing import Any
+import argparse
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
 
-import numpy as np
-
-logger = logging.getLogger(__name__)
-
-_TOKEN = np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)], align=True)
-"""The layout of llama.cpp's llama_token_data."""
-
-SHORTLIST = 1024
-"""On a rejection, the grammar is first applied to this many of the likeliest tokens, and to the whole vocabulary
-only when it allows none of them. Sampling keeps the top 40 anyway (top-k), so the choice is the same in practice.
-Measured on SmolLM2-135M with the writer's schemas: 5-20% of the sampled tokens are rejected, a pass over the whole
-vocabulary costs about 10 ms, and the shortlist holds an allowed token for about 90% of the rejections (256 gave
-about 85%)."""
+OMP_WAIT_POLICY = "PASSIVE"
+"""OpenMP threads sleep between batches instead of spinning. Measured on a shared 2-core machine under load:
+SmolLM2 decoded at 1.2 tokens/s with spinning threads and at 21 tokens/s with passive ones; on an idle
+machine the two are within noise."""
 
 
-class GrammarCheckedSampler:
-    """A llama.cpp sampler chain plus a grammar that is checked on the chosen token, and applied in full on rejection.
+def build_params(model: Path, *, alias: str, host: str, port: int, ctx: int, threads: int, parallel: int) -> object:
+    """The server's parameters: `ctx` tokens of context for each of `parallel` slots."""
+    import xllamacpp
 
-    It stands in for llama-cpp-python's `LlamaSampler` where `Llama.generate` uses one: `sample(ctx, idx)`.
-    """
-
-    def __init__(self, chain: Any, vocab: Any, grammar: Any, n_vocab: int) -> None:
-        from llama_cpp import llama_cpp as api
-
-        self._api = api
-        self.chain = chain
-        """The LlamaSampler without the grammar (penalties, top-k, ..., dist); kept alive here."""
-        self.grammar = api.llama_sampler_init_grammar(vocab, grammar._grammar.encode(), grammar._root.encode())
-        if not self.grammar:
-            raise ValueError("llama.cpp did not accept the grammar")
-        self.n_vocab = n_vocab
-        self.ids = np.arange(n_vocab, dtype=np.int32)
-        self.tokens = np.zeros(n_vocab, dtype=_TOKEN)
-        self.shortlist = np.zeros(min(SHORTLIST, n_vocab), dtype=_TOKEN)
-        self.chosen = np.zeros(1, dtype=_TOKEN)
-        self.samples = 0
-        self.rejections = 0
-        self.full_passes = 0
-
-    def _candidates(self, ctx: Any, idx: int) -> Any:
-        """Every token with the logits at `idx`, as the array llama.cpp's samplers work on."""
-        logits = self._api.llama_get_logits_ith(ctx.ctx, idx)
-        self.tokens["id"] = self.ids  # the samplers reorder the array in place: every token back in its slot
-        self.tokens["logit"] = np.ctypeslib.as_array(logits, shape=(self.n_vocab,))
-        self.tokens["p"] = 0.0
-        return self._array(self.tokens)
-
-    def _array(self, data: np.ndarray) -> Any:
-        pointer = data.ctypes.data_as(self._api.llama_token_data_p)
-        return self._api.llama_token_data_array(data=pointer, size=len(data), selected=-1, sorted=False)
-
-    def _allowed(self, token: int) -> bool:
-        self.chosen[0] = (token, 1.0, 0.0)
-        one = self._array(self.chosen)
-        self._api.llama_sampler_apply(self.grammar, ctypes.byref(one))
-        return bool(np.isfinite(self.chosen["logit"][0]))
-
-    def sample(self, ctx: Any, idx: int = -1) -> int:
-        """The next token: the chain's choice if the grammar allows it, else a choice among the tokens it allows."""
-        self.samples += 1
-        candidates = self._candidates(ctx, idx)
-        self._api.llama_sampler_apply(self.chain.sampler, ctypes.byref(candidates))
-        token = int(self.tokens["id"][candidates.selected])
-        if not self._allowed(token):
-            self.rejections += 1
-            token = self._among_allowed(ctx, idx)
-        self._api.llama_sampler_accept(self.grammar, token)
-        self._api.llama_sampler_accept(self.chain.sampler, token)
-        return token
-
-    def _among_allowed(self, ctx: Any, idx: int) -> int:
-        """The chain's choice among the tokens the grammar allows: from the shortlist when it allows any of those."""
-        logits = np.ctypeslib.as_array(self._api.llama_get_logits_ith(ctx.ctx, idx), shape=(self.n_vocab,))
-        likeliest = np.argpartition(logits, -len(self.shortlist))[-len(self.shortlist) :]
-        self.shortlist["id"], self.shortlist["logit"], self.shortlist["p"] = likeliest, logits[likeliest], 0.0
-        candidates, data = self._array(self.shortlist), self.shortlist
-        self._api.llama_sampler_apply(self.grammar, ctypes.byref(candidates))
-        if not np.isfinite(self.shortlist["logit"]).any():
-            self.full_passes += 1
-            candidates, data = self._candidates(ctx, idx), self.tokens
-            self._api.llama_sampler_apply(self.grammar, ctypes.byref(candidates))
-        self._api.llama_sampler_apply(self.chain.sampler, ctypes.byref(candidates))
-        return int(data["id"][candidates.selected])
-
-    def close(self) -> None:
-        """Free the grammar sampler (the chain frees itself)."""
-        if self.grammar:
-            self._api.llama_sampler_free(self.grammar)
-            self.grammar = None
-
-    def __del__(self) -> None:
-        self.close()
+    params = xllamacpp.CommonParams()
+    params.model.path = str(model)
+    params.model_alias = alias
+    params.hostnames = [host]
+    params.port = port
+    params.n_parallel = parallel
+    params.n_ctx = ctx * parallel  # llama.cpp splits the context evenly between the slots
+    params.cpuparams.n_threads = threads
+    params.cpuparams_batch.n_threads = threads
+    params.cache_prompt = True
+    params.use_jinja = True  # the chat template read from the GGUF file, as the model's authors wrote it
+    params.warmup = True
+    params.endpoint_metrics = False
+    params.endpoint_slots = False
+    params.ui = False  # no web page: the API only
+    return params
 
 
-def install() -> bool:
-    """Make `llama_cpp.Llama` sample grammar-bound requests with GrammarCheckedSampler; False where it cannot."""
-    from llama_cpp import Llama
-
-    stock = getattr(Llama, "_init_sampler", None)
-    if stock is None or "grammar" not in inspect.signature(stock).parameters:
-        logger.warning("llama-cpp-python changed: the grammar stays applied to the whole vocabulary")
-        return False
-    if getattr(stock, "grammar_checked", False):
-        return True
-
-    def init_sampler(self: Any, *args: Any, grammar: Any = None, **kwargs: Any) -> Any:
-        chain = stock(self, *args, grammar=None, **kwargs)
-        if grammar is None:
-            return chain
-        return GrammarCheckedSampler(chain, self._model.vocab, grammar, self._n_vocab)
-
-    init_sampler.grammar_checked = True  # type: ignore[attr-defined]
-    Llama._init_sampler = init_sampler  # type: ignore[method-assign]
-    return True
+def _parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m greenroom.tools.llama_server", description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, required=True, help="GGUF file")
+    parser.add_argument("--alias", default="local", help="the model's name in the API")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--ctx", type=int, default=4096, help="context tokens per slot")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--parallel", type=int, default=2, help="requests served at once")
+    parser.add_argument("--watch-stdin", action="store_true", help="stop when standard input closes (the parent ended)")
+    return parser.parse_args(argv)
 
 
-def main() -> None:
-    """Run llama-cpp-python's server (its own command line) with the grammar checked first."""
-    install()
-    runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)
+def main(argv: list[str] | None = None) -> None:
+    """Start the server and serve until a signal arrives, or standard input closes (with --watch-stdin)."""
+    args = _parse(sys.argv[1:] if argv is None else argv)
+    if not args.model.is_file():
+        sys.exit(f"no model file at {args.model}")
+    os.environ.setdefault("OMP_WAIT_POLICY", OMP_WAIT_POLICY)  # read by OpenMP when the library loads
+    import xllamacpp
+
+    params = build_params(
+        args.model, alias=args.alias, host=args.host, port=args.port, ctx=args.ctx, threads=args.threads, parallel=args.parallel
+    )
+    server = xllamacpp.Server(params)
+    done = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: done.set())
+
+    def watch_stdin() -> None:
+        try:
+            while sys.stdin.buffer.read(1):
+                pass
+        except (OSError, ValueError):
+            pass
+        done.set()
+
+    if args.watch_stdin:
+        threading.Thread(target=watch_stdin, daemon=True).start()
+    done.wait()
+    del server  # stops the HTTP loop and frees the model
 
 
 if __name__ == "__main__":

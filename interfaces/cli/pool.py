@@ -36,19 +36,19 @@ def model_server(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8081,
 ) -> None:
     """Serve the embedded model over HTTP (llama.cpp's OpenAI-compatible server) for every worker to share."""
-    from greenroom.tools.llm import EMBEDDED_ALIAS, ModelUnavailableError, embedded_server_command
+    from greenroom.tools.llm import ModelUnavailableError, embedded_alias, embedded_server_command
 
     settings = Settings()
     try:
-        args = embedded_server_command(context_size=settings.model.context_size, threads=settings.model.threads,
-                                       host=host, port=port)  # fmt: skip
+        args = embedded_server_command(settings.model, host=host, port=port)
     except ModelUnavailableError as exc:
         fail(str(exc), EXIT_MODEL_FAILED)
     where = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    alias = embedded_alias(settings.model)
     console.print(
-        f"serving {EMBEDDED_ALIAS} on http://{host}:{port}/v1; point each worker at it with\n"
+        f"serving {alias} on http://{host}:{port}/v1 ({settings.model.parallel} requests at once); point each worker at it with\n"
         f"  GREENROOM_MODEL__PROVIDER=openai GREENROOM_MODEL__BASE_URL=http://{where}:{port}/v1 "
-        f"GREENROOM_MODEL__NAME={EMBEDDED_ALIAS} GREENROOM_MODEL__STRUCTURED=llamacpp"
+        f"GREENROOM_MODEL__NAME={alias} GREENROOM_MODEL__STRUCTURED=llamacpp"
     )
     os.execv(args[0], args)  # the server replaces this process, so signals and exit codes are its own
 

@@ -420,11 +420,11 @@ def test_report_markdown_escapes_html_and_charts_draw_dollar_titles(
 # --- processes ------------------------------------------------------------------------------------
 
 _PARENT = """
-import subprocess, sys, time
-from greenroom.tools.llm import watched_command
-child = subprocess.Popen(watched_command([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "0"]),
-                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-print(child.pid, flush=True)
+import sys, time
+from greenroom.core.settings import ModelSettings
+from greenroom.tools.llm import EmbeddedServer
+server = EmbeddedServer(ModelSettings(threads=1, parallel=1))
+print(server.process.pid, flush=True)
 time.sleep(300)
 """
 
@@ -437,6 +437,7 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")
 
 
+@pytest.mark.embedded
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process states from /proc")
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
 def test_the_model_server_child_ends_with_its_parent_however_it_stops(how: str) -> None:

