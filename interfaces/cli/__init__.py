@@ -6,7 +6,7 @@ groups (runs, catalog, models, keys).
 
 from __future__ import annotations
 
-from greenroom.interfaces.cli import api, brief, catalog, chat, launch, models, plan, pool, promotion, slack, viewers
+from greenroom.interfaces.cli import api, brief, catalog, chat, doctor, launch, models, plan, pool, promotion, slack, viewers
 from greenroom.interfaces.cli.common import EXIT_BAD_INPUT, EXIT_CAP, EXIT_MODEL_FAILED, app
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CAP", "EXIT_MODEL_FAILED", "app", "main"]
@@ -22,6 +22,7 @@ plan.register(app)
 api.register(app)
 slack.register(app)
 chat.register(app)
+doctor.register(app)
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from greenroom.interfaces.cli.common import EXIT_MODEL_FAILED, console, fail, load, out, progress_printer
+from greenroom.interfaces.cli.common import EXIT_MODEL_FAILED, console, fail_model, load, out, progress_printer
 from greenroom.interfaces.settings import Settings
 
 
@@ -69,7 +69,7 @@ def write(
         console.print(f"  the run's checkpoints are kept in {settings.checkpoint_location} (thread {run_id})")
         raise typer.Exit(EXIT_MODEL_FAILED) from exc
     except ModelUnavailableError as exc:
-        fail(f"model unavailable: {exc}", EXIT_MODEL_FAILED)
+        fail_model(exc)
     folder = output or settings.output_dir / run_id
     paths = save_write_result(result, loaded, folder)
     outcome = "approved by the editor" if result.outcome == "approved" else f"not approved after {result.rounds} rounds"
@@ -94,7 +94,7 @@ def analyse(
         with console.status("analyst: comparables, forecast, segments…"):
             run_id, report, calls = run_analysis(loaded, settings, context, run_id=run_id)
     except ModelUnavailableError as exc:
-        fail(f"model unavailable: {exc}", EXIT_MODEL_FAILED)
+        fail_model(exc)
     folder = output or settings.output_dir / run_id
     save_audience_report(report, loaded, calls, folder)
     console.print(f"[green]✔[/green] {report.headline}")

@@ -69,6 +69,16 @@ def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     raise typer.Exit(code)
 
 
+DOCTOR_HINT = "run `greenroom doctor` to check the model and the rest of this setup"
+
+
+def fail_model(exc: Exception) -> NoReturn:
+    """Say that the model could not answer, point to `greenroom doctor`, and exit 3."""
+    console.print(f"[red]✘[/red] model unavailable: {escape(str(exc))}")
+    console.print(f"  {DOCTOR_HINT}")
+    raise typer.Exit(EXIT_MODEL_FAILED)
+
+
 def fail_brief(exc: BriefError) -> NoReturn:
     """Name every bad field of a brief and exit with code 2."""
     console.print(f"[red]✘[/red] {exc.source} is invalid:")
@@ -143,4 +153,4 @@ def start_model(settings: Settings) -> Any:
     try:
         return model_for(settings)
     except ModelUnavailableError as exc:
-        fail(f"model unavailable: {exc}", EXIT_MODEL_FAILED)
+        fail_model(exc)

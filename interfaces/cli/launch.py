@@ -11,6 +11,7 @@ from rich.markup import escape
 from greenroom.core.brief import BriefError
 from greenroom.core.vocabulary import STATUS_WORDS
 from greenroom.interfaces.cli.common import (
+    DOCTOR_HINT,
     EXIT_CAP,
     EXIT_MODEL_FAILED,
     console,
@@ -66,6 +67,8 @@ def _finish(outcome: Any, settings: Settings, context: Any, interactive: bool) -
         console.print(f"  answer with: greenroom approve {outcome.run_id} accept|reject|respond TEXT|edit FIELD VALUE")
     if outcome.status in ("failed", "stopped_cap"):
         console.print(f"  continue with: greenroom resume {outcome.run_id}")
+        if outcome.status == "failed":
+            console.print(f"  {DOCTOR_HINT}")
         raise typer.Exit(EXIT_MODEL_FAILED if outcome.status == "failed" else EXIT_CAP)
 
 

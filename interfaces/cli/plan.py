@@ -16,7 +16,7 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
-from greenroom.interfaces.cli.common import EXIT_BAD_INPUT, EXIT_MODEL_FAILED, console, fail, load, out
+from greenroom.interfaces.cli.common import EXIT_BAD_INPUT, EXIT_MODEL_FAILED, console, fail_model, load, out
 from greenroom.interfaces.settings import Settings
 
 if TYPE_CHECKING:  # the engines load when the command runs, so `greenroom --help` stays quick
@@ -164,7 +164,7 @@ def register(app: typer.Typer) -> None:
         except engine_input_errors() as exc:
             raise _bad_input(f"{brief}: {exc}") from exc
         except ModelUnavailableError as exc:
-            fail(f"model unavailable: {exc}", EXIT_MODEL_FAILED)
+            fail_model(exc)
         except StructuredOutputError as exc:
             console.print(f"[red]✘[/red] {escape(str(exc))}")
             console.print(f"  the run's checkpoints are kept in {settings.checkpoint_location} (thread {run_id})")
