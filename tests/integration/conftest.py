@@ -1,8 +1,8 @@
 """Integration fixtures: cassettes recorded against llama.cpp's OpenAI-compatible server.
 
 To re-record (needs the embedded model, no network):
-    .venv/bin/python -m greenroom.tools.llama_server --model "$(.venv/bin/python -c 'from greenroom.tools.llm import embedded_model_path; print(embedded_model_path())')" \\
-        --model_alias smollm2-135m-instruct --host 127.0.0.1 --port 8765 --n_ctx 4096 --n_threads 2 --logits_all false &
+    .venv/bin/python -m greenroom.tools.llama_server --model "$(.venv/bin/python -c "from greenroom.tools.llm import embedded_model_path; print(embedded_model_path())")" \\
+        --alias smollm2-135m-instruct --host 127.0.0.1 --port 8765 --ctx 4096 --threads 2 --parallel 1 &
     .venv/bin/python -m pytest tests/integration -m "not embedded" --record-mode=rewrite
 Cassettes keep no secrets, client fingerprints or machine paths (see `vcr_config`).
 """
