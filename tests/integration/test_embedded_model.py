@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import httpx
 import pytest
+from langchain_core.messages import BaseMessage, HumanMessage
 
 from greenroom.core.brief import Brief
-from greenroom.core.schemas import Draft
+from greenroom.core.schemas import CallRecord, Draft
+from greenroom.core.settings import ModelSettings
+from greenroom.interfaces.doctor import Probe
 from greenroom.interfaces.runs import run_write
 from greenroom.interfaces.settings import Settings
-from greenroom.tools.llm import EMBEDDED_ALIAS, ModelHandle
+from greenroom.tools.llm import EMBEDDED_ALIAS, ModelHandle, build_model, embedded_model_path
+from greenroom.tools.structured import generate
 
 pytestmark = pytest.mark.embedded
 
@@ -31,8 +37,8 @@ def test_the_embedded_model_writes_a_complete_reviewed_draft(
 
 
 def test_answers_stay_inside_the_grammar_when_the_model_would_rather_write_prose(embedded_model: ModelHandle) -> None:
-    """The server checks the grammar on the sampled token first (tools.llama_server); a rejected token is
-    replaced by one the grammar allows, so every answer fits the schema however far the prompt pulls away."""
+    """llama.cpp's server (xllamacpp) keeps every sampled token inside the grammar, so every answer fits the
+    schema however far the prompt pulls away."""
     schema = {
         "type": "object",
         "properties": {
@@ -53,3 +59,26 @@ def test_answers_stay_inside_the_grammar_when_the_model_would_rather_write_prose
         answer = json.loads(httpx.post(url, json=body, timeout=120).json()["choices"][0]["message"]["content"])
         assert re.fullmatch(r"[0-9]{4}-[A-Z]{2}", answer["code"]), answer
         assert isinstance(answer["count"], int) and answer["kind"] in ("north", "south"), answer
+
+
+def test_two_requests_are_answered_at_once_in_the_servers_parallel_slots(embedded_model: ModelHandle) -> None:
+    assert embedded_model.parallel == 2
+    ask: list[BaseMessage] = [HumanMessage(content="Name things a lighthouse keeper needs in a storm.")]
+
+    def one(index: int) -> tuple[Probe, list[CallRecord]]:
+        return generate(embedded_model, ask, Probe, agent="writer", seed_offset=index, max_tokens=150)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(one, (0, 1)))
+    for probe, calls in answers:  # a grammar-bound answer with room to finish: valid, whatever its words
+        assert probe.words and calls[-1].valid and calls[-1].output_tokens > 0
+
+
+def test_a_local_gguf_file_is_served_with_the_chat_template_it_carries(tmp_path: Path) -> None:
+    """`model.path` names any GGUF file: the embedded server loads it and reads its chat template from it."""
+    own = tmp_path / "my-own-model.gguf"
+    own.symlink_to(embedded_model_path())
+    handle = build_model(ModelSettings(path=str(own), parallel=1), log_dir=tmp_path)
+    assert handle.label == "embedded:my-own-model"
+    probe, calls = generate(handle, [HumanMessage(content="Name things a storm brings.")], Probe, agent="writer", max_tokens=150)
+    assert probe.words and calls[-1].input_tokens > 5
