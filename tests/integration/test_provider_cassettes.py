@@ -1,15 +1,19 @@
-"""The writer/editor loop against llama.cpp's server, replayed from cassettes (record mode none)."""
+"""Providers over HTTP, replayed from cassettes (record mode none): the writer/editor loop against llama.cpp's
+server, and a structured answer from Ollama's API."""
 
 from __future__ import annotations
 
 import pytest
+from langchain_core.messages import HumanMessage
 
 from greenroom.core.brief import Brief
 from greenroom.core.schemas import Draft
 from greenroom.core.settings import ModelSettings
+from greenroom.interfaces.doctor import Probe
 from greenroom.interfaces.runs import run_write
 from greenroom.interfaces.settings import Settings
 from greenroom.tools.llm import EMBEDDED_ALIAS, build_model
+from greenroom.tools.structured import generate
 from tests.integration.conftest import RECORDING_URL
 
 
@@ -38,3 +42,14 @@ def test_one_round_through_an_openai_compatible_llama_cpp_server(settings: Setti
     assert all(c.model == f"openai:{EMBEDDED_ALIAS}" for c in result.calls)
     # The editor's checks ran on the real draft, whatever the small model's verdict.
     assert len(result.review.checks) >= 10
+
+
+@pytest.mark.vcr(match_on=["method", "scheme", "host", "port", "path"])
+def test_ollama_answers_under_a_json_schema_with_its_token_counts() -> None:
+    """Ollama's own API through langchain-ollama: the schema goes as Ollama's `format`, the answer is parsed
+    into the schema, and the token counts come from Ollama's final line."""
+    handle = build_model(ModelSettings(provider="ollama", name="llama3.2", base_url="http://127.0.0.1:11434"))
+    probe, calls = generate(handle, [HumanMessage(content="Name things a lighthouse keeper needs.")], Probe, agent="doctor")
+    assert probe.words == ["lamp", "oil", "radio"]
+    (call,) = calls
+    assert call.model == "ollama:llama3.2" and call.valid and (call.input_tokens, call.output_tokens) == (31, 14)
