@@ -239,7 +239,7 @@ def generate(
                 if cache:
                     cache.text = ""
                 calls.append(_cut_off(handle, agent, schema, time.perf_counter() - started, attempt, seed))
-                logger.warning("%s: the %s call was cut off at its %g s deadline (%s)", agent, schema.__name__,
+                logger.info("%s: the %s call was cut off at its %g s deadline (%s)", agent, schema.__name__,
                                handle.deadline_s, exc)  # fmt: skip
                 raise StructuredOutputError(schema.__name__, [calls[-1].error], "", calls) from exc
             except provider_errors() as exc:
