@@ -108,7 +108,8 @@ def _sample(
         return generate(context.model, messages, schema, agent="writer", max_tokens=PART_MAX_TOKENS[part],
                         seed_offset=index, repair=k == 1)  # fmt: skip
 
-    return cand.sample(ask, check, lines, query=brief.logline, candidates=k, errors=(StructuredOutputError,))
+    return cand.sample(ask, check, lines, query=brief.logline, candidates=k, errors=(StructuredOutputError,),
+                       at_once=context.model.parallel)  # fmt: skip
 
 
 def _write_pitch(

@@ -19,6 +19,7 @@ from difflib import SequenceMatcher
 from typing import Generic, TypeVar
 
 import numpy as np
+from langchain_core.runnables.config import ContextThreadPoolExecutor
 from pydantic import BaseModel
 
 from greenroom.core.schemas import CallRecord, CheckResult
@@ -133,22 +134,29 @@ def sample(
     query: str,
     candidates: int,
     errors: tuple[type[Exception], ...],
+    at_once: int = 1,
 ) -> Sampling[T]:
-    """Ask up to `candidates` times (the argument is the candidate's index, for its seed), stopping at the first
-    answer that passes every check; return the valid ones ranked best first."""
+    """Ask up to `candidates` times (the argument is the candidate's index, for its seed), `at_once` at a time
+    (a server's parallel slots decode them in one batch), stopping after the first batch with an answer that
+    passes every check; return the valid ones ranked best first."""
     result: Sampling[T] = Sampling()
-    for index in range(max(candidates, 1)):
-        try:
-            answer, calls = ask(index)
-        except errors as exc:
-            result.calls += list(getattr(exc, "calls", []))
-            result.errors.append(str(exc))
-            continue
-        result.calls += calls
-        checks = check(answer)
-        result.candidates.append(Candidate(answer, checks, score(checks, lines(answer), query)))
-        if result.candidates[-1].passed_all:
-            break
+    total = max(candidates, 1)
+    batch = max(1, min(at_once, total))
+    with ContextThreadPoolExecutor(max_workers=batch) as pool:
+        for start in range(0, total, batch):
+            jobs = [pool.submit(ask, index) for index in range(start, min(start + batch, total))]
+            for job in jobs:  # in index order, whichever finished first
+                try:
+                    answer, calls = job.result()
+                except errors as exc:
+                    result.calls += list(getattr(exc, "calls", []))
+                    result.errors.append(str(exc))
+                    continue
+                result.calls += calls
+                checks = check(answer)
+                result.candidates.append(Candidate(answer, checks, score(checks, lines(answer), query)))
+            if any(c.passed_all for c in result.candidates):
+                break
     result.candidates.sort(key=lambda c: -c.score)
     return result
 

@@ -13,6 +13,7 @@ Providers:
 from __future__ import annotations
 
 import atexit
+import contextlib
 import dataclasses
 import importlib.util
 import os
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -59,6 +61,8 @@ class ModelHandle:
     """The server answers one request at a time and keeps only the last prompt cached (a llama.cpp server
     started with one slot): calls are sent one after another (`prompt_cache`), so consecutive prompts reuse
     their shared prefix."""
+    local_slots: bool = False
+    """The server is greenroom's own (the embedded model): calls wait for a free slot before their deadline starts."""
     parallel: int = 1
     """Requests the server answers at once (llama.cpp's parallel slots): independent calls are sent together
     up to this many; 1 sends every call after the one before."""
@@ -95,6 +99,19 @@ def prompt_cache(handle: ModelHandle) -> PromptCache | None:
     key = f"{handle.label}@{getattr(handle.chat, 'openai_api_base', '') or ''}"
     with _prompt_caches_guard:
         return _prompt_caches.setdefault(key, PromptCache())
+
+
+_slots: dict[str, threading.BoundedSemaphore] = {}
+
+
+def request_slots(handle: ModelHandle) -> AbstractContextManager[Any]:
+    """What a call holds while it runs: one of the server's parallel slots for a local llama.cpp server (shared by
+    every handle of that server), nothing for other providers."""
+    if not handle.local_slots:
+        return contextlib.nullcontext()
+    key = f"{handle.label}@{getattr(handle.chat, 'openai_api_base', '') or ''}"
+    with _prompt_caches_guard:
+        return _slots.setdefault(key, threading.BoundedSemaphore(handle.parallel))
 
 
 def embedded_model_path(settings: ModelSettings | None = None) -> Path:
@@ -257,7 +274,7 @@ def build_model(settings: ModelSettings, *, log_dir: Path | None = None) -> Mode
         mode = "llamacpp" if settings.structured == "auto" else settings.structured
         return ModelHandle(
             chat, f"embedded:{alias}", mode, settings.max_tokens, _llamacpp_params(settings),
-            single_slot=settings.parallel == 1, parallel=settings.parallel, deadline_s=deadline,
+            single_slot=settings.parallel == 1, parallel=settings.parallel, deadline_s=deadline, local_slots=True,
         )  # fmt: skip
     if settings.provider == "openai":
         name = settings.name or "gpt-4o-mini"

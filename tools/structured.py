@@ -18,7 +18,6 @@ accounted for as a `CallRecord`.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import re
@@ -31,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from greenroom.core.schemas import CallRecord
 from greenroom.prompts import render
-from greenroom.tools.llm import ModelHandle, ModelUnavailableError, deadline_errors, prompt_cache, provider_errors
+from greenroom.tools.llm import ModelHandle, ModelUnavailableError, deadline_errors, prompt_cache, provider_errors, request_slots
 
 T = TypeVar("T", bound=BaseModel)
 logger = logging.getLogger(__name__)
@@ -230,7 +229,9 @@ def generate(
         cache = prompt_cache(handle)
         shared: int | None = None
         text = prompt_text(history)
-        with cache.lock if cache else contextlib.nullcontext():  # one request at a time to a single-slot server
+        # One request at a time to a single-slot server; no more at once than a local server has slots, so a
+        # call's deadline never runs while it waits in the server's queue.
+        with cache.lock if cache else request_slots(handle):
             started = time.perf_counter()
             seed = request_seed(handle, seed_offset, attempt)
             try:
