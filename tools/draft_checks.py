@@ -14,9 +14,25 @@ from typing import Literal
 from greenroom.core.brief import AGE_RATINGS, AgeRating, Brief
 from greenroom.core.schemas import CheckResult, Draft, DraftHooks, DraftOutline, DraftPitch
 
+# The editor's thresholds, and why (the README's "The editor's thresholds" lists them too). The writer's requests ask
+# for less than the checks allow (a logline of 12 to 30 words, a synopsis of 50 to 140, taglines under 12): a sound
+# line a few words off its target is not worth a round, a line far off is.
 LOGLINE_WORDS = (8, 35)
+"""Logline words: under 8 is a title, not a story; over 35 is a synopsis squeezed into one sentence."""
 SYNOPSIS_WORDS = (40, 170)
+"""Synopsis words: under 40 cannot hold a setup, a conflict and where it ends; over 170 is a treatment, too long to pitch."""
 TAGLINE_MAX_WORDS = 14
+"""A poster line is read at a glance: 14 words at most (the request says under 12)."""
+SIMILAR_RATIO = 0.85
+"""Two lines are the same line when difflib's ratio is above this: "Keep the light burning." and "Keep the light burning!"
+score 0.96, "The Luminous Ends" and "The Luminous End" 0.97, while lines sharing only a pattern ("Seven nights. One lamp.
+No rescue." and "Seven days. One boat. No escape.") score 0.73 and headings sharing a word ("The storm arrives", "The
+storm returns") 0.76."""
+COPIED_RATIO = 0.9
+"""A logline is the brief's own when its ratio to the brief's concept is this or more: the concept with a word changed."""
+OUTLINE_SLACK = 1
+"""An outline may have one part more or fewer than asked for (a reading of the structure); beyond that it is the wrong
+count, a hard check."""
 
 # Words that push a rating up, by the lowest rating that allows them. A coarse
 # lexicon after the MPA's published rating descriptors; it flags, the editor's
@@ -77,6 +93,8 @@ def mentions(text: str, phrase: str) -> bool:
 
 
 def _covers(text: str, element: str) -> bool:
+    """Whether the text names a must-include element: the whole phrase, or more than half of its words of three letters
+    or more that are not stop words."""
     if mentions(text, element):
         return True
     key = [w for w in words(element) if w not in _STOP and len(w) > 2]
@@ -89,7 +107,7 @@ def _near_duplicates(items: Iterable[str]) -> list[tuple[str, str]]:
     dupes = []
     for item in items:
         for other in seen:
-            if SequenceMatcher(None, item.lower(), other.lower()).ratio() > 0.85:
+            if SequenceMatcher(None, item.lower(), other.lower()).ratio() > SIMILAR_RATIO:
                 dupes.append((other, item))
         seen.append(item)
     return dupes
@@ -212,9 +230,9 @@ def check_pitch(pitch: DraftPitch, brief: Brief) -> list[CheckResult]:
         _result("pitch", "synopsis length", "length", lo <= n <= hi, f"synopsis has {n} words; keep it between {lo} and {hi}.")
     )
     copied = SequenceMatcher(None, pitch.logline.lower(), brief.logline.lower()).ratio()
-    results.append(_result("pitch", "logline is new writing", "fit_to_brief", copied < 0.9,
+    results.append(_result("pitch", "logline is new writing", "fit_to_brief", copied < COPIED_RATIO,
         f"the logline copies the brief's concept ({copied:.0%} the same); rewrite it in new words."
-        if copied >= 0.9 else f"the logline is {copied:.0%} the same as the brief's concept."))  # fmt: skip
+        if copied >= COPIED_RATIO else f"the logline is {copied:.0%} the same as the brief's concept."))  # fmt: skip
     banned = [t for t in brief.constraints.avoid_topics if mentions("\n".join(_pitch_texts(pitch)), t)]
     results.append(_result("pitch", "topics to avoid in the pitch", "constraints", not banned,
         f"remove every mention of: {', '.join(banned)}." if banned else "no forbidden topic is mentioned."))  # fmt: skip
@@ -225,7 +243,7 @@ def check_outline(outline: DraftOutline, brief: Brief, *, wanted: int) -> list[C
     """Checks on the outline alone."""
     items = outline.outline
     results = [_clean_text_check("outline", _outline_texts(outline))]
-    results.append(_result("outline", "outline size", "length", abs(len(items) - wanted) <= 1,
+    results.append(_result("outline", "outline size", "length", abs(len(items) - wanted) <= OUTLINE_SLACK,
         f"outline has {len(items)} parts; the brief calls for {wanted}."))  # fmt: skip
     dupes = _near_duplicates(i.heading for i in items) + _near_duplicates(i.summary for i in items)
     results.append(_result("outline", "no repeated outline parts", "completeness", not dupes,
@@ -276,7 +294,7 @@ def highest_fitting_rating(brief: Brief, text: str) -> AgeRating:
 
 def similar(a: str, b: str) -> bool:
     """Whether two lines are near copies of each other."""
-    return SequenceMatcher(None, a.lower(), b.lower()).ratio() > 0.85
+    return SequenceMatcher(None, a.lower(), b.lower()).ratio() > SIMILAR_RATIO
 
 
 def check_draft(draft: Draft, brief: Brief, *, outline_wanted: int) -> list[CheckResult]:
@@ -314,7 +332,11 @@ def check_draft(draft: Draft, brief: Brief, *, outline_wanted: int) -> list[Chec
 
 
 def criterion_score(checks: list[CheckResult], criterion: str) -> int | None:
-    """5 when every check of the criterion passes, 2 points off per failure, None when none applies."""
+    """5 when every check of the criterion passes, 2 points off per failure, None when none applies.
+
+    One failure leaves a criterion at 3 (acceptable, with a note to act on), two at 1 (poor): a rubric a person reads
+    at a glance. The scores describe; the decision is `agents.editor.approves`.
+    """
     relevant = [c for c in checks if c.criterion == criterion]
     if not relevant:
         return None
@@ -355,7 +377,7 @@ def hard_failures(draft: Draft, brief: Brief, *, outline_wanted: int) -> dict[st
         if failed:
             found[field] = failed
     outline = found.get("outline", [])
-    if abs(len(items) - outline_wanted) > 1:
+    if abs(len(items) - outline_wanted) > OUTLINE_SLACK:
         outline.append("outline size")
     if _near_duplicates(i.heading for i in items) or _near_duplicates(i.summary for i in items):
         outline.append("no repeated outline parts")
