@@ -291,10 +291,18 @@ def gate(draft: Draft, brief: Brief, *, outline_count: int, outline_unit: str) -
     """The draft with every field that fails a hard check replaced by its fallback, marked with the checks it failed.
 
     Run after the writer's last round: no later round can fix the field, and a broken field must not ship as written.
+    A second pass catches a field that fails only against a replaced one (a tagline that repeats the brief's logline
+    once the logline fell back).
     """
-    failing = hard_failures(draft, brief, outline_wanted=outline_count)
-    if not failing:
-        return draft
+    for _ in range(2):
+        failing = hard_failures(draft, brief, outline_wanted=outline_count)
+        if not failing:
+            break
+        draft = _replaced(draft, brief, failing, outline_count, outline_unit)
+    return draft
+
+
+def _replaced(draft: Draft, brief: Brief, failing: dict[str, list[str]], outline_count: int, outline_unit: str) -> Draft:
     pitch, outline, hooks = draft.pitch, draft.outline, draft.hooks
     backup_pitch = fallback_pitch(brief)
     pitch = pitch.model_copy(

@@ -9,7 +9,7 @@ from greenroom.core.brief import Brief, Format, load_brief
 from greenroom.core.schemas import Draft
 from greenroom.tools import fallbacks
 from greenroom.tools.draft_checks import check_draft, hard_failures, scaffolding
-from tests.drafts import GOOD_HOOKS, GOOD_PITCH
+from tests.drafts import GOOD_HOOKS, GOOD_OUTLINE, GOOD_PITCH
 
 BRIEFS = sorted((Path(__file__).resolve().parents[2] / "examples" / "briefs").glob("*.*"))
 
@@ -61,4 +61,14 @@ def test_a_draft_that_still_fails_a_hard_check_ships_the_fallback_marked(film_br
     assert "The Luminous Ends" not in {i.heading for i in draft.outline.outline}
     assert draft.hooks.age_rating in {"G", "PG", "PG-13"} and draft.hooks.taglines == GOOD_HOOKS["taglines"]
     assert draft.pitch == Draft(pitch=GOOD_PITCH, outline=repeated, hooks=hooks).pitch  # a sound part stays the model's
+    assert hard_failures(draft, film_brief, outline_wanted=5) == {}
+
+
+def test_a_line_that_repeats_a_replaced_logline_is_replaced_too(film_brief: Brief) -> None:
+    garbled = {**GOOD_PITCH, "logline": "BREEFYING: " + GOOD_PITCH["logline"]}
+    echo = film_brief.logline.rsplit(" ", 3)[0]  # the brief's concept, nearly whole: fine beside the model's logline
+    hooks = {**GOOD_HOOKS, "ad_copy": [echo, *GOOD_HOOKS["ad_copy"][1:]]}
+    draft = fallbacks.gate(Draft(pitch=garbled, outline=GOOD_OUTLINE, hooks=hooks), film_brief, outline_count=5, outline_unit="scenes")
+    assert [f.field for f in draft.fallbacks] == ["pitch.logline", "hooks.ad_copy"]  # the second after the first
+    assert draft.pitch.logline == fallbacks.fallback_pitch(film_brief).logline and echo not in draft.hooks.ad_copy
     assert hard_failures(draft, film_brief, outline_wanted=5) == {}
