@@ -68,7 +68,9 @@ def test_a_line_that_repeats_a_replaced_logline_is_replaced_too(film_brief: Brie
     garbled = {**GOOD_PITCH, "logline": "BREEFYING: " + GOOD_PITCH["logline"]}
     echo = film_brief.logline.rsplit(" ", 3)[0]  # the brief's concept, nearly whole: fine beside the model's logline
     hooks = {**GOOD_HOOKS, "ad_copy": [echo, *GOOD_HOOKS["ad_copy"][1:]]}
-    draft = fallbacks.gate(Draft(pitch=garbled, outline=GOOD_OUTLINE, hooks=hooks), film_brief, outline_count=5, outline_unit="scenes")
+    draft = fallbacks.gate(
+        Draft(pitch=garbled, outline=GOOD_OUTLINE, hooks=hooks), film_brief, outline_count=5, outline_unit="scenes"
+    )
     assert [f.field for f in draft.fallbacks] == ["pitch.logline", "hooks.ad_copy"]  # the second after the first
     assert draft.pitch.logline == fallbacks.fallback_pitch(film_brief).logline and echo not in draft.hooks.ad_copy
     assert hard_failures(draft, film_brief, outline_wanted=5) == {}
