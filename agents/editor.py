@@ -23,6 +23,20 @@ EDITOR_MAX_TOKENS = 400
 CHECK_ONLY = ("length", "constraints", "content_policy", "age_rating", "completeness")
 
 
+def approves(checks: list[CheckResult], verdict: str) -> bool:
+    """The editor's threshold: a draft is approved when every deterministic check passes and the model does not ask for
+    a revision.
+
+    Every check, not a score above a line: each failed check is a concrete fault a producer would have to fix (a
+    repeated part, a synopsis of 20 words, a missing must-include element), so a draft with one is not ready, and the
+    rubric's scores (`draft_checks.criterion_score`) only describe it. A field drafted from the brief fails the check
+    "every field written by the model", so such a draft is never approved as written. The model's verdict can hold a
+    draft back but never approve one the checks fail: a 135M model approves almost anything (DESIGN.md). When the
+    model's answer is unusable (verdict "unavailable"), the checks decide alone.
+    """
+    return all(c.passed for c in checks) and verdict != "revise"
+
+
 def _rubric(checks: list[CheckResult], judgement: EditorJudgement | None) -> list[RubricScore]:
     rubric = []
     for criterion in ("fit_to_brief", "voice", "originality"):
@@ -64,7 +78,7 @@ def review_draft(state: WriteState, runtime: Runtime[AgentContext]) -> dict[str,
     notes = failed + (list(judgement.notes) if judgement and judgement.verdict == "revise" else [])
     review = EditReview(
         round=state["round"],
-        approved=not failed and verdict != "revise",
+        approved=approves(checks, verdict),
         rubric=_rubric(checks, judgement),
         checks=checks,
         notes=notes,

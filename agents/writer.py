@@ -113,7 +113,7 @@ def _sample(
 
 
 def _write_pitch(
-    context: AgentContext, brief: Brief, common: dict[str, Any], final: bool
+    context: AgentContext, brief: Brief, common: dict[str, Any]
 ) -> tuple[DraftPitch, list[Fallback], list[CallRecord]]:
     sampling = _sample(context, "writer/pitch.j2", DraftPitch, "pitch", lambda p: check_pitch(p, brief),
                        lambda p: [p.logline, p.synopsis], brief, synopsis_sentences="3 to 5", **common)  # fmt: skip
@@ -121,31 +121,20 @@ def _write_pitch(
     if sampling.best is None:
         reason = _why(sampling)
         return backup, [Fallback(field=f, reason=reason) for f in ("pitch.logline", "pitch.synopsis")], sampling.calls
-    pitch = sampling.best.answer
-    if not final:  # the editor's next round can still ask for it again
-        return pitch, [], sampling.calls
-    debris = [name for name in ("logline", "synopsis") if scaffolding(getattr(pitch, name))]
-    marked = [Fallback(field=f"pitch.{name}", reason=f"{UNUSABLE}: field names or instructions in the text") for name in debris]
-    return pitch.model_copy(update={name: getattr(backup, name) for name in debris}), marked, sampling.calls
-
-
-def _outline_lines(outline: DraftOutline) -> list[str]:
-    return [text for item in outline.outline for text in (item.heading, item.summary)]
+    return sampling.best.answer, [], sampling.calls  # after the last round, `fallbacks.gate` replaces a broken field
 
 
 def _write_outline(
-    context: AgentContext, brief: Brief, pitch: DraftPitch, common: dict[str, Any], final: bool
+    context: AgentContext, brief: Brief, pitch: DraftPitch, common: dict[str, Any]
 ) -> tuple[DraftOutline, list[Fallback], list[CallRecord]]:
     count, unit = outline_count(brief), OUTLINE_UNIT[brief.format]
     sampling = _sample(context, "writer/outline.j2", DraftOutline, "outline",
                        lambda o: check_outline(o, brief, wanted=count),
                        lambda o: [i.summary for i in o.outline], brief,
                        pitch=pitch, outline_count=count, outline_unit=unit, **common)  # fmt: skip
-    best = sampling.best
-    if best is not None and not (final and any(scaffolding(t) for t in _outline_lines(best.answer))):
-        return best.answer, [], sampling.calls
-    reason = _why(sampling) if best is None else f"{UNUSABLE}: field names or instructions in the text"
-    return fallbacks.fallback_outline(brief, count, unit), [Fallback(field="outline", reason=reason)], sampling.calls
+    if sampling.best is not None:
+        return sampling.best.answer, [], sampling.calls  # after the last round, `fallbacks.gate` replaces a broken outline
+    return fallbacks.fallback_outline(brief, count, unit), [Fallback(field="outline", reason=_why(sampling))], sampling.calls
 
 
 def _write_hooks(
@@ -213,15 +202,13 @@ def write(state: WriteState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
 
     pitch = previous.pitch if previous and "pitch" not in todo else None
     if pitch is None:
-        pitch, marked, more = _write_pitch(context, brief, common("pitch"), final)
+        pitch, marked, more = _write_pitch(context, brief, common("pitch"))
         new_fallbacks, calls = new_fallbacks + marked, calls + more
     # The outline and the hooks depend on the pitch only, not on each other: they are asked for at once, and a
     # server with parallel slots (the embedded model's) decodes both in one batch.
     with ContextThreadPoolExecutor(max_workers=min(2, context.model.parallel)) as pool:
         outline_job = (
-            None
-            if previous and "outline" not in todo
-            else pool.submit(_write_outline, context, brief, pitch, common("outline"), final)
+            None if previous and "outline" not in todo else pool.submit(_write_outline, context, brief, pitch, common("outline"))
         )
         hooks_job = (
             None if previous and "hooks" not in todo else pool.submit(_write_hooks, context, brief, pitch, common("hooks"), final)
@@ -236,4 +223,6 @@ def write(state: WriteState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
             new_fallbacks, calls = new_fallbacks + marked, calls + more
     assert outline is not None and hooks is not None  # written now, or kept from the previous draft
     draft = Draft(pitch=pitch, outline=outline, hooks=hooks, fallbacks=kept + new_fallbacks)
+    if final:  # no round follows: a field that still fails a hard check ships its fallback, marked
+        draft = fallbacks.gate(draft, brief, outline_count=outline_count(brief), outline_unit=OUTLINE_UNIT[brief.format])
     return {"draft": draft, "round": round_, "calls": calls}

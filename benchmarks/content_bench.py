@@ -12,7 +12,10 @@ model against fallback fields, approvals, and the writer + editor model seconds.
 change) in the same run, from a temporary worktree, so the two tables compare
 like with like on the same machine.
 
-    .venv/bin/python benchmarks/content_bench.py [--seeds 3] [--rounds 2] [--baseline REV] [BRIEF ...]
+`--tier small|capable|auto` picks the embedded model (`model.tier`); `--show N` prints the first N final drafts of
+this checkout in full, as a producer reads them, with the fields drafted from the brief marked.
+
+    .venv/bin/python benchmarks/content_bench.py [--seeds 3] [--rounds 2] [--tier auto] [--show 3] [--baseline REV] [BRIEF ...]
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from greenroom.agents.writer import outline_count
 from greenroom.core.brief import load_brief
 from greenroom.core.schemas import DRAFT_FIELDS, Draft, DraftHooks, DraftOutline, DraftPitch, OutlineItem
 from greenroom.core.text import FORBIDDEN
-from greenroom.tools.draft_checks import check_draft, scaffolding
+from greenroom.tools.draft_checks import check_draft, hard_failures, scaffolding
 
 ROOT = Path(__file__).resolve().parent.parent
 BRIEFS = sorted((ROOT / "examples" / "briefs").glob("*.*")) + sorted((ROOT / "benchmarks" / "briefs").glob("*.yaml"))
@@ -42,7 +45,7 @@ BRIEFS = sorted((ROOT / "examples" / "briefs").glob("*.*")) + sorted((ROOT / "be
 WORKER = r"""
 import json, sys, time, traceback
 from pathlib import Path
-code, data, seed, rounds, briefs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5:]
+code, data, seed, rounds, tier, briefs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6:]
 if (code / "core").is_dir():
     from greenroom.core.brief import load_brief
     from greenroom.core.settings import ModelSettings
@@ -53,7 +56,7 @@ else:
     from graphs.brief import load_brief
     from interfaces.runs import model_for, run_write
     from interfaces.settings import ModelSettings, Settings
-settings = Settings(_env_file=None, data_dir=data, model=ModelSettings(provider="embedded", seed=seed), max_edit_rounds=rounds)
+settings = Settings(_env_file=None, data_dir=data, model=ModelSettings(provider="embedded", seed=seed, tier=tier), max_edit_rounds=rounds)
 model = model_for(settings)
 for path in briefs:
     started = time.perf_counter()
@@ -105,10 +108,10 @@ def debris(draft: Draft) -> bool:
     return any(any(ch in text for ch in FORBIDDEN) or scaffolding(text) for text in _texts(draft))
 
 
-def run_one(code: Path, seed: int, rounds: int, brief: Path) -> dict[str, Any]:
+def run_one(code: Path, seed: int, rounds: int, brief: Path, tier: str = "auto") -> dict[str, Any]:
     """One writer/editor loop in a subprocess against `code`."""
     with tempfile.TemporaryDirectory() as data:
-        cmd = [sys.executable, "-c", WORKER, str(code), data, str(seed), str(rounds), str(brief)]
+        cmd = [sys.executable, "-c", WORKER, str(code), data, str(seed), str(rounds), tier, str(brief)]
         out = subprocess.run(cmd, cwd=data, capture_output=True, text=True, check=False).stdout
     rows = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     return (
@@ -120,7 +123,7 @@ def run_one(code: Path, seed: int, rounds: int, brief: Path) -> dict[str, Any]:
 
 def summarise(rows: list[dict[str, Any]], briefs: dict[str, Path]) -> dict[str, str]:
     done = [r for r in rows if r["done"]]
-    checks_passed = checks_total = drafts_with_debris = approvals = fallback_fields = model_fields = 0
+    checks_passed = checks_total = drafts_with_debris = approvals = fallback_fields = model_fields = hard_failing = 0
     for row in done:
         draft = _draft(row["draft"])
         brief = load_brief(briefs[row["brief"]])
@@ -128,6 +131,7 @@ def summarise(rows: list[dict[str, Any]], briefs: dict[str, Path]) -> dict[str, 
         checks_passed += sum(c.passed for c in checks)
         checks_total += len(checks)
         drafts_with_debris += debris(draft)
+        hard_failing += bool(hard_failures(draft, brief, outline_wanted=outline_count(brief)))
         approvals += row["outcome"] == "approved"
         fallback = {f["field"] for f in row["draft"].get("fallbacks", [])}
         fallback_fields += len(fallback)
@@ -138,6 +142,7 @@ def summarise(rows: list[dict[str, Any]], briefs: dict[str, Path]) -> dict[str, 
         "loops completed": f"{len(done)}/{len(rows)}",
         "checks passed": f"{checks_passed / max(checks_total, 1):.1%}",
         "drafts with debris": str(drafts_with_debris),
+        "drafts shipping a field that fails a hard check": str(hard_failing),
         "fields model / fallback": f"{model_fields} / {fallback_fields}",
         "approved": f"{approvals}/{len(rows)}",
         "writer+editor model s (median)": f"{statistics.median(seconds):.1f}" if seconds else "-",
@@ -146,11 +151,35 @@ def summarise(rows: list[dict[str, Any]], briefs: dict[str, Path]) -> dict[str, 
     }
 
 
+def full_draft(row: dict[str, Any]) -> str:
+    """One final draft as a producer reads it, each field drafted from the brief marked."""
+    data = row["draft"]
+    drafted = {f["field"] for f in data.get("fallbacks", [])}
+
+    def head(title: str, field: str) -> str:
+        return f"{title}{' (drafted from the brief)' if field in drafted else ''}"
+
+    outline = "\n".join(f"  {i}. {item['heading']}: {item['summary']}" for i, item in enumerate(data["outline"]["outline"], 1))
+    hooks = data["hooks"]
+    return "\n".join([
+        f"--- {row['brief']}, seed {row['seed']}: {row['outcome']} after {row['rounds']} round(s)",
+        f"{head('Logline', 'pitch.logline')}: {data['pitch']['logline']}",
+        f"{head('Synopsis', 'pitch.synopsis')}: {data['pitch']['synopsis']}",
+        f"{head('Outline', 'outline')}:\n{outline}",
+        f"{head('Taglines', 'hooks.taglines')}: " + " / ".join(hooks["taglines"]),
+        f"{head('Ad copy', 'hooks.ad_copy')}: " + " / ".join(hooks["ad_copy"]),
+        f"{head('Tags', 'hooks.content_tags')}: {', '.join(hooks['content_tags'])}; "
+        f"{head('rating', 'hooks.age_rating')} {hooks['age_rating']}",
+    ])  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("briefs", nargs="*", type=Path, default=BRIEFS)
     parser.add_argument("--seeds", type=int, default=3, help="seeds per brief (7, 8, ...)")
     parser.add_argument("--rounds", type=int, default=2, help="writer/editor rounds")
+    parser.add_argument("--tier", default="auto", choices=["small", "capable", "auto"], help="the embedded model (model.tier)")
+    parser.add_argument("--show", type=int, default=0, help="print this many final drafts of this checkout in full")
     parser.add_argument("--baseline", help="also run the code at this git revision, e.g. the commit before a change")
     args = parser.parse_args()
     console = Console(width=140)
@@ -168,7 +197,7 @@ def main() -> None:
         for seed in range(7, 7 + args.seeds):
             for brief in args.briefs:
                 for name, code in versions:
-                    row = run_one(code, seed, args.rounds, brief)
+                    row = run_one(code, seed, args.rounds, brief, args.tier)
                     rows[name].append(row)
                     state = "done" if row["done"] else f"failed: {row.get('error', '')[:80]}"
                     console.print(f"  {name} seed {seed} {row['brief']}: {state} in {row['wall']:.0f} s")
@@ -176,7 +205,11 @@ def main() -> None:
         if worktree is not None:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(worktree)], check=False)
     results = {name: summarise(found, by_name) for name, found in rows.items()}
-    table = Table(title=f"Writer/editor loop on the embedded model: {len(args.briefs)} briefs x {args.seeds} seeds")
+    for row in [r for r in rows["this checkout"] if r["done"]][: args.show]:
+        console.print(full_draft(row), markup=False, highlight=False)
+    table = Table(
+        title=f"Writer/editor loop on the embedded model ({args.tier} tier): {len(args.briefs)} briefs x {args.seeds} seeds"
+    )
     table.add_column("metric")
     for name in results:
         table.add_column(name, justify="right")

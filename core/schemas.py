@@ -111,6 +111,10 @@ class CheckResult(BaseModel):
     )
     passed: bool = Field(..., description="Whether the draft meets the rule.")
     detail: str = Field("", description="What was found, and what to change when it failed.")
+    hard: bool = Field(
+        False,
+        description="A gate: after the last round, a field that still fails it ships its fallback written from the brief.",
+    )
 
 
 class RubricScore(BaseModel):

@@ -20,6 +20,11 @@ class ModelSettings(BaseModel):
         "embedded",
         description="embedded (local SmolLM2 via llama.cpp), openai (any OpenAI-compatible URL), anthropic, ollama, or fake (tests).",
     )
+    tier: Literal["small", "capable", "auto"] = Field(
+        "auto",
+        description="The embedded model: small (SmolLM2-135M, fast, for tests, CI and small machines), capable "
+        "(Qwen2.5-Coder-1.5B-Instruct, from the greenroom[quality] extra), or auto (capable when installed, else small).",
+    )
     name: str = Field("", description="Model name at the provider; empty picks the provider's default.")
     base_url: str = Field("", description="Endpoint for openai-compatible or ollama providers.")
     api_key: SecretStr = Field(SecretStr(""), description="API key for hosted providers.")

@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+import json
+
 from greenroom.agents.context import AgentContext
 from greenroom.core.brief import Brief, load_brief
 from greenroom.graphs.launch import build_launch_graph
-from greenroom.interfaces.reports import render_markdown
+from greenroom.interfaces.reports import render_html, render_markdown
 from greenroom.interfaces.runs import run_write
 from greenroom.interfaces.settings import Settings
+from greenroom.interfaces.slack import package_fields
 from greenroom.store.checkpoints import sqlite_checkpointer
 from tests.drafts import APPROVE, BAD_HOOKS, GOOD_HOOKS, GOOD_OUTLINE, GOOD_PITCH, REVISE, round_replies
 from tests.packages import BRIEFS, small_catalog, story_model
@@ -56,7 +59,7 @@ def test_answers_that_stay_unusable_fall_back_to_the_brief_and_say_so(scripted, 
     assert {f.field for f in result.draft.fallbacks} == {"hooks.taglines"}  # the ad lines were fine
     assert all("unusable" in f.reason for f in result.draft.fallbacks)
     assert result.draft.source("hooks.taglines") == "fallback" and result.draft.source("pitch.logline") == "model"
-    assert film_brief.working_title in result.draft.hooks.taglines
+    assert "Keep the lamp burning through a week-long storm." in result.draft.hooks.taglines  # the brief's logline, as a call
     assert not any("suicide" in line.lower() for line in result.draft.hooks.taglines)
 
 
@@ -104,3 +107,30 @@ def test_a_launch_with_fallback_fields_ends_with_a_warning_that_names_them() -> 
     report = render_markdown(package)
     assert "### Taglines (written from the brief:" in report and "**Warning:**" in report
     assert "taglines: one" not in report
+
+
+REPEATED_OUTLINE = {
+    "outline": [{"heading": "The Luminous Ends", "summary": "The keeper and the girl hold the lamp as the night goes on and on."}]
+    * 5
+}
+
+
+def test_repeated_outline_parts_in_every_round_ship_the_marked_fallback() -> None:
+    model = story_model(replies={"Outline": REPEATED_OUTLINE})  # every outline the model writes repeats one part
+    context = AgentContext(model=model, max_edit_rounds=2, writer_candidates=1, catalog=small_catalog(), trained=None)
+    state = build_launch_graph().compile().invoke({"brief": load_brief(BRIEFS / "night-shift-film.yaml")}, context=context)
+    package = state["package"]
+    assert [c.purpose for c in package.calls].count("DraftOutline") == 2  # asked again in round 2, repeated again
+    # The package ships the outline drafted from the brief, not the repeated parts, and says why.
+    headings = [item.heading for item in package.draft.outline.outline]
+    assert "The Luminous Ends" not in headings and len(set(headings)) == len(headings)
+    assert package.draft.source("outline") == "fallback" and package.draft.source("pitch.logline") == "model"
+    [fallback] = package.draft.fallbacks
+    assert "no repeated outline parts" in fallback.reason
+    assert package.edit_outcome == "max_rounds" and not package.review.approved  # a drafted field is not approved as written
+    # Marked in the REST API's JSON, the report (Markdown and HTML) and Slack.
+    served = json.loads(package.model_dump_json())
+    assert served["draft"]["fallbacks"][0]["field"] == "outline" and "outline" in served["warnings"][0]
+    assert "### Outline (written from the brief:" in render_markdown(package)
+    assert "<h3>Outline (written from the brief:" in render_html(package)
+    assert any("The outline was written from the brief" in field for field in package_fields(package))
