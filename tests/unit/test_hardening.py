@@ -423,7 +423,7 @@ _PARENT = """
 import sys, time
 from greenroom.core.settings import ModelSettings
 from greenroom.tools.llm import EmbeddedServer
-server = EmbeddedServer(ModelSettings(threads=1, parallel=1))
+server = EmbeddedServer(ModelSettings(tier="small", threads=1, parallel=1))
 print(server.process.pid, flush=True)
 time.sleep(300)
 """

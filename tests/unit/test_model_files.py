@@ -88,3 +88,30 @@ def test_the_quality_extra_pins_every_chunk_of_the_capable_model() -> None:
     extra = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]["quality"]
     assert extra == CAPABLE_MODEL.requirements and len(extra) == 22
     assert sum(c.size for c in CAPABLE_MODEL.chunks) == CAPABLE_MODEL.size
+
+
+def test_the_embedded_provider_picks_its_tier_from_what_is_installed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from greenroom.core.settings import ModelSettings
+    from greenroom.tools import llm, model_files
+
+    monkeypatch.setattr(model_files, "capable_model_installed", lambda: False)
+    assert llm.embedded_tier(ModelSettings(tier="auto")) == "small"
+    assert llm.embedded_alias(ModelSettings(tier="auto")) == llm.EMBEDDED_ALIAS
+    assert llm.call_deadline(ModelSettings(tier="auto")) == llm.SMALL_MODEL_DEADLINE_S
+    monkeypatch.setattr(model_files, "capable_model_installed", lambda: True)
+    assert llm.embedded_tier(ModelSettings(tier="auto")) == "capable"
+    assert llm.embedded_alias(ModelSettings(tier="auto")) == "qwen2.5-coder-1.5b-instruct-q4_k_m"
+    assert llm.call_deadline(ModelSettings(tier="auto", timeout_s=150)) == 150  # the capable tier's calls take longer
+    assert llm.embedded_tier(ModelSettings(tier="small")) == "small"  # a setting always wins
+    own = tmp_path / "own.gguf"
+    assert llm.embedded_tier(ModelSettings(path=str(own))) == "file"
+
+
+def test_the_capable_tier_without_its_packages_names_the_install(tmp_path: Path) -> None:
+    from greenroom.core.settings import ModelSettings
+    from greenroom.tools import llm
+
+    if llm.embedded_tier(ModelSettings(tier="auto")) == "capable":
+        pytest.skip("the capable tier is installed here")
+    with pytest.raises(llm.ModelUnavailableError, match=r"greenroom\[quality\]"):
+        llm.embedded_model_path(ModelSettings(tier="capable"), tmp_path)
