@@ -14,7 +14,7 @@ never fails because of words.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables.config import ContextThreadPoolExecutor
@@ -76,11 +76,30 @@ def _messages(template: str, **variables: Any) -> list[BaseMessage]:
 
 
 def parts_to_write(review: EditReview | None, previous: Draft | None, revision_note: str) -> set[Part]:
-    """Every part on a first draft or a change asked for in words; after a review, only the parts that failed."""
+    """Every part on a first draft or a change asked for in words; after a review, only the parts that failed,
+    less those settled (every answer of their last round failed the same check: another round would not change them)."""
     if previous is None or review is None or revision_note:
         return set(PARTS)
     failed = {c.part for c in review.checks if not c.passed}
-    return failed or set(PARTS)  # only the model asked for changes: its notes concern the whole draft
+    return (failed or set(PARTS)) - set(previous.settled)  # no failed check: the model's notes concern the whole draft
+
+
+class Written(NamedTuple, Generic[T]):
+    """One part as the writer wrote it this round."""
+
+    answer: T
+    fallbacks: list[Fallback]
+    calls: list[CallRecord]
+    stuck: bool = False
+    """Every answer failed the same check: no later round redrafts the part (Draft.settled)."""
+
+
+def _gated(draft: Draft, brief: Brief, settled: set[Part]) -> Draft:
+    """The draft with the hard-check gate applied to the settled parts only; the others still have a round to go."""
+    gated = fallbacks.gate(draft, brief, outline_count=outline_count(brief), outline_unit=OUTLINE_UNIT[brief.format])
+    update: dict[str, Any] = {p: getattr(gated if p in settled else draft, p) for p in PARTS}
+    update["fallbacks"] = [f for f in gated.fallbacks if f in draft.fallbacks or f.field.split(".")[0] in settled]
+    return draft.model_copy(update=update)
 
 
 def _notes(part: Part, review: EditReview | None, revision_note: str) -> list[str]:
@@ -112,44 +131,42 @@ def _sample(
                        at_once=context.model.parallel)  # fmt: skip
 
 
-def _write_pitch(
-    context: AgentContext, brief: Brief, common: dict[str, Any]
-) -> tuple[DraftPitch, list[Fallback], list[CallRecord]]:
+def _write_pitch(context: AgentContext, brief: Brief, common: dict[str, Any]) -> Written[DraftPitch]:
     sampling = _sample(context, "writer/pitch.j2", DraftPitch, "pitch", lambda p: check_pitch(p, brief),
                        lambda p: [p.logline, p.synopsis], brief, synopsis_sentences="3 to 5", **common)  # fmt: skip
     backup = fallbacks.fallback_pitch(brief)
     if sampling.best is None:
         reason = _why(sampling)
-        return backup, [Fallback(field=f, reason=reason) for f in ("pitch.logline", "pitch.synopsis")], sampling.calls
-    return sampling.best.answer, [], sampling.calls  # after the last round, `fallbacks.gate` replaces a broken field
+        return Written(backup, [Fallback(field=f, reason=reason) for f in ("pitch.logline", "pitch.synopsis")], sampling.calls)
+    return Written(sampling.best.answer, [], sampling.calls, sampling.stuck)  # `fallbacks.gate` replaces a broken field
 
 
-def _write_outline(
-    context: AgentContext, brief: Brief, pitch: DraftPitch, common: dict[str, Any]
-) -> tuple[DraftOutline, list[Fallback], list[CallRecord]]:
+def _write_outline(context: AgentContext, brief: Brief, pitch: DraftPitch, common: dict[str, Any]) -> Written[DraftOutline]:
     count, unit = outline_count(brief), OUTLINE_UNIT[brief.format]
     sampling = _sample(context, "writer/outline.j2", DraftOutline, "outline",
                        lambda o: check_outline(o, brief, wanted=count),
                        lambda o: [i.summary for i in o.outline], brief,
                        pitch=pitch, outline_count=count, outline_unit=unit, **common)  # fmt: skip
     if sampling.best is not None:
-        return sampling.best.answer, [], sampling.calls  # after the last round, `fallbacks.gate` replaces a broken outline
-    return fallbacks.fallback_outline(brief, count, unit), [Fallback(field="outline", reason=_why(sampling))], sampling.calls
+        return Written(sampling.best.answer, [], sampling.calls, sampling.stuck)  # `fallbacks.gate` replaces a broken outline
+    return Written(
+        fallbacks.fallback_outline(brief, count, unit), [Fallback(field="outline", reason=_why(sampling))], sampling.calls
+    )
 
 
 def _write_hooks(
     context: AgentContext, brief: Brief, pitch: DraftPitch, common: dict[str, Any], final: bool
-) -> tuple[DraftHooks, list[Fallback], list[CallRecord]]:
+) -> Written[DraftHooks]:
     sampling = _sample(context, "writer/hooks.j2", DraftHooks, "hooks", lambda h: check_hooks(h, brief, pitch),
                        lambda h: [*h.taglines, *h.ad_copy], brief, pitch=pitch, **common)  # fmt: skip
     best = sampling.best
     if best is not None and (best.passed_all or (not final and len(sampling.candidates) == 1)):
-        return best.answer, [], sampling.calls  # one answer and rounds to go: the editor asks again with notes
+        return Written(best.answer, [], sampling.calls)  # one answer and rounds to go: the editor asks again with notes
     hooks, missing = _pooled_hooks(brief, pitch, [c.answer for c in sampling.candidates])
     if best is not None and sum(c.passed for c in check_hooks(hooks, brief, pitch)) < sum(c.passed for c in best.checks):
-        return best.answer, [], sampling.calls
+        return Written(best.answer, [], sampling.calls, sampling.stuck)
     reason = _why(sampling)
-    return hooks, [Fallback(field=f, reason=reason) for f in missing], sampling.calls
+    return Written(hooks, [Fallback(field=f, reason=reason) for f in missing], sampling.calls, sampling.stuck)
 
 
 def _pooled_hooks(brief: Brief, pitch: DraftPitch, answers: list[DraftHooks]) -> tuple[DraftHooks, list[str]]:
@@ -200,10 +217,18 @@ def write(state: WriteState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     def common(part: Part) -> dict[str, Any]:
         return {"notes": _notes(part, review, note), "round": round_}
 
+    settled: set[Part] = {p for p in PARTS if previous and not note and p in previous.settled}
+
+    def take(written: Written[Any], part: Part) -> Any:
+        nonlocal new_fallbacks, calls
+        new_fallbacks, calls = new_fallbacks + written.fallbacks, calls + written.calls
+        if written.stuck:
+            settled.add(part)
+        return written.answer
+
     pitch = previous.pitch if previous and "pitch" not in todo else None
     if pitch is None:
-        pitch, marked, more = _write_pitch(context, brief, common("pitch"))
-        new_fallbacks, calls = new_fallbacks + marked, calls + more
+        pitch = take(_write_pitch(context, brief, common("pitch")), "pitch")
     # The outline and the hooks depend on the pitch only, not on each other: they are asked for at once, and a
     # server with parallel slots (the embedded model's) decodes both in one batch.
     with ContextThreadPoolExecutor(max_workers=min(2, context.model.parallel)) as pool:
@@ -213,16 +238,12 @@ def write(state: WriteState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         hooks_job = (
             None if previous and "hooks" not in todo else pool.submit(_write_hooks, context, brief, pitch, common("hooks"), final)
         )
-        outline = previous.outline if outline_job is None and previous else None
-        if outline_job is not None:
-            outline, marked, more = outline_job.result()
-            new_fallbacks, calls = new_fallbacks + marked, calls + more
-        hooks = previous.hooks if hooks_job is None and previous else None
-        if hooks_job is not None:
-            hooks, marked, more = hooks_job.result()
-            new_fallbacks, calls = new_fallbacks + marked, calls + more
+        outline = take(outline_job.result(), "outline") if outline_job is not None else previous.outline if previous else None
+        hooks = take(hooks_job.result(), "hooks") if hooks_job is not None else previous.hooks if previous else None
     assert outline is not None and hooks is not None  # written now, or kept from the previous draft
-    draft = Draft(pitch=pitch, outline=outline, hooks=hooks, fallbacks=kept + new_fallbacks)
+    draft = Draft(pitch=pitch, outline=outline, hooks=hooks, fallbacks=kept + new_fallbacks, settled=sorted(settled))
     if final:  # no round follows: a field that still fails a hard check ships its fallback, marked
         draft = fallbacks.gate(draft, brief, outline_count=outline_count(brief), outline_unit=OUTLINE_UNIT[brief.format])
+    elif settled:  # no round will redraft these parts: the gate applies to them now
+        draft = _gated(draft, brief, settled)
     return {"draft": draft, "round": round_, "calls": calls}

@@ -82,6 +82,11 @@ class Draft(BaseModel):
         description="Fields written from the brief (source: fallback), with the reason; every other field is the model's.",
     )
 
+    settled: list[str] = Field(
+        default_factory=list,
+        description="Parts no later round redrafts: every answer of their last round failed the same check.",
+    )
+
     def source(self, field: str) -> Literal["model", "fallback"]:
         """Who wrote a field (a dotted path from DRAFT_FIELDS): the model, or the fallback built from the brief."""
         return "fallback" if any(f.field == field for f in self.fallbacks) else "model"

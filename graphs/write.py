@@ -9,16 +9,19 @@ from langgraph.runtime import Runtime
 
 from greenroom.agents.context import AgentContext
 from greenroom.agents.editor import review_draft
-from greenroom.agents.writer import write
+from greenroom.agents.writer import parts_to_write, write
 from greenroom.core.state import LaunchState, WriteInput, WriteState
 from greenroom.graphs.inputs import with_checked_inputs
 from greenroom.graphs.served import served
 
 
 def writing_done(state: WriteState | LaunchState, max_rounds: int) -> bool:
-    """Whether the writer/editor loop ends here: the draft is approved or the rounds are spent."""
-    review = state.get("review")
-    return bool(review and review.approved) or state.get("round", 0) >= max_rounds
+    """Whether the writer/editor loop ends here: the draft is approved, the rounds are spent, or no part is left
+    that another round could change (each failing part is settled)."""
+    review, draft = state.get("review"), state.get("draft")
+    if bool(review and review.approved) or state.get("round", 0) >= max_rounds:
+        return True
+    return bool(draft and draft.settled) and not parts_to_write(review, draft, state.get("revision_note", ""))
 
 
 def route_after_review(state: WriteState, runtime: Runtime[AgentContext]) -> Literal["writer", "finish"]:

@@ -114,6 +114,15 @@ class Sampling(Generic[T]):
     errors: list[str] = field(default_factory=list)
 
     @property
+    def stuck(self) -> bool:
+        """Every one of two or more answers failed the same check: another round of the same request would not
+        change the part (the model cannot meet that check), so it is not worth its tokens."""
+        if len(self.candidates) < 2:
+            return False
+        failed = [{c.name for c in candidate.checks if not c.passed} for candidate in self.candidates]
+        return bool(set.intersection(*failed))
+
+    @property
     def best(self) -> Candidate[T] | None:
         """The highest-scoring valid candidate, if any."""
         return self.candidates[0] if self.candidates else None
