@@ -1,0 +1,110 @@
+"""Hostile input, round two: chat sessions bound to their tenant, bounded imports, Slack verified as Bolt does it,
+viewers kept apart, one Markdown escape, and every number held to the shared limits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from greenroom.agents.context import AgentContext
+from greenroom.core.settings import ModelSettings
+from greenroom.interfaces.api import create_app
+from greenroom.interfaces.settings import Settings
+from greenroom.store.catalog import Catalog, Title
+from greenroom.store.keys import KeyStore
+from greenroom.store.seed import SEED_SOURCE
+from greenroom.tools.llm import build_model
+
+SEED = [
+    Title(title="Nightcrawler", year=2014, genres="crime, thriller", source=SEED_SOURCE,
+          synopsis="A driven man films night-time crime scenes in Los Angeles."),
+    Title(title="Drive", year=2011, genres="crime, drama", source=SEED_SOURCE, synopsis="A stunt driver works nights."),
+]  # fmt: skip
+
+
+def _seeded() -> Catalog:
+    catalog = Catalog.memory()
+    catalog.upsert(SEED)
+    return catalog
+
+
+def _settings(tmp_path: Path, **extra: Any) -> Settings:
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", output_dir=tmp_path / "out", seed_catalog=False,  # type: ignore[call-arg]
+                        model=ModelSettings(provider="fake"), **extra)  # fmt: skip
+    settings.ensure_dirs()
+    return settings
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Any:
+    settings = _settings(tmp_path, api={"chat_sessions": 6, "chat_sessions_per_tenant": 4})
+    keys = KeyStore(settings.data_dir / "api_keys.sqlite")
+    catalog = _seeded()
+    app = create_app(settings, lambda s: AgentContext(model=build_model(s.model), catalog=catalog, trained=None))
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        client.keys = {name: {"Authorization": f"Bearer {keys.create(name)[1]}"} for name in ("acme", "beta")}  # type: ignore[attr-defined]
+        client.catalog = catalog  # type: ignore[attr-defined]
+        yield client
+
+
+# --- 1. every chat route checks the session's tenant ---------------------------------------------
+
+FILM_MESSAGES = [
+    "A film called Night Shift at the Lighthouse",
+    "A retired lighthouse keeper and a runaway teenager keep the lamp burning through a week-long storm.",
+    "thriller, drama", "104 minutes", "budget $250k", "theatrical", "2027-09-01 to 2027-12-15", "yes",
+]  # fmt: skip
+
+
+def _session_routes(client: Any) -> list[tuple[str, str]]:
+    """Every chat route that takes a session id, as (method, path template)."""
+    found = []
+    for route in client.app.state.chat_router.routes:
+        if "{session_id}" in route.path:
+            found += [(method, route.path) for method in sorted(route.methods - {"HEAD"})]
+    return found
+
+
+def test_every_chat_route_refuses_a_session_of_another_tenant_with_a_key_or_without_one(server: Any) -> None:
+    mine = server.post("/chat/sessions", headers=server.keys["acme"]).json()["session_id"]
+    for text in FILM_MESSAGES:  # a launched run: the routes have a brief, a run and events to leak
+        answer = server.post(f"/chat/sessions/{mine}/messages", json={"text": text}, headers=server.keys["acme"])
+        assert answer.status_code == 200, answer.text
+    assert answer.json()["run_id"]
+    before = server.get(f"/chat/sessions/{mine}", headers=server.keys["acme"]).json()
+    routes = _session_routes(server)
+    assert {path.rsplit("/", 1)[-1] for _, path in routes} >= {"{session_id}", "messages", "settle", "events", "report"}
+    bodies = {"messages": {"text": "Reject: x"}}
+    for caller in (server.keys["beta"], {}):
+        for method, path in routes:
+            body = bodies.get(path.rsplit("/", 1)[-1])
+            answer = server.request(method, path.format(session_id=mine), headers=caller, json=body)
+            assert answer.status_code == 404, (method, path, caller, answer.text)
+            assert "Night Shift" not in answer.text
+    after = server.get(f"/chat/sessions/{mine}", headers=server.keys["acme"]).json()
+    assert after["transcript"] == before["transcript"]  # nobody else's message reached the run
+    keyless = server.post("/chat/sessions").json()["session_id"]
+    assert server.get(f"/chat/sessions/{keyless}/report", headers=server.keys["acme"]).status_code == 404
+
+
+# --- 5. the Host allowlist applies whatever the Authorization header says ---------------------------
+
+
+def test_the_chat_host_allowlist_holds_with_any_authorization_header(server: Any) -> None:
+    for headers in ({"Authorization": "Basic eDp5"}, server.keys["acme"], {"Authorization": "Bearer nonsense"}, {}):
+        assert server.post("/chat/sessions", headers={**headers, "Host": "evil.example"}).status_code == 403, headers
+        assert server.get("/chat", headers={**headers, "Host": "evil.example:8000"}).status_code == 403, headers
+
+
+def test_a_session_opened_with_a_header_that_is_no_valid_key_is_a_key_less_one(server: Any) -> None:
+    basic = server.post("/chat/sessions", headers={"Authorization": "Basic eDp5"}).json()
+    assert basic["tenant"] == "chat"
+    keyed = server.post("/chat/sessions", headers=server.keys["acme"]).json()["session_id"]
+    for _ in range(10):
+        assert server.post("/chat/sessions").status_code == 200
+    assert server.get(f"/chat/sessions/{basic['session_id']}").status_code == 404  # made room like any key-less one
+    assert server.get(f"/chat/sessions/{keyed}", headers=server.keys["acme"]).status_code == 200
