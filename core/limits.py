@@ -38,6 +38,15 @@ MAX_TEXT_CHARS = 4_000
 """Longest free-text field anywhere (notes, messages, synopses are bounded separately where shorter)."""
 MAX_CELL_CHARS = 20_000
 """Longest single value in an imported catalog row (a synopsis or review text)."""
+MAX_IMPORT_ROWS = 200_000
+"""Most rows in one imported file (catalog or viewing history); a bigger history is imported in several files."""
+MAX_IMPORT_COLUMNS = 200
+"""Most columns in one imported file."""
+MAX_IMPORT_DECODED_BYTES = 256 * 1024 * 1024
+"""Most bytes one imported file may decode to (Parquet: its uncompressed size, read from the footer before any
+row is decoded, and then the decoded batches as they are read)."""
+IMPORT_BATCH_ROWS = 1_000
+"""Rows decoded, checked and stored at a time by an import."""
 JSON_MAX_DEPTH = 32
 """Deepest nesting of objects and lists accepted in a request body or an imported JSON file."""
 MAX_INT_DIGITS = 30

@@ -3,7 +3,6 @@ viewers kept apart, one Markdown escape, and every number held to the shared lim
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +107,85 @@ def test_a_session_opened_with_a_header_that_is_no_valid_key_is_a_key_less_one(s
         assert server.post("/chat/sessions").status_code == 200
     assert server.get(f"/chat/sessions/{basic['session_id']}").status_code == 404  # made room like any key-less one
     assert server.get(f"/chat/sessions/{keyed}", headers=server.keys["acme"]).status_code == 200
+
+
+# --- 2. imports stream in bounded batches, with a row and memory budget checked before decoding -----
+
+
+def _bomb(path: Path, rows: int, text: str = "Nightcrawler") -> bytes:
+    """A small zstd Parquet file whose dictionary-encoded rows decode to far more than its size."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"user": pa.array(["u1"] * rows), "title": pa.array([text] * rows),
+                      "timestamp": pa.array([1_700_000_000] * rows)})  # fmt: skip
+    pq.write_table(table, path, compression="zstd", use_dictionary=True, row_group_size=rows)
+    return path.read_bytes()
+
+
+def _upload(client: Any, route: str, name: str, body: bytes, tenant: str = "acme") -> Any:
+    return client.post(route, headers=client.keys[tenant], files={"file": (name, body, "application/octet-stream")})
+
+
+def test_a_parquet_file_with_more_rows_than_an_import_takes_is_refused_from_its_footer(server: Any, tmp_path: Path,
+                                                                                      monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    import pyarrow.parquet as pq
+
+    from greenroom.core import limits
+
+    body = _bomb(tmp_path / "bomb.parquet", limits.MAX_IMPORT_ROWS + 1)
+    assert len(body) < 64 * 1024  # a few kilobytes of file
+    decoded: list[int] = []
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", lambda *a, **k: decoded.append(1) or iter(()))
+    for route in ("/v1/viewers/import", "/v1/catalog/import"):
+        answer = _upload(server, route, "bomb.parquet", body)
+        assert answer.status_code == 422, answer.text
+        message = answer.json()["errors"][0]["message"]
+        assert f"{limits.MAX_IMPORT_ROWS + 1:,} rows" in message and f"at most {limits.MAX_IMPORT_ROWS:,} rows" in message
+    assert decoded == []  # refused before a single row was decoded
+
+
+def test_a_parquet_file_that_decodes_past_the_memory_budget_is_refused_before_anything_is_stored(
+    server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from greenroom.core import limits
+
+    monkeypatch.setattr(limits, "MAX_IMPORT_DECODED_BYTES", 1024 * 1024)
+    body = _bomb(tmp_path / "wide.parquet", 20_000, "Nightcrawler " * 20)
+    answer = _upload(server, "/v1/viewers/import", "wide.parquet", body)
+    assert answer.status_code == 422, answer.text
+    assert "decodes to more than 1 MiB" in answer.json()["errors"][0]["message"]
+    good = _upload(server, "/v1/viewers/import", "fine.parquet", _bomb(tmp_path / "fine.parquet", 3 * limits.IMPORT_BATCH_ROWS))
+    assert good.status_code == 200 and good.json()["rows"] == 3 * limits.IMPORT_BATCH_ROWS, good.text
+
+
+def test_a_text_file_with_more_rows_than_an_import_takes_stores_nothing(server: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from greenroom.core import limits
+
+    monkeypatch.setattr(limits, "MAX_IMPORT_ROWS", 50)
+    body = "title,year\n" + "".join(f"Film {n},2001\n" for n in range(51))
+    answer = _upload(server, "/v1/catalog/import", "films.csv", body.encode())
+    assert answer.status_code == 422 and "at most 50 rows" in answer.json()["errors"][0]["message"], answer.text
+    assert server.catalog.count() == len(SEED)
+
+
+# --- 6. viewer title matching sees only the tenant's own titles and the shared seed ---------------
+
+
+def test_viewer_matching_never_sees_another_tenants_private_titles(tmp_path: Path) -> None:
+    from greenroom.store.viewers import ViewerStore, import_viewers
+
+    catalog = _seeded()
+    catalog.upsert([Title(title="The Quiet Vault", year=2025, genres="drama", source="mine", tenant="acme"),
+                    Title(title="Drive", year=2011, genres="crime", source="mine", tenant="acme")])  # fmt: skip
+    history = tmp_path / "history.csv"
+    history.write_text("user,title,year,timestamp\nu1,The Quiet Vault,2025,1700000000\nu1,Drive,2011,1700000100\n")
+    store = ViewerStore(tmp_path / "viewers.sqlite")
+    beta = import_viewers(history, store, catalog, tenant="beta")
+    assert [(u.line, u.title) for u in beta.unmatched] == [(2, "The Quiet Vault")]  # as if acme's title did not exist
+    assert "no catalog title matches" in beta.unmatched[0].reason
+    assert beta.imported == 1  # acme's copy of a shared title does not make beta's row ambiguous
+    shared_drive = next(t.id for t in SEED if t.title == "Drive")
+    assert set(store.events("beta")["title_id"]) == {shared_drive}
+    acme = import_viewers(history, store, catalog, tenant="acme")
+    assert acme.imported == 1 and [u.line for u in acme.unmatched] == [3]  # acme sees its own title (and both Drives)
