@@ -189,3 +189,103 @@ def test_viewer_matching_never_sees_another_tenants_private_titles(tmp_path: Pat
     assert set(store.events("beta")["title_id"]) == {shared_drive}
     acme = import_viewers(history, store, catalog, tenant="acme")
     assert acme.imported == 1 and [u.line for u in acme.unmatched] == [3]  # acme sees its own title (and both Drives)
+
+
+# --- 3. and 4. Slack: verified as Bolt verifies, replays refused across restarts, no 500s ----------
+
+SLACK_SECRET = "test-signing-secret"
+
+
+def _slack_app(tmp_path: Path, dispatched: list[Any]) -> Any:
+    from slack_bolt.response import BoltResponse
+
+    from greenroom.interfaces.settings import SlackSettings
+
+    settings = _settings(tmp_path, slack=SlackSettings(bot_token="xoxb-test", signing_secret=SLACK_SECRET))  # type: ignore[arg-type]
+    app = create_app(settings, lambda s: AgentContext(model=build_model(s.model), catalog=_seeded(), trained=None))
+
+    def dispatch(request: Any) -> BoltResponse:
+        dispatched.append(request)
+        return BoltResponse(status=200, body="ok")
+
+    app.state.slack.dispatch = dispatch
+    return app
+
+
+@pytest.fixture
+def slack(tmp_path: Path) -> Any:
+    dispatched: list[Any] = []
+    with TestClient(_slack_app(tmp_path, dispatched)) as client:
+        client.dispatched = dispatched  # type: ignore[attr-defined]
+        yield client
+
+
+def _signature(body: str | bytes, timestamp: str) -> str:
+    import hashlib
+    import hmac
+
+    raw = body.encode() if isinstance(body, str) else body
+    return "v0=" + hmac.new(SLACK_SECRET.encode(), f"v0:{timestamp}:".encode() + raw, hashlib.sha256).hexdigest()
+
+
+def _now() -> str:
+    import time
+
+    return str(int(time.time()))
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def test_a_slack_signature_header_given_twice_is_refused_whichever_value_is_real(slack: Any) -> None:
+    body, timestamp = "command=/greenroom&text=hello", _now()
+    real = _signature(body, timestamp)
+    for values in (["v0=bogus", real], [real, "v0=bogus"], [real, real]):
+        headers = [("X-Slack-Request-Timestamp", timestamp), ("Content-Type", FORM)]
+        headers += [("X-Slack-Signature", value) for value in values]
+        assert slack.post("/slack/events", content=body, headers=headers).status_code == 401
+    assert slack.dispatched == []
+    once = slack.post("/slack/events", content=body, headers={"X-Slack-Request-Timestamp": timestamp,
+                                                              "X-Slack-Signature": real, "Content-Type": FORM})  # fmt: skip
+    assert once.status_code == 200 and len(slack.dispatched) == 1
+
+
+def test_a_replayed_slack_request_is_refused_after_a_restart(tmp_path: Path) -> None:
+    body, timestamp = "command=/greenroom&text=hello", _now()
+    headers = {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": _signature(body, timestamp), "Content-Type": FORM}
+    dispatched: list[Any] = []
+    with TestClient(_slack_app(tmp_path, dispatched)) as first:
+        assert first.post("/slack/events", content=body, headers=headers).text == "ok"
+    with TestClient(_slack_app(tmp_path, dispatched)) as restarted:
+        for _ in range(3):
+            again = restarted.post("/slack/events", content=body, headers=headers)
+            assert again.status_code == 200 and again.text == ""
+    assert len(dispatched) == 1
+
+
+def test_malformed_slack_requests_get_400_or_401_never_500(slack: Any) -> None:
+    timestamp = _now()
+    unsigned = [
+        ([(b"X-Slack-Request-Timestamp", "²".encode("latin-1")), (b"X-Slack-Signature", b"v0=x")], b"command=/greenroom"),
+        ([(b"X-Slack-Request-Timestamp", timestamp.encode()), (b"X-Slack-Signature", b"v0=x")], b"\xff"),
+        ([(b"X-Slack-Request-Timestamp", timestamp.encode()), (b"X-Slack-Signature", _signature(b"\xff", timestamp).encode())], b"\xff"),
+        ([(b"X-Slack-Signature", b"v0=x")], b"command=/greenroom"),
+    ]  # fmt: skip
+    for headers, body in unsigned:
+        answer = slack.post("/slack/events", content=body, headers=[*headers, (b"Content-Type", FORM.encode())])
+        assert answer.status_code in (400, 401), (headers, body, answer.text)
+    signed = [
+        ('{"type": "event_callback", "event": 5}', "application/json"),
+        ('{"type": "event_callback", "event": {"type": "app_mention"}, "team": [1]}', "application/json"),
+        ("[1, 2]", "application/json"),
+        ("payload=" + "%5B" * 50_000, FORM),
+        ("payload=" + "%5B" * 100 + "%5D" * 100, FORM),
+        ('payload={"type": "block_actions", "actions": 7}', FORM),
+    ]
+    for body, content_type in signed:
+        headers = {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": _signature(body, timestamp),
+                   "Content-Type": content_type}  # fmt: skip
+        answer = slack.post("/slack/events", content=body, headers=headers)
+        assert answer.status_code == 400, (body[:60], answer.text)
+        assert "Slack" in answer.json()["detail"]
+    assert slack.dispatched == []
