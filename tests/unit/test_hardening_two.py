@@ -289,3 +289,62 @@ def test_malformed_slack_requests_get_400_or_401_never_500(slack: Any) -> None:
         assert answer.status_code == 400, (body[:60], answer.text)
         assert "Slack" in answer.json()["detail"]
     assert slack.dispatched == []
+
+
+# --- 7. one Markdown escaping function, tested on a corpus with backslash tricks --------------------
+
+HOSTILE_TEXT = [
+    "\\<img src=x onerror=alert(1)//\\>",
+    "\\\\<img src=x onerror=alert(1)>",
+    "\\\\\\<svg onload=alert(1)>",
+    "<script>alert(1)</script>",
+    "<javascript:alert(1)>",
+    "[click](javascript:alert(1))",
+    "![x](http://127.0.0.1/pixel)",
+    "`<b>` **bold** _it_ ~~gone~~ # not a heading | pipe",
+    "&lt;img src=x onerror=alert(1)&gt; &#60;b&#62;",
+    "<!-- hidden --> \\<!-- also -->",
+    "1. list? - item + more",
+]
+
+
+def _commonmark(text: str) -> str:
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).render(text)
+
+
+def test_markdown_text_shows_every_hostile_string_exactly_as_given_and_never_as_html() -> None:
+    import html
+
+    from greenroom.interfaces.outputs import markdown_text
+
+    for text in HOSTILE_TEXT:
+        rendered = _commonmark(markdown_text(text))
+        assert rendered.startswith("<p>") and rendered.count("<") == 2, (text, rendered)  # only <p> and </p>
+        assert html.unescape(rendered.removeprefix("<p>").removesuffix("</p>\n")) == text
+
+
+def test_reports_and_plans_in_markdown_carry_no_live_html_whatever_the_user_wrote(
+    tmp_path_factory: pytest.TempPathFactory, trained_small: Any
+) -> None:
+    import re
+
+    from greenroom.interfaces.outputs import render
+    from greenroom.interfaces.reports import render_markdown
+    from tests.packages import make_package
+
+    film = make_package("night-shift-film.yaml", tmp_path_factory.getbasetemp() / "greenroom-data")
+    for text in HOSTILE_TEXT:
+        brief = film.brief.model_copy(update={
+            "working_title": text[:200], "constraints": film.brief.constraints.model_copy(update={"must_include": [text[:120]]})})  # fmt: skip
+        split = film.promotion_plan.allocation
+        channels = [c.model_copy(update={"label": text[:40]}) for c in split.channels]
+        promotion = film.promotion_plan.model_copy(update={"allocation": split.model_copy(update={"channels": channels})})
+        hostile = film.model_copy(update={"brief": brief, "revision_note": text, "promotion_plan": promotion})
+        pages = {"report.md": render_markdown(hostile), "plans.md": render("plans.md.j2", brief=brief, result=hostile)}
+        for name, page in pages.items():
+            rendered = _commonmark(page)
+            tags = set(re.findall(r"<([a-zA-Z!][a-zA-Z0-9-]*)", rendered))
+            assert not tags & {"img", "svg", "script", "!--"}, (name, text, tags)
+            assert 'href="javascript' not in rendered and 'src="http' not in rendered, (name, text)
