@@ -334,6 +334,8 @@ def parse_mapping(text: str | None) -> dict[str, str]:
     """A JSON mapping {our_field: their_column} as a person typed it; ValueError saying what is wrong."""
     if not text:
         return {}
+    if limits.json_depth(text) > 1:  # a flat object; checked before parsing, which recurses once per level
+        raise ValueError('must be a flat JSON object of field: column name, e.g. {"title": "Film"}, not nested')
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -348,3 +348,17 @@ def test_reports_and_plans_in_markdown_carry_no_live_html_whatever_the_user_wrot
             tags = set(re.findall(r"<([a-zA-Z!][a-zA-Z0-9-]*)", rendered))
             assert not tags & {"img", "svg", "script", "!--"}, (name, text, tags)
             assert 'href="javascript' not in rendered and 'src="http' not in rendered, (name, text)
+
+
+# --- 8. a deeply nested `mapping` form field is a clear 422 ---------------------------------------
+
+
+def test_a_deeply_nested_mapping_on_either_import_is_a_422_naming_the_field(server: Any) -> None:
+    body = b"title,year\nDrive,2011\n"
+    for nested in ("[" * 1000 + "]" * 1000, '{"title": ' * 350 + '"x"' + "}" * 350, '{"title": {"a": "b"}}'):
+        for route in ("/v1/catalog/import", "/v1/viewers/import"):
+            answer = server.post(route, headers=server.keys["acme"], data={"mapping": nested},
+                                 files={"file": ("films.csv", body, "text/csv")})  # fmt: skip
+            assert answer.status_code == 422, (route, answer.text[:200])
+            error = answer.json()["errors"][0]
+            assert error["field"] == "mapping" and "nested" in error["message"]
