@@ -132,6 +132,8 @@ class Budget(_Strict):
     def _positive(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("must be greater than 0")
+        if round(value, 2) < limits.MIN_BUDGET:
+            raise ValueError(f"must be at least {limits.MIN_BUDGET:g}: the promotion is split to the cent, so less rounds to nothing")
         return value
 
 

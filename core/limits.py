@@ -16,6 +16,8 @@ from typing import Any
 
 MAX_BUDGET = 1e12
 """Largest launch budget, in the brief's currency."""
+MIN_BUDGET = 0.01
+"""Smallest launch budget: one cent of the currency (the promotion split is exact to the cent, so less rounds to nothing)."""
 MAX_MINUTES = 10_000.0
 """Longest running time in minutes (per episode for a series or podcast)."""
 MAX_EPISODES = 10_000

@@ -362,3 +362,31 @@ def test_a_deeply_nested_mapping_on_either_import_is_a_422_naming_the_field(serv
             assert answer.status_code == 422, (route, answer.text[:200])
             error = answer.json()["errors"][0]
             assert error["field"] == "mapping" and "nested" in error["message"]
+
+
+# --- 9. and 10. numbers pass the shared limits: tiny budgets, channel curves and names ----------------
+
+BRIEF: dict[str, Any] = {
+    "working_title": "Night Shift", "format": "film", "logline": "A lighthouse keeper finds a stranger on the rocks.",
+    "genres": ["thriller"], "length": {"minutes": 104}, "budget": {"amount": 250000, "currency": "USD"},
+    "business_model": "theatrical", "release": {"earliest": "2027-09-01", "latest": "2027-12-15"},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("amount", [0.004, 1e-300, 5e-324])
+def test_a_budget_too_small_to_split_is_a_422_naming_the_minimum(server: Any, amount: float) -> None:
+    brief = {**BRIEF, "budget": {"amount": amount, "currency": "USD"}}
+    answer = server.post("/v1/briefs", json=brief, headers=server.keys["acme"])
+    assert answer.status_code == 422, answer.text
+    error = answer.json()["errors"][0]
+    assert error["field"] == "budget.amount" and "at least 0.01" in error["message"]
+
+
+def test_a_revision_to_a_budget_too_small_to_split_is_refused_and_leaves_the_run_as_it_was(film_brief: Any) -> None:
+    from greenroom.core.brief import BriefError
+    from greenroom.interfaces.runs import revised_brief
+
+    with pytest.raises(BriefError) as caught:
+        revised_brief(film_brief, {"budget.amount": 1e-300})
+    assert [(e.field, "at least 0.01" in e.message) for e in caught.value.errors] == [("budget.amount", True)]
+    assert revised_brief(film_brief, {"budget.amount": 0.01}).budget.amount == 0.01
