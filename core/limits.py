@@ -18,6 +18,14 @@ MAX_BUDGET = 1e12
 """Largest launch budget, in the brief's currency."""
 MIN_BUDGET = 0.01
 """Smallest launch budget: one cent of the currency (the promotion split is exact to the cent, so less rounds to nothing)."""
+MAX_CHANNEL_NAME_CHARS = 40
+"""Longest promotion channel key (a user's curve may name its channels)."""
+MAX_CHANNEL_LABEL_CHARS = 80
+"""Longest channel label shown to a person."""
+MAX_CHANNEL_REACH = 1e10
+"""Most people one channel can reach in a week (more than everyone alive)."""
+MAX_CURVE_SPREAD = 5.0
+"""Largest standard deviation of a channel curve's parameters (relative for top and half-saturation)."""
 MAX_MINUTES = 10_000.0
 """Longest running time in minutes (per episode for a series or podcast)."""
 MAX_EPISODES = 10_000

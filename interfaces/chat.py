@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from greenroom.core.brief import BriefError, parse_brief
+from greenroom.core.brief import BriefError, in_words, parse_brief
 from greenroom.core.vocabulary import AT_REST, STATUS_WORDS
 from greenroom.graphs.conversation import (
     Answer,
@@ -246,7 +246,7 @@ class ChatDesk:
         except RunBusyError as exc:
             return conversation.refused([], f"Not now: {exc}")
         except ValueError as exc:  # an approval answer the run cannot apply
-            return conversation.refused([], f"That change does not apply: {exc}")
+            return conversation.refused([], f"That change does not apply: {in_words(exc)}")
         if action is not None and not turn.say:
             turn.say.append(announce(action))
         return turn.model_copy(update={"run_id": conversation.run_id, "stage": conversation.stage})

@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, Field, ValidationError
 
 from greenroom.core import limits
+from greenroom.core.brief import plain_message
 from greenroom.store.catalog import Catalog, Title, tenant_source
 
 IMPORT_FIELDS: tuple[str, ...] = (
@@ -327,7 +328,13 @@ def _row_to_title(row: Row, columns: dict[str, str], source: str, default_format
 def _describe(err: Any, columns: dict[str, str]) -> str:
     field = str(err["loc"][0]) if err["loc"] else "row"
     where = f" (column {columns[field]!r})" if field in columns else ""
-    return f"{field}{where}: {err['msg']}"
+    own = err["type"] == "value_error"  # the Title's own validators word their message; pydantic's are translated
+    message = (
+        str(err["msg"]).removeprefix("Value error, ")
+        if own
+        else plain_message(err["type"], err.get("ctx") or {}, "is not valid here")
+    )
+    return f"{field}{where}: {message}"
 
 
 def parse_mapping(text: str | None) -> dict[str, str]:

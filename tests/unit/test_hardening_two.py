@@ -3,6 +3,7 @@ viewers kept apart, one Markdown escape, and every number held to the shared lim
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -390,3 +391,64 @@ def test_a_revision_to_a_budget_too_small_to_split_is_refused_and_leaves_the_run
         revised_brief(film_brief, {"budget.amount": 1e-300})
     assert [(e.field, "at least 0.01" in e.message) for e in caught.value.errors] == [("budget.amount", True)]
     assert revised_brief(film_brief, {"budget.amount": 0.01}).budget.amount == 0.01
+
+
+@pytest.mark.parametrize(
+    ("curve", "field"),
+    [
+        ({"name": "x" * 41}, "name"),
+        ({"top": "Infinity"}, "top"),
+        ({"top": 1e308}, "top"),
+        ({"half_saturation": 1e-320}, "half_saturation"),
+        ({"uncertainty": {"top": 1e300}}, "uncertainty.top"),
+    ],
+)
+def test_a_channel_curve_outside_the_limits_is_named_in_words_not_a_crash(tmp_path: Path, curve: dict[str, Any],
+                                                                          field: str) -> None:  # fmt: skip
+    from typer.testing import CliRunner
+
+    from greenroom.interfaces.cli import EXIT_BAD_INPUT, app
+    from tests.conftest import ROOT
+
+    base = {"name": "search", "label": "Search", "top": 50000, "half_saturation": 2000, "shape": 1.2, "decay": 0.3}
+    text = json.dumps({"curves": [{**base, **curve}], "diagnostics": [], "source": "mine"}).replace('"Infinity"', "Infinity")
+    path = tmp_path / "curves.json"
+    path.write_text(text)
+    result = CliRunner().invoke(app, ["plan", str(ROOT / "examples" / "briefs" / "night-shift-film.yaml"), "--curves", str(path)])
+    assert result.exit_code == EXIT_BAD_INPUT, result.output
+    words = " ".join(result.output.split())
+    assert f"curves.0.{field}:" in words and "pydantic" not in words and "Traceback" not in words, words
+
+
+# --- 11. clients get the project's own words -----------------------------------------------------
+
+
+def test_api_errors_carry_no_library_wording_or_links(server: Any, tmp_path: Path) -> None:
+    answers = [
+        server.post("/v1/catalog/import", headers=server.keys["acme"], data={"mapping": "x" * 5000},
+                    files={"file": ("films.csv", b"title,year\nDrive,2011\n", "text/csv")}),
+        _upload(server, "/v1/viewers/import", "broken.parquet", b"PAR1" + b"\x00" * 64 + b"PAR1"),
+        _upload(server, "/v1/catalog/import", "broken.parquet", b"not parquet at all"),
+        server.post("/v1/runs/nope/approval", headers=server.keys["acme"], json={"action": "maybe"}),
+        server.get("/v1/runs", headers=server.keys["acme"], params={"limit": "many"}),
+    ]  # fmt: skip
+    for answer in answers:
+        assert answer.status_code == 422, answer.text
+        text = answer.text.lower()
+        for library in ("pydantic", "http", "pyarrow", "arrow", "input should", "string should", "thrift", "magic bytes"):
+            assert library not in text, (library, answer.text)
+
+
+def test_an_approval_edit_that_does_not_fit_the_package_is_named_in_words(
+    tmp_path_factory: pytest.TempPathFactory, trained_small: Any
+) -> None:
+    from greenroom.core.brief import in_words
+    from greenroom.graphs.launch import apply_edit
+    from tests.packages import make_package
+
+    film = make_package("night-shift-film.yaml", tmp_path_factory.getbasetemp() / "greenroom-data")
+    for field, value in (("draft.hooks.taglines", 5), ("draft.pitch.logline", {"a": 1}), ("brief.budget.amount", "lots")):
+        with pytest.raises(ValueError) as caught:
+            apply_edit(film, field, value)
+        words = in_words(caught.value)
+        assert words and "http" not in words and "Input should" not in words and "pydantic" not in words, words
