@@ -452,3 +452,41 @@ def test_an_approval_edit_that_does_not_fit_the_package_is_named_in_words(
             apply_edit(film, field, value)
         words = in_words(caught.value)
         assert words and "http" not in words and "Input should" not in words and "pydantic" not in words, words
+
+
+# --- 12. the served graphs never take base URLs, keys or paths from a run's context ----------------
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        {"model_settings": {"provider": "openai", "base_url": "http://127.0.0.1:9/v1", "api_key": "k"}},
+        {"model_settings": {"provider": "fake"}},
+        {"data_dir": "/tmp/greenroom-chosen-by-a-caller"},
+        {"chroma_url": "http://127.0.0.1:9"},
+    ],
+)
+def test_a_served_run_cannot_choose_the_model_address_its_key_or_a_folder(context: dict[str, Any], film_brief: Any) -> None:
+    from greenroom.agents.context import ServerSideSettingError
+    from greenroom.interfaces.served import analyse, launch, plan, write
+
+    for graph in (launch, write, analyse, plan):
+        with pytest.raises(ServerSideSettingError, match="set by the server"):
+            graph.invoke({"brief": film_brief.model_dump(mode="json")}, context={"approval": True, **context})
+    assert not Path("/tmp/greenroom-chosen-by-a-caller").exists()
+    for graph in (launch, write, analyse, plan):
+        schema = graph.get_context_jsonschema() or {}
+        assert "approval" in schema["properties"] and not {"model_settings", "data_dir", "chroma_url"} & set(schema["properties"])
+
+
+def test_a_served_run_uses_the_servers_own_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from greenroom.agents.context import RunSettings, ServedContext, serve_with
+    from greenroom.core.settings import ModelSettings as Model
+
+    serve_with(RunSettings(model_settings=Model(provider="fake"), data_dir=str(tmp_path / "server"), use_catalog=False))
+    try:
+        context = ServedContext(**{"approval": True, "tenant": "acme"})
+        assert context.model_settings.provider == "fake" and context.data_dir == str(tmp_path / "server")
+        assert context.approval and context.tenant == "acme"
+    finally:
+        serve_with(RunSettings())
