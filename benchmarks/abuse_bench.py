@@ -388,7 +388,7 @@ def _in_process(workers: int) -> Iterator[tuple[Any, dict[str, str]]]:
             return app
 
         app = create_app(config, context, workers=workers)
-        with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        with TestClient(app, base_url="http://127.0.0.1:8000", raise_server_exceptions=False) as client:
             client.slack = (slack_app, dispatched)  # type: ignore[attr-defined]
             yield client, keys
 
@@ -457,12 +457,12 @@ def _slack(client: Any, tally: Tally, url: str, secret: str) -> None:
             _slack_cases(tally, secret, lambda h, c: client.post("/slack/events", content=c, headers=h), lambda: None)
         return
     make, dispatched = client.slack
-    held: list[Any] = [TestClient(make())]
+    held: list[Any] = [TestClient(make(), raise_server_exceptions=False)]
     held[0].__enter__()
 
     def restart() -> None:
         held[0].__exit__(None, None, None)
-        held[0] = TestClient(make())
+        held[0] = TestClient(make(), raise_server_exceptions=False)
         held[0].__enter__()
 
     try:

@@ -334,7 +334,7 @@ def test_a_tenants_launch_targets_its_own_viewers_and_sizes_push_and_email(launc
     assert outcome.output_dir is not None
     markdown = (outcome.output_dir / "report.md").read_text(encoding="utf-8")
     html = (outcome.output_dir / "report.html").read_text(encoding="utf-8")
-    assert "\\<b\\>x\\</b\\>" in markdown and "<b>x</b>" not in markdown
+    assert "&lt;b&gt;x&lt;/b&gt;" in markdown and "<b>x</b>" not in markdown
     assert "&lt;b&gt;x&lt;/b&gt;" in html and "<b>x</b>" not in html
 
 
