@@ -33,8 +33,8 @@ T = TypeVar("T")
 
 
 @dataclass(kw_only=True)
-class RunSettings:
-    """What a run's JSON context may set; LangGraph publishes this as the graphs' context schema."""
+class RunOptions:
+    """What any run may choose for itself: the approval step, the caps, the writer's draws, the tenant, what to use."""
 
     __pydantic_config__ = ConfigDict(use_attribute_docstrings=True, extra="forbid")
 
@@ -48,6 +48,18 @@ class RunSettings:
     """Stop the run cleanly before a step once this much (USD, estimated) is spent; 0 means no cap."""
     writer_candidates: Annotated[int, Field(ge=0, le=8)] = 0
     """Answers the writer may draw per part until one passes every check; 0 picks by model (3 on llama.cpp, 1 hosted)."""
+    use_catalog: bool = True
+    """Search the catalog for comparable titles; false leaves comparables out (and the report says so)."""
+    use_trained_models: bool = True
+    """Forecast with the trained models in data_dir (trained on first use); false leaves forecasts and segments out."""
+    tenant: str = "default"
+    """Whose viewers the title is scored for: the tenant's imported viewing history, else the bundled MovieLens panel."""
+
+
+@dataclass(kw_only=True)
+class RunSettings(RunOptions):
+    """Run options plus where the resources live: set by the process that runs the graph, never by a served run."""
+
     model_settings: ModelSettings = field(default_factory=ModelSettings)
     """The generation model to build when none is handed in (provider, name, base_url, ...)."""
     data_dir: str = ".greenroom"
@@ -56,12 +68,6 @@ class RunSettings:
     """A Chroma server (http://host:port); empty uses the embedded catalog in data_dir."""
     seed_catalog: bool = True
     """Load the bundled films into an empty catalog on first use."""
-    use_catalog: bool = True
-    """Search the catalog for comparable titles; false leaves comparables out (and the report says so)."""
-    use_trained_models: bool = True
-    """Forecast with the trained models in data_dir (trained on first use); false leaves forecasts and segments out."""
-    tenant: str = "default"
-    """Whose viewers the title is scored for: the tenant's imported viewing history, else the bundled MovieLens panel."""
 
     def resource_key(self) -> str:
         """The settings the live resources are built from, as one string (secrets included, never shown)."""
@@ -124,6 +130,43 @@ class AgentContext(RunSettings):
     def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
         """The context schema LangGraph publishes (Studio's form): the settings; live objects never travel as JSON."""
         return handler(RunSettings)
+
+
+SERVER_SIDE = tuple(f.name for f in fields(RunSettings) if f.name not in {g.name for g in fields(RunOptions)})
+"""Settings a served run may not set: where the model lives and its key, the folders, the Chroma server."""
+_served: list[RunSettings] = [RunSettings()]
+
+
+def serve_with(settings: RunSettings) -> None:
+    """The server-side settings of the served graphs (`langgraph dev`): the operator's, read where the server starts."""
+    _served[0] = settings
+
+
+class ServerSideSettingError(ValueError):
+    """A served run's context tried to set what only the server sets."""
+
+
+@dataclass(kw_only=True, repr=False, eq=False)
+class ServedContext(AgentContext):
+    """A run's context on LangGraph's own server: the run chooses its options; the model's address and key, the
+    folders and the Chroma server are the server's (`serve_with`), so an unauthenticated caller cannot point the
+    prompt at a listener of its choosing or create a folder at a path of its choosing."""
+
+    def __post_init__(self) -> None:
+        defaults = RunSettings()
+        given = [name for name in SERVER_SIDE if getattr(self, name) != getattr(defaults, name)]
+        if given:
+            raise ServerSideSettingError(
+                f"{', '.join(given)}: set by the server that runs the graphs (its GREENROOM_* settings), never by a run"
+            )
+        for name in SERVER_SIDE:
+            self.__dict__[name] = getattr(_served[0], name)
+        super().__post_init__()
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
+        """Studio's form shows only what a run may choose."""
+        return handler(RunOptions)
 
 
 # --- live resources built from settings ------------------------------------------

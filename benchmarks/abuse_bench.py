@@ -11,6 +11,15 @@ generated with hypothesis (briefs with one field replaced by an arbitrary JSON v
 of arbitrary rows and bytes, revisions, approval answers, chat messages, searches). Tenant B only
 looks, before and after. The table gives requests sent, 5xx answers, runs that were accepted and
 then failed (or whose status answers 5xx), and changes tenant B can see (target 0 for each).
+
+Round two adds: every chat route walked with tenant B's key and with none against tenant A's session
+(which has launched a run), the chat's Host allowlist under an `Authorization: Basic` header, tenant B's
+viewer import naming tenant A's private title, budgets too small to split, nested and odd form fields on
+both imports, a Parquet decompression bomb (2,000,000 dictionary-encoded rows in a small zstd file) on
+both imports while the server's memory is sampled, and Slack (in-process, or with --slack-secret):
+duplicated signature headers, replays after a restart of the app, and malformed bodies with and without
+a valid signature. Cross-tenant reads or changes count every answer that hands tenant A's session, run or
+private title to someone else.
 """
 
 from __future__ import annotations
@@ -59,6 +68,12 @@ class Tally:
         self.statuses: Counter[int] = Counter()
         self.server_errors: list[str] = []
         self.accepted: list[str] = []
+        self.crossed: list[str] = []
+        """Answers that handed tenant A's session, run or private title to another caller."""
+        self.slack_dispatched = 0
+        self.slack_sent = 0
+        self.import_peak_mib: float | None = None
+        self.import_base_mib: float | None = None
 
     def note(self, label: str, response: httpx.Response) -> httpx.Response:
         self.sent += 1
@@ -104,6 +119,135 @@ def _corpus() -> Iterator[tuple[str, str, dict[str, Any]]]:
         yield "import", "/v1/catalog/import", {"files": {"file": (name, payload, "application/octet-stream")},
                                                "data": {"source": "bokeh-movies"}}  # fmt: skip
     yield "revision", "/v1/runs/nope/revisions", {"content": '{"sets": {"budget.amount": ' + "9" * 5000 + "}}"}
+
+
+FILM_MESSAGES = [
+    "A film called Night Shift at the Lighthouse",
+    "A retired lighthouse keeper and a runaway teenager keep the lamp burning through a week-long storm.",
+    "thriller, drama", "104 minutes", "budget $250k", "theatrical", "2027-09-01 to 2027-12-15", "yes",
+]  # fmt: skip
+PRIVATE_TITLE = "The Quiet Vault of Acme"
+
+
+def _bomb(rows: int) -> bytes:
+    """A small zstd Parquet file of dictionary-encoded rows that decode to far more than its size."""
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"user": pa.array(["u1"] * rows), "title": pa.array(["Storm Light"] * rows),
+                      "year": pa.array([2009] * rows), "timestamp": pa.array([1_700_000_000] * rows)})  # fmt: skip
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="zstd", use_dictionary=True, row_group_size=rows)
+    return buffer.getvalue()
+
+
+class _Memory:
+    """The server's resident memory, sampled every 10 ms while the import cases run (this process, or --server-pid)."""
+
+    def __init__(self, pid: int | None) -> None:
+        import os
+        import threading
+
+        self.path = Path(f"/proc/{pid or os.getpid()}/status")
+        self.peak = self.base = self._rss()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _rss(self) -> float:
+        for line in self.path.read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, self._rss())
+
+    def __enter__(self) -> _Memory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def _round_two(client: httpx.Client, tally: Tally, keys: dict[str, str], server_pid: int | None) -> None:
+    """The reproductions of round two: chat routes, Host, viewer matching, tiny budgets, form fields, Parquet."""
+    a, b = {"Authorization": f"Bearer {keys['a']}"}, {"Authorization": f"Bearer {keys['b']}"}
+    mine = client.post("/chat/sessions", headers=a).json()["session_id"]
+    for text in FILM_MESSAGES:
+        tally.note("chat", client.post(f"/chat/sessions/{mine}/messages", json={"text": text}, headers=a))
+    routes = [("GET", ""), ("POST", "/messages"), ("POST", "/settle"), ("GET", "/events"), ("GET", "/report")]
+    for caller in (b, {}):
+        for method, tail in routes:
+            body = {"text": "Reject: x"} if tail == "/messages" else None
+            answer = tally.note("chat-other", client.request(method, f"/chat/sessions/{mine}{tail}", headers=caller, json=body))
+            if answer.status_code < 400:
+                tally.crossed.append(f"{method} /chat/sessions/…{tail} with {'B' if caller else 'no'} key: {answer.status_code}")
+    for headers in ({"Authorization": "Basic eDp5"}, a, {}):
+        answer = tally.note("chat-host", client.post("/chat/sessions", headers={**headers, "Host": "evil.example"}))
+        if answer.status_code < 400:
+            tally.crossed.append(f"POST /chat/sessions with Host evil.example and {headers or 'no header'}: {answer.status_code}")
+    private = json.dumps([{"title": PRIVATE_TITLE, "year": 2025, "genres": ["drama"]}]).encode()
+    tally.note("import", client.post("/v1/catalog/import", headers=a, files={"file": ("mine.json", private, "application/json")}))
+    history = f"user,title,year,timestamp\nu1,{PRIVATE_TITLE},2025,1700000000\n".encode()
+    answer = tally.note("viewers", client.post("/v1/viewers/import", headers=b, files={"file": ("h.csv", history, "text/csv")}))
+    if answer.status_code == 200 and answer.json().get("imported"):
+        tally.crossed.append("tenant B's viewer import matched tenant A's private title")
+    for amount in (0.004, 1e-300, 5e-324):
+        tally.note("brief", client.post("/v1/briefs", json=_set(BRIEF, "budget.amount", amount), headers=a))
+    csv = b"title,year\nDrive,2011\n"
+    odd_fields = [{"mapping": "[" * 1000 + "]" * 1000}, {"mapping": '{"title": ' * 350 + '"x"' + "}" * 350},
+                  {"mapping": "x" * 5000}, {"mapping": '{"title": 5}'}, {"source": "s" * 5000}, {"rating_scale": "nan"},
+                  {"rating_scale": "inf"}, {"rating_scale": "1e309"}, {"rating_scale": "-1"}, {"rating_scale": "0"}]  # fmt: skip
+    for fields in odd_fields:
+        for route in ("/v1/catalog/import", "/v1/viewers/import"):
+            tally.note("form", client.post(route, headers=a, data=fields, files={"file": ("films.csv", csv, "text/csv")}))
+    bomb = _bomb(2_000_000)
+    broken = [("bomb.parquet", bomb), ("broken.parquet", b"PAR1" + b"\x00" * 64 + b"PAR1"), ("noise.parquet", b"\x00" * 512)]
+    with _Memory(server_pid) as memory:
+        for name, payload in broken:
+            for route in ("/v1/viewers/import", "/v1/catalog/import"):
+                tally.note("parquet", client.post(route, headers=a, files={"file": (name, payload, "application/octet-stream")}))
+    tally.import_base_mib, tally.import_peak_mib = memory.base, memory.peak
+
+
+def _slack_cases(tally: Tally, secret: str, post: Any, restart: Any) -> None:
+    """Duplicated signature headers, replays (also after a restart), malformed bodies signed and unsigned."""
+    import hashlib
+    import hmac
+
+    def signed(body: bytes, timestamp: str) -> str:
+        return "v0=" + hmac.new(secret.encode(), f"v0:{timestamp}:".encode() + body, hashlib.sha256).hexdigest()
+
+    now = str(int(time.time()))
+    form = (b"Content-Type", b"application/x-www-form-urlencoded")
+    body = b"command=/greenroom&text=hello"
+    real = signed(body, now).encode()
+    stamp = (b"X-Slack-Request-Timestamp", now.encode())
+    cases: list[tuple[list[tuple[bytes, bytes]], bytes]] = [
+        ([stamp, form, (b"X-Slack-Signature", b"v0=bogus"), (b"X-Slack-Signature", real)], body),
+        ([stamp, form, (b"X-Slack-Signature", real), (b"X-Slack-Signature", b"v0=bogus")], body),
+        ([stamp, form, (b"X-Slack-Signature", real)], body),
+        *[([stamp, form, (b"X-Slack-Signature", real)], body) for _ in range(3)],  # replays
+        ([(b"X-Slack-Request-Timestamp", "²".encode("latin-1")), form, (b"X-Slack-Signature", b"v0=x")], body),
+        ([stamp, form, (b"X-Slack-Signature", b"v0=x")], b"\xff"),
+        ([stamp, form, (b"X-Slack-Signature", signed(b"\xff", now).encode())], b"\xff"),
+    ]
+    for raw, content in [(b'{"type": "event_callback", "event": 5}', b"application/json"), (b"[1, 2]", b"application/json"),
+                         (b"payload=" + b"%5B" * 50_000, b"application/x-www-form-urlencoded"),
+                         (b'payload={"type": "block_actions", "actions": 7}', b"application/x-www-form-urlencoded")]:  # fmt: skip
+        cases.append(([stamp, (b"Content-Type", content), (b"X-Slack-Signature", signed(raw, now).encode())], raw))
+    for headers, content in cases:
+        tally.slack_sent += 1
+        tally.note("slack", post(headers, content))
+    restart()
+    for _ in range(3):  # the first request again, after the restart
+        tally.slack_sent += 1
+        tally.note("slack", post([stamp, form, (b"X-Slack-Signature", real)], body))
 
 
 def _json_values() -> st.SearchStrategy[Any]:
@@ -201,6 +345,9 @@ def _settle(client: httpx.Client, tally: Tally, key: str, timeout: float) -> tup
     return failed, len(pending)
 
 
+SLACK_SECRET = "abuse-bench-signing-secret"
+
+
 @contextmanager
 def _in_process(workers: int) -> Iterator[tuple[Any, dict[str, str]]]:
     from fastapi.testclient import TestClient
@@ -214,8 +361,11 @@ def _in_process(workers: int) -> Iterator[tuple[Any, dict[str, str]]]:
 
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)
+        from greenroom.interfaces.settings import SlackSettings
+
         config = Settings(_env_file=None, data_dir=data / "data", output_dir=data / "out", seed_catalog=False,  # type: ignore[call-arg]
-                          max_edit_rounds=1, model=ModelSettings(provider="fake"))  # fmt: skip
+                          max_edit_rounds=1, model=ModelSettings(provider="fake"),
+                          slack=SlackSettings(bot_token="xoxb-bench", signing_secret=SLACK_SECRET))  # type: ignore[arg-type]  # fmt: skip
         config.ensure_dirs()
         catalog = Catalog.memory()
         catalog.upsert([Title(source="bokeh-movies", **SEED_TITLE), Title(title="Storm Light", year=2009, genres="thriller",
@@ -224,10 +374,22 @@ def _in_process(workers: int) -> Iterator[tuple[Any, dict[str, str]]]:
 
         store = KeyStore(config.data_dir / "api_keys.sqlite")
         keys = {"a": store.create("acme")[1], "b": store.create("beta")[1]}
-        app = create_app(
-            config, lambda s: AgentContext(model=build_model(s.model), catalog=catalog, trained=None), workers=workers
-        )
-        with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+
+        def context(s: Settings) -> AgentContext:
+            return AgentContext(model=build_model(s.model), catalog=catalog, trained=None)
+
+        dispatched: list[Any] = []
+
+        def slack_app() -> Any:
+            from slack_bolt.response import BoltResponse
+
+            app = create_app(config, context, workers=1)
+            app.state.slack.dispatch = lambda request: dispatched.append(request) or BoltResponse(status=200, body="ok")
+            return app
+
+        app = create_app(config, context, workers=workers)
+        with TestClient(app, base_url="http://127.0.0.1:8000", raise_server_exceptions=False) as client:
+            client.slack = (slack_app, dispatched)  # type: ignore[attr-defined]
             yield client, keys
 
 
@@ -239,6 +401,10 @@ def main(
     workers: Annotated[int, typer.Option(min=1, help="Runs executed at once by the in-process app.")] = 2,
     settle_s: Annotated[float, typer.Option(help="How long to wait for accepted runs to come to rest.")] = 600,
     seed: Annotated[int, typer.Option(help="Seed of the generated requests.")] = 0,
+    slack_secret: Annotated[
+        str, typer.Option(help="With --url: the server's Slack signing secret (else Slack is skipped).")
+    ] = "",
+    server_pid: Annotated[int, typer.Option(help="With --url: the server's process id, to sample its memory.")] = 0,
 ) -> None:
     """Send the corpus and `budget` generated requests; print requests, 5xx, failed runs, cross-tenant changes."""
     warnings.filterwarnings("ignore", category=HypothesisDeprecationWarning)  # the app's own use of `random` is not the fuzzer's
@@ -259,6 +425,10 @@ def main(
             tally.note("chat-open", client.post("/chat/sessions"))
         tally.note("chat", client.post(f"/chat/sessions/{chat}/messages", json={"text": f"It has {'9' * 309} episodes"},
                                        headers={"Authorization": f"Bearer {keys['a']}"}))  # fmt: skip
+        _round_two(client, tally, keys, server_pid or None if url else None)
+        if url and server_pid == 0:
+            tally.import_peak_mib = tally.import_base_mib = None  # the bench's own memory says nothing of a remote server
+        _slack(client, tally, url, slack_secret)
         corpus = tally.sent
         sent_before = tally.sent
 
@@ -276,6 +446,30 @@ def main(
         failed, unfinished = _settle(client, tally, keys["a"], settle_s)
         changed = int(_tenant_view(client, keys["b"]) != before)
     _print(tally, corpus, generated, failed, unfinished, changed, fuzzed_s)
+
+
+def _slack(client: Any, tally: Tally, url: str, secret: str) -> None:
+    """Slack's cases against the in-process app (a restart is a new app on the same data folder) or --url."""
+    from fastapi.testclient import TestClient
+
+    if url:
+        if secret:
+            _slack_cases(tally, secret, lambda h, c: client.post("/slack/events", content=c, headers=h), lambda: None)
+        return
+    make, dispatched = client.slack
+    held: list[Any] = [TestClient(make(), raise_server_exceptions=False)]
+    held[0].__enter__()
+
+    def restart() -> None:
+        held[0].__exit__(None, None, None)
+        held[0] = TestClient(make(), raise_server_exceptions=False)
+        held[0].__enter__()
+
+    try:
+        _slack_cases(tally, SLACK_SECRET, lambda h, c: held[0].post("/slack/events", content=c, headers=h), restart)
+    finally:
+        held[0].__exit__(None, None, None)
+    tally.slack_dispatched = len(dispatched)
 
 
 @contextmanager
@@ -297,10 +491,19 @@ def _print(tally: Tally, corpus: int, generated: int, failed: int, unfinished: i
     table.add_row("5xx answers", str(len(tally.server_errors)))
     table.add_row("accepted, then failed", str(failed))
     table.add_row("accepted, not at rest in time", str(unfinished))
-    table.add_row("cross-tenant changes", str(changed))
+    table.add_row("cross-tenant changes (tenant B's view)", str(changed))
+    table.add_row("cross-tenant reads or changes (chat routes, Host, viewer titles)", str(len(tally.crossed)))
+    if tally.slack_sent:
+        table.add_row("Slack requests sent / dispatched to bolt (target 1)", f"{tally.slack_sent} / {tally.slack_dispatched}")
+    memory = ("not measured (give --server-pid)" if tally.import_peak_mib is None
+              else f"{tally.import_peak_mib:,.0f} MiB ({tally.import_peak_mib - (tally.import_base_mib or 0):+,.0f} MiB over "
+                   f"{tally.import_base_mib or 0:,.0f} before)")  # fmt: skip
+    table.add_row("peak server memory during the import cases", memory)
     console.print(table)
     for line in tally.server_errors[:10]:
         console.print(f"  5xx {line}")
+    for line in tally.crossed[:10]:
+        console.print(f"  crossed {line}")
 
 
 if __name__ == "__main__":

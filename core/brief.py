@@ -132,6 +132,10 @@ class Budget(_Strict):
     def _positive(cls, value: float) -> float:
         if value <= 0:
             raise ValueError("must be greater than 0")
+        if round(value, 2) < limits.MIN_BUDGET:
+            raise ValueError(
+                f"must be at least {limits.MIN_BUDGET:g}: the promotion is split to the cent, so less rounds to nothing"
+            )
         return value
 
 
@@ -266,6 +270,23 @@ _PLAIN: dict[str, str] = {
     "string_pattern_mismatch": "holds characters that are not allowed here",
 }  # fmt: skip
 """Pydantic's error types in the words a person reads; the library's own wording never reaches a reply."""
+
+
+def plain_message(kind: str, ctx: dict[str, Any], fallback: str) -> str:
+    """A pydantic error type and context in the words a person reads (`fallback` for a type not in the table)."""
+    return _plain_message(kind, ctx, fallback)
+
+
+def field_errors(exc: ValidationError) -> list[FieldError]:
+    """Every failing field of a pydantic error, in the project's words (no library wording, no links)."""
+    return _field_errors(exc)
+
+
+def in_words(exc: ValueError) -> str:
+    """A ValueError for a person: a pydantic error as 'field: reason; …', any other as its own message."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(f"{e.field}: {e.message}" for e in _field_errors(exc))
+    return str(exc)
 
 
 def _plain_message(kind: str, ctx: dict[str, Any], fallback: str) -> str:

@@ -16,6 +16,16 @@ from typing import Any
 
 MAX_BUDGET = 1e12
 """Largest launch budget, in the brief's currency."""
+MIN_BUDGET = 0.01
+"""Smallest launch budget: one cent of the currency (the promotion split is exact to the cent, so less rounds to nothing)."""
+MAX_CHANNEL_NAME_CHARS = 40
+"""Longest promotion channel key (a user's curve may name its channels)."""
+MAX_CHANNEL_LABEL_CHARS = 80
+"""Longest channel label shown to a person."""
+MAX_CHANNEL_REACH = 1e10
+"""Most people one channel can reach in a week (more than everyone alive)."""
+MAX_CURVE_SPREAD = 5.0
+"""Largest standard deviation of a channel curve's parameters (relative for top and half-saturation)."""
 MAX_MINUTES = 10_000.0
 """Longest running time in minutes (per episode for a series or podcast)."""
 MAX_EPISODES = 10_000
@@ -38,6 +48,15 @@ MAX_TEXT_CHARS = 4_000
 """Longest free-text field anywhere (notes, messages, synopses are bounded separately where shorter)."""
 MAX_CELL_CHARS = 20_000
 """Longest single value in an imported catalog row (a synopsis or review text)."""
+MAX_IMPORT_ROWS = 200_000
+"""Most rows in one imported file (catalog or viewing history); a bigger history is imported in several files."""
+MAX_IMPORT_COLUMNS = 200
+"""Most columns in one imported file."""
+MAX_IMPORT_DECODED_BYTES = 256 * 1024 * 1024
+"""Most bytes one imported file may decode to (Parquet: its uncompressed size, read from the footer before any
+row is decoded, and then the decoded batches as they are read)."""
+IMPORT_BATCH_ROWS = 1_000
+"""Rows decoded, checked and stored at a time by an import."""
 JSON_MAX_DEPTH = 32
 """Deepest nesting of objects and lists accepted in a request body or an imported JSON file."""
 MAX_INT_DIGITS = 30

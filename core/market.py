@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from greenroom.core import limits
 from greenroom.core.brief import BusinessModel
 
 SHAPE_BOUNDS = (0.5, 4.0)
@@ -96,22 +97,30 @@ class ReleaseRecommendation(BaseModel):
 Objective = Literal["total_reach", "launch_week_reach"]
 
 
+_SPREAD = limits.MAX_CURVE_SPREAD
+
+
 class ParamUncertainty(BaseModel):
     """One standard deviation per parameter: relative (lognormal) for top and half_saturation, absolute for shape and decay."""
 
-    top: float = Field(0.3, ge=0, description="Relative standard deviation of top (0.3 = ±30%).")
-    half_saturation: float = Field(0.3, ge=0, description="Relative standard deviation of half_saturation.")
-    shape: float = Field(0.15, ge=0, description="Absolute standard deviation of the Hill shape.")
-    decay: float = Field(0.1, ge=0, description="Absolute standard deviation of the adstock decay.")
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    top: float = Field(0.3, ge=0, le=_SPREAD, description="Relative standard deviation of top (0.3 = ±30%).")
+    half_saturation: float = Field(0.3, ge=0, le=_SPREAD, description="Relative standard deviation of half_saturation.")
+    shape: float = Field(0.15, ge=0, le=_SPREAD, description="Absolute standard deviation of the Hill shape.")
+    decay: float = Field(0.1, ge=0, le=_SPREAD, description="Absolute standard deviation of the adstock decay.")
 
 
 class ChannelCurve(BaseModel):
-    """The response curve of one promotion channel."""
+    """The response curve of one promotion channel (a user's own curves are held to the shared limits)."""
 
-    name: str = Field(..., description="Channel key, e.g. social_video.")
-    label: str = Field("", description="Human-readable channel name.")
-    top: float = Field(..., gt=0, description="Most people the channel can reach in one week.")
-    half_saturation: float = Field(..., gt=0, description="Adstocked weekly spend (currency) that reaches half of top.")
+    model_config = ConfigDict(allow_inf_nan=False)
+
+    name: str = Field(..., min_length=1, max_length=limits.MAX_CHANNEL_NAME_CHARS, description="Channel key, e.g. social_video.")
+    label: str = Field("", max_length=limits.MAX_CHANNEL_LABEL_CHARS, description="Human-readable channel name.")
+    top: float = Field(..., gt=0, le=limits.MAX_CHANNEL_REACH, description="Most people the channel can reach in one week.")
+    half_saturation: float = Field(..., ge=limits.MIN_BUDGET, le=limits.MAX_BUDGET,
+                                   description="Adstocked weekly spend (currency) that reaches half of top.")  # fmt: skip
     shape: float = Field(..., ge=SHAPE_BOUNDS[0], le=SHAPE_BOUNDS[1], description="Hill exponent: above 1 the curve is S-shaped.")
     decay: float = Field(
         ..., ge=DECAY_BOUNDS[0], le=DECAY_BOUNDS[1], description="Share of last week's adstock carried into this week."

@@ -7,6 +7,10 @@ drafts, the plans, the package) and nothing else. The server runs a copy of
 each graph, and `Pregel.copy` leaves that allowlist behind: without it every
 resumed run would find its artifacts blocked and handed back as plain dicts.
 `ServedGraph` keeps it.
+
+A served run's context is a `ServedContext`: `langgraph dev` has no authentication of its own, so what a run
+may set stops at its options (approval, caps, tenant); the model's address and key and the folders are the
+server's own settings.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from typing import Any, Self
 
 from langgraph.graph import StateGraph
 from langgraph.graph.state import CompiledStateGraph
+
+from greenroom.agents.context import ServedContext
 
 
 class ServedGraph(CompiledStateGraph[Any, Any, Any, Any]):
@@ -27,8 +33,13 @@ class ServedGraph(CompiledStateGraph[Any, Any, Any, Any]):
 
 
 def served(builder: StateGraph[Any, Any, Any, Any]) -> ServedGraph:
-    """`builder` compiled without a checkpointer (the server brings its own), ready to be copied by the server."""
+    """`builder` compiled without a checkpointer (the server brings its own), ready to be copied by the server.
+
+    Its context is a `ServedContext`: a run's JSON chooses its options only; the model's base URL and key, the
+    data folder and the Chroma server come from the server (`agents.context.serve_with`), never from a run.
+    """
     compiled = builder.compile()
     graph = ServedGraph(**{k: v for k, v in compiled.__dict__.items() if k not in ("__orig_class__", "_serde_allowlist")})
     graph._serde_allowlist = compiled._serde_allowlist
+    graph.context_schema = ServedContext
     return graph

@@ -28,7 +28,7 @@ from pydantic import BaseModel, Field, model_validator
 from sse_starlette import EventSourceResponse
 
 from greenroom.core import limits
-from greenroom.core.brief import Brief, BriefError, FieldError, Format, parse_brief
+from greenroom.core.brief import Brief, BriefError, FieldError, Format, in_words, parse_brief, plain_message
 from greenroom.core.package import LaunchPackage
 from greenroom.core.viewers import TargetingList, ViewerList
 from greenroom.interfaces.chat_web import add_chat_routes
@@ -155,6 +155,8 @@ def _validation_errors(errors: Any) -> list[FieldError]:
         if err.get("type") == "value_error" and ": " in msg and " " not in msg.split(": ", 1)[0]:
             head, msg = msg.split(": ", 1)
             loc.append(head)
+        elif err.get("type") != "value_error":  # pydantic's own wording never reaches a reply
+            msg = plain_message(str(err.get("type")), err.get("ctx") or {}, "is not valid here")
         out.append(FieldError(field=".".join(loc) or "request", message="is required" if err.get("type") == "missing" else msg))
     return out
 
@@ -410,8 +412,8 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
             record = service.approve(run_id, answer.model_dump())
         except RunBusyError:
             raise
-        except ValueError as exc:  # an edit that does not apply to the package (pydantic's ValidationError included)
-            return _errors_response([FieldError(field="field", message=str(exc))])
+        except ValueError as exc:  # an edit that does not apply to the package (pydantic's ValidationError in words)
+            return _errors_response([FieldError(field="field", message=in_words(exc))])
         return RunSummary.of(record)
 
     @app.post(f"{API_PREFIX}/runs/{{run_id}}/revisions", status_code=202, response_model=RunSummary, tags=["runs"],

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from greenroom.core.brief import BriefError, parse_brief
+from greenroom.core.brief import BriefError, in_words, parse_brief
 from greenroom.core.vocabulary import AT_REST, STATUS_WORDS
 from greenroom.graphs.conversation import (
     Answer,
@@ -92,6 +92,8 @@ class ChatSession:
 
     tenant: str
     keyed: bool
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    """The session's id: the page's capability, valid only together with its tenant."""
     conversation: Conversation = field(default_factory=Conversation)
     transcript: list[Line] = field(default_factory=list)
     chars: int = 0
@@ -144,7 +146,7 @@ class ChatDesk:
     def open(self, tenant: str, keyed: bool = True) -> tuple[str, Turn]:
         """A new session for `tenant` (`keyed`: opened with an API key), with the chat's greeting."""
         session = ChatSession(tenant=tenant, keyed=keyed, conversation=Conversation(self.model_reader))
-        session_id = uuid.uuid4().hex
+        session_id = session.id
         turn = self._remember(session, session.conversation.greet())
         with self._lock:
             own = [s for s, held in self._sessions.items() if held.tenant == tenant and held.keyed == keyed]
@@ -158,29 +160,32 @@ class ChatDesk:
             self._sessions[session_id] = session
         return session_id, turn
 
-    def session(self, session_id: str, tenant: str | None = None) -> ChatSession:
-        """The session (UnknownChatError when there is none, or when it belongs to a tenant other than `tenant`)."""
+    def session(self, session_id: str, tenant: str) -> ChatSession:
+        """The session (UnknownChatError when there is none, or when it belongs to a tenant other than `tenant`).
+
+        Every route names the caller's tenant: a session id alone (a leaked report link) reaches nothing.
+        """
         found = self._sessions.get(session_id)
-        if found is None or (tenant is not None and found.tenant != tenant):
+        if found is None or found.tenant != tenant:
             raise UnknownChatError(session_id)
         return found
 
-    def get(self, session_id: str) -> tuple[str, Conversation]:
+    def get(self, session_id: str, tenant: str) -> tuple[str, Conversation]:
         """The session's tenant and conversation."""
-        found = self.session(session_id)
+        found = self.session(session_id, tenant)
         return found.tenant, found.conversation
 
-    def send(self, session_id: str, text: str) -> Turn:
+    def send(self, session_id: str, tenant: str, text: str) -> Turn:
         """Answer one message, carrying out what it asks for."""
-        session = self.session(session_id)
+        session = self.session(session_id, tenant)
         with session.lock:
             session.record("me", [text])
             turn = self._carry_out(session, session.conversation.reply(text))
             return self._remember(session, turn)
 
-    def settle(self, session_id: str) -> Turn:
+    def settle(self, session_id: str, tenant: str) -> Turn:
         """Called when the followed run came to rest: show its package (or start a pending revision)."""
-        session = self.session(session_id)
+        session = self.session(session_id, tenant)
         conversation = session.conversation
         with session.lock:
             if conversation.run_id is None:
@@ -193,9 +198,9 @@ class ChatDesk:
             turn = conversation.settled(record.status, record.message, package)
             return self._remember(session, self._carry_out(session, turn))
 
-    def package(self, session_id: str) -> LaunchPackage | None:
+    def package(self, session_id: str, tenant: str) -> LaunchPackage | None:
         """The latest package of the session's run."""
-        tenant, conversation = self.get(session_id)
+        tenant, conversation = self.get(session_id, tenant)
         if conversation.run_id is None:
             return None
         self.service.run_for(conversation.run_id, tenant)
@@ -241,7 +246,7 @@ class ChatDesk:
         except RunBusyError as exc:
             return conversation.refused([], f"Not now: {exc}")
         except ValueError as exc:  # an approval answer the run cannot apply
-            return conversation.refused([], f"That change does not apply: {exc}")
+            return conversation.refused([], f"That change does not apply: {in_words(exc)}")
         if action is not None and not turn.say:
             turn.say.append(announce(action))
         return turn.model_copy(update={"run_id": conversation.run_id, "stage": conversation.stage})

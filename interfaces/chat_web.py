@@ -100,9 +100,13 @@ class Summary(BaseModel):
 
 
 def allowed_host(request: Request) -> None:
-    """403 for a key-less request whose Host is not in the chat's host list (a rebound DNS name)."""
+    """403 for a request whose Host is not in the chat's host list (a rebound DNS name), with or without a key.
+
+    The page's routes answer only to the names the server is reached by: a header the attacker's page can
+    set (Authorization included) never lifts the check.
+    """
     hosts: list[str] = request.app.state.chat_hosts
-    if "*" in hosts or request.headers.get("authorization"):
+    if "*" in hosts:
         return
     host = request.headers.get("host", "")
     if host.startswith("["):  # [::1]:8000
@@ -145,13 +149,15 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
         return HTMLResponse(_PAGE.read_text(encoding="utf-8"), headers=_NO_REFERRER)
 
     @router.post("/sessions", response_model=Opened)
-    def open_session(request: Request, tenant: SessionTenant) -> Opened:
+    def open_session(
+        tenant: SessionTenant, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+    ) -> Opened:
         """Start a conversation; its runs belong to the key's tenant (or the default chat tenant without a key)."""
-        try:
-            session_id, turn = desk.open(tenant, keyed=bool(request.headers.get("authorization")))
+        try:  # keyed only for a valid Bearer key (an invalid one was refused by SessionTenant; any other scheme is no key)
+            session_id, turn = desk.open(tenant, keyed=credentials is not None)
         except ChatFullError as exc:
             raise HTTPException(503, str(exc), headers={"Retry-After": "60"}) from None
-        return Opened(session_id=session_id, tenant=tenant, turn=shown(turn, session_id))
+        return Opened(session_id=session_id, tenant=tenant, turn=shown(turn, desk.session(session_id, tenant)))
 
     @router.post("/sessions/summaries", response_model=list[Summary])
     def summaries(known: Known, tenant: SessionTenant) -> list[Summary]:
@@ -171,39 +177,38 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
         session = desk.session(session_id, tenant)
         with session.lock:
             transcript, seen = list(session.transcript), session.events_seen
-            turn = shown(session.resumed(), session_id, session)
+            turn = shown(session.resumed(), session)
         return Restored(session_id=session_id, transcript=transcript, events_seen=seen, turn=turn)
 
     @router.post("/sessions/{session_id}/messages", response_model=Shown)
-    def send(session_id: str, message: Message) -> Shown:
+    def send(session_id: str, message: Message, tenant: SessionTenant) -> Shown:
         """Answer one message, launching, approving or revising the run as it asks."""
-        return shown(desk.send(session_id, message.text), session_id)
+        return shown(desk.send(session_id, tenant, message.text), desk.session(session_id, tenant))
 
     @router.post("/sessions/{session_id}/settle", response_model=Shown)
-    def settle(session_id: str) -> Shown:
+    def settle(session_id: str, tenant: SessionTenant) -> Shown:
         """The followed run came to rest: its package and what can be done next."""
-        return shown(desk.settle(session_id), session_id)
+        return shown(desk.settle(session_id, tenant), desk.session(session_id, tenant))
 
-    def shown(turn: Turn, session_id: str, session: ChatSession | None = None) -> Shown:
+    def shown(turn: Turn, session: ChatSession) -> Shown:
         """The turn with its report linked to the session, and the panel and status in words."""
-        session = session or desk.session(session_id)
-        report = f"{CHAT_PATH}/sessions/{session_id}/report" if turn.report_url is not None else None
+        report = f"{CHAT_PATH}/sessions/{session.id}/report" if turn.report_url is not None else None
         return Shown(**{**dict(turn), "report_url": report}, title=session.title, status=desk.status(session),
                      panel=brief_rows(turn.brief, turn.missing), needed=still_needed(turn.missing))  # fmt: skip
 
     @router.get("/sessions/{session_id}/events")
-    async def events(session_id: str, after: Annotated[int, Query(ge=0)] = 0) -> EventSourceResponse:
+    async def events(session_id: str, tenant: SessionTenant, after: Annotated[int, Query(ge=0)] = 0) -> EventSourceResponse:
         """The followed run's events after `after`, each with a line of text, until the run comes to rest."""
-        tenant, conversation = desk.get(session_id)
+        tenant, conversation = desk.get(session_id, tenant)
         if conversation.run_id is None:
             raise HTTPException(409, "this chat has not launched a run yet")
         await asyncio.to_thread(service.run_for, conversation.run_id, tenant)
         return EventSourceResponse(_described(event_stream(service, conversation.run_id, after)), ping=SSE_PING_S)
 
     @router.get("/sessions/{session_id}/report", response_class=HTMLResponse)
-    def report(session_id: str) -> HTMLResponse:
+    def report(session_id: str, tenant: SessionTenant) -> HTMLResponse:
         """The latest package's report, with its charts."""
-        package = desk.package(session_id)
+        package = desk.package(session_id, tenant)
         if package is None:
             raise HTTPException(404, "no package yet")
         return HTMLResponse(render_html(package), headers=_NO_REFERRER)
@@ -213,6 +218,7 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
         return JSONResponse({"detail": "no such chat session (sessions live as long as the server)"}, status_code=404)
 
     app.include_router(router)
+    app.state.chat_router = router
     return desk
 
 

@@ -137,16 +137,27 @@ def sentence(value: str) -> str:
 
 
 def _cell(value: object) -> str:
-    """Text safe inside a Markdown table cell: no pipes, no line breaks."""
-    return " ".join(words(value).split()).replace("|", "\\|")
+    """Text safe inside a Markdown table cell: `markdown_text` of its words (no pipes, no line breaks)."""
+    return markdown_text(words(value))
 
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~!])")
+_HTML_SPECIAL = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
-def _md(value: object) -> str:
-    """Untrusted text (a tenant's titles, viewer ids) safe in Markdown: one line, every special character escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+def markdown_text(value: object) -> str:
+    """Any text as literal Markdown: one line, what CommonMark reads as markup backslash-escaped, and `&`, `<`, `>`
+    as HTML entities, so no backslash trick (`\\<img …>`, `\\\\<img …>`) can leave a live tag or a link.
+
+    The one escaping function of every Markdown template (the `md` and `cell` filters); CommonMark shows the
+    text exactly as given.
+    """
+    text = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    text = _BLOCK_START.sub(r"\1\\\2", text)  # a list item, a setext underline or a numbered item where the text starts
+    return re.sub(r"[&<>]", lambda m: _HTML_SPECIAL[m.group()], text)
+
+
+_BLOCK_START = re.compile(r"^(\d*)([-+=.)])")
 
 
 # --------------------------------------------------------------------------- what happened, in words
@@ -296,16 +307,11 @@ def headline(audience: AudienceReport) -> str:
 
 @pass_eval_context
 def _finalize(context: EvalContext, value: Any) -> Any:
-    """In Markdown (not autoescaped) a value's bare `<` and `>` become entities, so user text never becomes live HTML.
-
-    Those the `md` filter already escaped with a backslash are left as they are.
-    """
+    """In Markdown (not autoescaped) every `<` and `>` of a value becomes an entity, whatever precedes it, so text
+    a template shows without the `md` filter never becomes live HTML (`markdown_text` leaves none to find)."""
     if context.autoescape or not isinstance(value, str):
         return value
-    return _BARE_LT.sub("&lt;", _BARE_GT.sub("&gt;", value))
-
-
-_BARE_LT, _BARE_GT = re.compile(r"(?<!\\)<"), re.compile(r"(?<!\\)>")
+    return value.replace("<", "&lt;").replace(">", "&gt;")
 
 
 TEMPLATES = Environment(
@@ -318,7 +324,7 @@ TEMPLATES = Environment(
 )
 TEMPLATES.filters.update(
     number=_number, amount=amount, money=money, price=price, percent=_percent, label=label, sentence=sentence,
-    cell=_cell, md=_md, words=words, purpose=purpose, field_name=field_name, rationale_note=rationale_note,
+    cell=_cell, md=markdown_text, words=words, purpose=purpose, field_name=field_name, rationale_note=rationale_note,
 )  # fmt: skip
 TEMPLATES.globals.update(
     ESTIMATE_NAMES=ESTIMATE_NAMES, ESTIMATE_NOTES=ESTIMATE_NOTES, REACH_NAME=REACH_NAME, span=span, joined=joined,

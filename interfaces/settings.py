@@ -34,8 +34,8 @@ class ApiSettings(BaseModel):
     max_body_bytes: int = Field(256 * 1024, gt=0, description="Largest JSON request body; bigger ones get 413.")
     max_upload_bytes: int = Field(16 * 1024 * 1024, gt=0, description="Largest catalog import file; bigger ones get 413.")
     chat_hosts: list[str] = Field(
-        ["localhost", "127.0.0.1", "::1"], description="Host names the key-less chat page answers to ('*' for any); "
-        "others get 403, so a page on another site cannot reach the chat through a rebound DNS name.",
+        ["localhost", "127.0.0.1", "::1"], description="Host names the chat page and its routes answer to ('*' for any), "
+        "with or without a key; others get 403, so a page on another site cannot reach the chat through a rebound DNS name.",
     )  # fmt: skip
     chat_sessions: int = Field(
         1000, ge=1, description="Chat sessions kept at once; key-less ones make room first, and a session opened with a "

@@ -21,7 +21,6 @@ import html
 import logging
 import re
 import threading
-import time
 from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
@@ -30,7 +29,8 @@ from urllib.parse import urlsplit
 import httpx
 import yaml
 from fastapi import FastAPI, Request, Response
-from slack_bolt import Ack, App
+from fastapi.responses import JSONResponse
+from slack_bolt import Ack, App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -57,6 +57,7 @@ from greenroom.interfaces.outputs import (
 from greenroom.interfaces.service import RunBusyError, RunService
 from greenroom.interfaces.settings import Settings
 from greenroom.store.runs import IdempotencyConflictError, RunEvent, UnknownRunError
+from greenroom.store.slack_requests import SeenRequests
 from greenroom.store.slack_threads import SlackThread, SlackThreads
 
 logger = logging.getLogger(__name__)
@@ -67,10 +68,6 @@ REJECT_ACTION = "greenroom_reject"
 EVENTS_PATH = "/slack/events"
 SLACK_FILES_ORIGIN = "https://files.slack.com"
 MAX_BRIEF_FILE_BYTES = 256 * 1024
-REPLAY_WINDOW_S = 6 * 60
-"""How long a verified request's signature is remembered (Slack's own window is five minutes)."""
-MAX_SEEN = 100_000
-"""Most signatures remembered at once; the oldest go first."""
 BRIEF_SUFFIXES = (".yaml", ".yml", ".json")
 FOLLOW_PING_S = 15
 USAGE = (
@@ -461,30 +458,66 @@ def create_slack_app(settings: Settings, service: RunService, client: WebClient 
 
 
 def mount_slack(api: FastAPI, settings: Settings, service: RunService, client: WebClient | None = None) -> App:
-    """Serve the bot's HTTP mode at `/slack/events` (events, slash command and interactivity share it)."""
+    """Serve the bot's HTTP mode at `/slack/events` (events, slash command and interactivity share it).
+
+    Before bolt sees a request it is checked the way bolt checks it, with the values bolt reads: one
+    signature and one timestamp header (a header given twice is refused: greenroom would read one value
+    and bolt another), a timestamp of ASCII digits, a UTF-8 body, and slack_sdk's `SignatureVerifier.is_valid`
+    on those values (what bolt's RequestVerification calls). A verified request is remembered in the run
+    store for Slack's five-minute window, so a replay, even after a restart, is answered once. Bolt's own
+    verification still runs on every request it dispatches.
+    """
     bolt = create_slack_app(settings, service, client)
     verifier = SignatureVerifier(settings.slack.signing_secret.get_secret_value())
-    seen: dict[tuple[str, str], float] = {}  # (signature, timestamp) of verified requests, for five minutes
-    seen_lock = threading.Lock()
+    seen = SeenRequests(settings.registry_target)
 
     async def slack_events(request: Request) -> Response:
         body = await request.body()
-        timestamp = request.headers.get("x-slack-request-timestamp", "")
-        signature = request.headers.get("x-slack-signature", "")
-        if not timestamp.isdigit() or len(timestamp) > 12:
-            return Response(status_code=401)
-        if verifier.is_valid(body, timestamp, signature):
-            now = time.monotonic()
-            with seen_lock:
-                stale = [k for k, at in seen.items() if now - at > REPLAY_WINDOW_S]
-                for key in stale + list(seen)[: max(0, len(seen) - MAX_SEEN)]:
-                    seen.pop(key, None)
-                if (signature, timestamp) in seen:  # a replay (or Slack's own retry) of a request already answered
-                    return Response(status_code=200)
-                seen[(signature, timestamp)] = now
-        bolt_response = await asyncio.to_thread(bolt.dispatch, to_bolt_request(request, body))
+        values = {name: request.headers.getlist(name) for name in (TIMESTAMP_HEADER, SIGNATURE_HEADER)}
+        if any(len(found) != 1 for found in values.values()):
+            return _refused(401, "a request needs exactly one signature and one timestamp header")
+        timestamp, signature = values[TIMESTAMP_HEADER][0], values[SIGNATURE_HEADER][0]
+        if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
+            return _refused(401, "the request timestamp is not a number of seconds")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return _refused(400, "the request body is not UTF-8 text")
+        if not verifier.is_valid(text, timestamp, signature):
+            return _refused(401, "the request signature does not match")
+        if not await asyncio.to_thread(seen.first_time, signature, timestamp):
+            return Response(status_code=200)  # a replay (or Slack's own retry) of a request already answered
+        try:
+            bolt_request = _well_formed(to_bolt_request(request, body))
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError):  # bolt's parsing of a body Slack never sends
+            return _refused(400, "the request body is not a Slack event, command or action")
+        bolt_response = await asyncio.to_thread(bolt.dispatch, bolt_request)
         return to_starlette_response(bolt_response)
 
     api.add_api_route(EVENTS_PATH, slack_events, methods=["POST"], include_in_schema=False)
     api.state.slack = bolt
     return bolt
+
+
+TIMESTAMP_HEADER, SIGNATURE_HEADER = "x-slack-request-timestamp", "x-slack-signature"
+_OBJECTS = ("event", "user", "team", "channel", "container", "message", "view")
+"""Keys that are objects wherever Slack sends them as more than an id (bolt reads fields inside them)."""
+
+
+def _well_formed(request: BoltRequest) -> BoltRequest:
+    """The request when its parsed body has the shape bolt reads (objects where Slack sends objects, no deep
+    nesting or endless numbers); ValueError otherwise."""
+    body = request.body
+    if not isinstance(body, dict):
+        raise ValueError("not an object")
+    limits.check_value(body, "body")
+    for key in _OBJECTS:
+        if body.get(key) is not None and not isinstance(body[key], dict):
+            raise ValueError(f"{key} is not an object")
+    if "actions" in body and not (isinstance(body["actions"], list) and all(isinstance(a, dict) for a in body["actions"])):
+        raise ValueError("actions is not a list of objects")
+    return request
+
+
+def _refused(status: int, detail: str) -> Response:
+    return JSONResponse({"detail": detail}, status_code=status)

@@ -368,14 +368,21 @@ class Catalog:
             return self.collection.count()
         return len(self.collection.get(where={"source": source}, include=[])["ids"])
 
-    def index(self, batch_size: int = 5000) -> list[tuple[str, str, int]]:
-        """(id, title, year) of every stored title, for matching names from other data (reads metadata only)."""
+    def index(self, tenant: str | None, batch_size: int = 5000) -> list[tuple[str, str, int]]:
+        """(id, title, year) of the titles `tenant` sees, for matching names from other data (reads metadata only).
+
+        A tenant name sees the shared titles and its own; "" only the shared ones; None every title (the operator).
+        The tenant is a required argument: matching a tenant's data against every tenant's titles would tell it
+        which private titles the others hold.
+        """
         found: list[tuple[str, str, int]] = []
         offset = 0
         while True:
             result = self.collection.get(include=["metadatas"], limit=batch_size, offset=offset)  # type: ignore[list-item]
             metadatas = result["metadatas"] or []
             for title_id, meta in zip(result["ids"], metadatas, strict=True):
+                if tenant is not None and meta.get("tenant", "") not in ("", tenant):
+                    continue
                 record = json.loads(str(meta["record"]))
                 found.append((title_id, str(record["title"]), int(record["year"])))
             if len(metadatas) < batch_size:

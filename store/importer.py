@@ -30,10 +30,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, Field, ValidationError
 
 from greenroom.core import limits
+from greenroom.core.brief import plain_message
 from greenroom.store.catalog import Catalog, Title, tenant_source
 
 IMPORT_FIELDS: tuple[str, ...] = (
@@ -162,12 +164,64 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, Row]]:
             yield number, {"__error__": str(exc)}
 
 
-def _read_parquet(path: Path) -> Iterator[tuple[int, Row]]:
+def _parquet_file(path: Path) -> pq.ParquetFile:
+    """The Parquet file with its footer checked against the import limits before any row is decoded."""
     try:
-        table = pq.read_table(path)
-    except (OSError, ValueError) as exc:
-        raise ImportFileError(f"{path}: cannot read Parquet: {exc}") from exc
-    yield from enumerate(table.to_pylist(), start=1)
+        file = pq.ParquetFile(path)
+    except (OSError, ValueError, pa.ArrowException):
+        raise ImportFileError(f"{path}: is not a Parquet file that can be read (its footer is missing or damaged)") from None
+    meta = file.metadata
+    _check_rows(path, meta.num_rows)
+    if meta.num_columns > limits.MAX_IMPORT_COLUMNS:
+        raise ImportFileError(f"{path}: has {meta.num_columns:,} columns; an import takes at most {limits.MAX_IMPORT_COLUMNS}")
+    size = sum(meta.row_group(group).total_byte_size for group in range(meta.num_row_groups))
+    if size > limits.MAX_IMPORT_DECODED_BYTES:
+        raise ImportFileError(f"{path}: {_too_big(size)}")
+    return file
+
+
+def _too_big(size: int) -> str:
+    budget = limits.MAX_IMPORT_DECODED_BYTES // 2**20
+    return f"decodes to more than {budget} MiB ({size / 2**20:,.0f} MiB); an import takes at most {budget} MiB (split the file)"
+
+
+def _check_rows(path: Path, rows: int) -> None:
+    if rows > limits.MAX_IMPORT_ROWS:
+        raise ImportFileError(
+            f"{path}: has {rows:,} rows; an import takes at most {limits.MAX_IMPORT_ROWS:,} rows (split the file)"
+        )
+
+
+def _parquet_batches(path: Path) -> Iterator[pa.RecordBatch]:
+    """The file's rows decoded row group by row group, IMPORT_BATCH_ROWS at a time, within the decoded-bytes budget.
+
+    pq.read_table(...).to_pylist() would decode every row at once: a small file of dictionary-encoded
+    rows (a decompression bomb) then takes memory in proportion to its rows, not its size.
+    """
+    file = _parquet_file(path)
+    decoded = 0
+    group = 0
+    try:
+        for group in range(file.num_row_groups):
+            for batch in file.iter_batches(batch_size=limits.IMPORT_BATCH_ROWS, row_groups=[group], use_threads=False):
+                decoded += batch.nbytes
+                if decoded > limits.MAX_IMPORT_DECODED_BYTES:
+                    raise ImportFileError(f"{path}: {_too_big(decoded)}")
+                yield batch
+    except ImportFileError:
+        raise
+    except (OSError, ValueError, NotImplementedError, pa.ArrowException):  # pyarrow's words are not shown to the person
+        raise ImportFileError(
+            f"{path}: row group {group + 1} cannot be read (the file is damaged, or a column has a type this import does not read)"
+        ) from None
+
+
+def _read_parquet(path: Path) -> Iterator[tuple[int, Row]]:
+    line = 0
+    for batch in _parquet_batches(path):
+        for row in batch.to_pylist():
+            line += 1
+            yield line, row
 
 
 READERS = {".csv": _read_csv, ".json": _read_json, ".jsonl": _read_jsonl, ".ndjson": _read_jsonl, ".parquet": _read_parquet}
@@ -274,13 +328,21 @@ def _row_to_title(row: Row, columns: dict[str, str], source: str, default_format
 def _describe(err: Any, columns: dict[str, str]) -> str:
     field = str(err["loc"][0]) if err["loc"] else "row"
     where = f" (column {columns[field]!r})" if field in columns else ""
-    return f"{field}{where}: {err['msg']}"
+    own = err["type"] == "value_error"  # the Title's own validators word their message; pydantic's are translated
+    message = (
+        str(err["msg"]).removeprefix("Value error, ")
+        if own
+        else plain_message(err["type"], err.get("ctx") or {}, "is not valid here")
+    )
+    return f"{field}{where}: {message}"
 
 
 def parse_mapping(text: str | None) -> dict[str, str]:
     """A JSON mapping {our_field: their_column} as a person typed it; ValueError saying what is wrong."""
     if not text:
         return {}
+    if limits.json_depth(text) > 1:  # a flat object; checked before parsing, which recurses once per level
+        raise ValueError('must be a flat JSON object of field: column name, e.g. {"title": "Film"}, not nested')
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -305,39 +367,74 @@ def import_file(
     into the shared catalog (the operator's import).
     """
     path = Path(path)
+    read_rows(path)  # an unknown type or a missing file is refused before anything is read
+    source = tenant_source(tenant, source or path.stem) if tenant else source or path.stem
+    columns = _resolve_columns(column_names(path), mapping or {}, path)
+    errors: list[RowError] = []
+    rows = imported = 0
+    for batch in batched(read_rows(path)):
+        titles: list[Title] = []
+        for line, row in batch:
+            rows += 1
+            if not isinstance(row, dict):
+                errors.append(RowError(line=line, reason="not an object of column: value"))
+                continue
+            try:
+                titles.append(_row_to_title(row, columns, source, default_format, tenant))
+            except ValueError as exc:
+                errors.append(RowError(line=line, reason=str(exc), title=str(row.get(columns["title"]) or "")))
+        imported += catalog.upsert(titles, batch_size=_BATCH)
+    return ImportReport(source=source, rows=rows, imported=imported, errors=errors)
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, Row]]:
+    """The file's (line, row) pairs, read as a stream (ImportFileError for a file that cannot be read at all)."""
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ImportFileError(f"{path}: unsupported file type {path.suffix or '(none)'}; use one of {', '.join(READERS)}")
     if not path.is_file():
         raise ImportFileError(f"{path}: no such file")
-    source = tenant_source(tenant, source or path.stem) if tenant else source or path.stem
-    rows = list(reader(path))
-    columns = _resolve_columns(column_names(rows, path), mapping or {}, path)
-    titles: list[Title] = []
-    errors: list[RowError] = []
-    for line, row in rows:
-        if not isinstance(row, dict):
-            errors.append(RowError(line=line, reason="not an object of column: value"))
-            continue
-        try:
-            titles.append(_row_to_title(row, columns, source, default_format, tenant))
-        except ValueError as exc:
-            errors.append(RowError(line=line, reason=str(exc), title=str(row.get(columns["title"]) or "")))
-    imported = catalog.upsert(titles, batch_size=_BATCH)
-    return ImportReport(source=source, rows=len(rows), imported=imported, errors=errors)
+    return reader(path)
 
 
-def column_names(rows: list[tuple[int, Row]], path: Path) -> list[str]:
-    """Every column seen in the file, in first-seen order."""
-    if path.suffix.lower() == ".csv":
+def column_names(path: Path) -> list[str]:
+    """Every column of the file, in first-seen order, after checking it against the import limits.
+
+    This first pass keeps no rows: it counts them (and, for Parquet, reads the footer and decodes batch by
+    batch within the budget), so a file over a limit is refused before a single row is stored.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        names = list(_parquet_file(path).schema_arrow.names)
+        for _ in _parquet_batches(path):  # every batch decodes within the budget, one at a time, none kept
+            pass
+        return names
+    if suffix == ".csv":
         try:
-            return next(csv.reader(io.StringIO(_text(path), newline="")), [])
+            names = next(csv.reader(io.StringIO(_text(path), newline="")), [])
         except csv.Error:
             raise ImportFileError(f"{path}: the header line cannot be read as CSV") from None
-    if path.suffix.lower() == ".parquet":
-        return list(pq.read_schema(path).names)
+        _check_rows(path, sum(1 for _ in read_rows(path)))
+        return names
     seen: dict[str, None] = {}
-    for _, row in rows:
+    rows = 0
+    for _, row in read_rows(path):
+        rows += 1
         if isinstance(row, dict):
             seen.update(dict.fromkeys(k for k in row if k != "__error__"))
+            if len(seen) > limits.MAX_IMPORT_COLUMNS:
+                raise ImportFileError(f"{path}: has more than {limits.MAX_IMPORT_COLUMNS} columns; an import takes at most that")
+    _check_rows(path, rows)
     return list(seen)
+
+
+def batched(rows: Iterator[tuple[int, Row]], size: int = limits.IMPORT_BATCH_ROWS) -> Iterator[list[tuple[int, Row]]]:
+    """Rows in lists of at most `size`."""
+    batch: list[tuple[int, Row]] = []
+    for item in rows:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -32,7 +32,7 @@ import csv
 import datetime as dt
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +44,13 @@ from greenroom.core.vocabulary import title_key
 from greenroom.store.catalog import Catalog
 from greenroom.store.database import SqlStore
 from greenroom.store.importer import (
-    READERS,
     ImportFileError,
     Row,
     RowError,
+    batched,
     column_names,
     is_blank,
+    read_rows,
     resolve_columns,
 )  # fmt: skip
 
@@ -138,15 +139,20 @@ class ViewerStore(SqlStore):
 
     schema = SCHEMA
 
-    def add(self, tenant: str, events: list[dict[str, Any]], source: str, rows: int) -> int:
-        """Store events (dicts with EVENT_COLUMNS) for `tenant` as one import; returns how many were written."""
+    def add(self, tenant: str, batches: Iterable[list[dict[str, Any]]], source: str,
+            rows: Callable[[], int]) -> tuple[int, int, int]:  # fmt: skip
+        """Store batches of events (dicts with EVENT_COLUMNS) for `tenant` as one import, one batch at a time.
+
+        `rows` says how many rows the file had once the batches are spent. Returns the events, distinct
+        viewers and distinct titles this import wrote (an event repeated in the file is written once).
+        """
         check_tenant(tenant)
         now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         with self._connect() as conn:
             import_id = conn.execute(
                 text("INSERT INTO viewer_imports (tenant, source, row_count, imported, created_at) "
-                     "VALUES (:tenant, :source, :rows, :imported, :now) RETURNING id"),
-                {"tenant": tenant, "source": source, "rows": rows, "imported": len(events), "now": now},
+                     "VALUES (:tenant, :source, 0, 0, :now) RETURNING id"),
+                {"tenant": tenant, "source": source, "now": now},
             ).scalar_one()  # fmt: skip
             statement = text(
                 "INSERT INTO viewer_events (tenant, user_id, title_id, at, weekday, hour, rating, watch_share, device, import_id) "
@@ -155,10 +161,21 @@ class ViewerStore(SqlStore):
                 "rating = excluded.rating, watch_share = excluded.watch_share, device = excluded.device, "
                 "import_id = excluded.import_id"
             )
-            for start in range(0, len(events), _BATCH):
-                chunk = [{**e, "tenant": tenant, "import_id": import_id} for e in events[start : start + _BATCH]]
-                conn.execute(statement, chunk)
-        return len(events)
+            for events in batches:
+                for start in range(0, len(events), _BATCH):
+                    chunk = [{**e, "tenant": tenant, "import_id": import_id} for e in events[start : start + _BATCH]]
+                    if chunk:
+                        conn.execute(statement, chunk)
+            counts = conn.execute(
+                text("SELECT COUNT(*), COUNT(DISTINCT user_id), COUNT(DISTINCT title_id) FROM viewer_events "
+                     "WHERE tenant = :tenant AND import_id = :import_id"),
+                {"tenant": tenant, "import_id": import_id},
+            ).one()  # fmt: skip
+            conn.execute(
+                text("UPDATE viewer_imports SET row_count = :rows, imported = :imported WHERE id = :import_id"),
+                {"rows": rows(), "imported": counts[0], "import_id": import_id},
+            )
+        return int(counts[0]), int(counts[1]), int(counts[2])
 
     def events(self, tenant: str) -> pd.DataFrame:
         """Every event of `tenant` (columns EVENT_COLUMNS), oldest first; empty for a tenant with none."""
@@ -273,10 +290,10 @@ def _rating(value: Any, scale: float) -> float:
 class _TitleMatcher:
     """Catalog ids, and (title key, year) -> ids, for matching history rows to catalog titles."""
 
-    def __init__(self, catalog: Catalog) -> None:
+    def __init__(self, catalog: Catalog, tenant: str) -> None:
         self.ids: set[str] = set()
         self.by_key: dict[str, list[tuple[str, int]]] = {}
-        for title_id, title, year in catalog.index():
+        for title_id, title, year in catalog.index(tenant=tenant):  # the shared titles and the tenant's own, no one else's
             self.ids.add(title_id)
             self.by_key.setdefault(title_key(title), []).append((title_id, year))
 
@@ -374,44 +391,44 @@ def import_viewers(
     if not rating_scale > 0:
         raise ValueError(f"rating_scale must be above 0, got {rating_scale}")
     path = Path(path)
-    reader = READERS.get(path.suffix.lower())
-    if reader is None:
-        raise ImportFileError(f"{path}: unsupported file type {path.suffix or '(none)'}; use one of {', '.join(READERS)}")
-    if not path.is_file():
-        raise ImportFileError(f"{path}: no such file")
+    read_rows(path)  # an unknown type or a missing file is refused before anything is read
     try:
-        rows = list(reader(path))
-        names = column_names(rows, path)
+        names = column_names(path)
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise ImportFileError(f"{path}: cannot read it as {path.suffix.lstrip('.').upper()} text in UTF-8: {exc}") from exc
+        raise ImportFileError(f"{path}: cannot read it as {path.suffix.lstrip('.').upper()} text in UTF-8") from exc
     columns = _resolve_columns(names, mapping or {}, path)
-    matcher = _TitleMatcher(catalog)
-    events: dict[tuple[str, str, float], dict[str, Any]] = {}
+    matcher = _TitleMatcher(catalog, tenant)
     errors: list[RowError] = []
     unmatched: list[RowError] = []
-    for line, row in rows:
-        if not isinstance(row, dict):
-            errors.append(RowError(line=line, reason="not an object of column: value"))
-            continue
-        try:
-            values, ref_id, ref_title, year = _read_row(row, columns, rating_scale)
-        except ValueError as exc:
-            shown = _cell(row, columns, "title") or _cell(row, columns, "title_id") or ""
-            errors.append(RowError(line=line, reason=str(exc), title=str(shown)[:200]))
-            continue
-        found = matcher.match(ref_id, ref_title, year)
-        if found is None:
-            unmatched.append(
-                RowError(line=line, reason=matcher.why_not(ref_id, ref_title, year), title=(ref_title or ref_id)[:200])
-            )
-            continue
-        values["title_id"] = found
-        events[(values["user_id"], found, values["at"])] = values
-    stored = list(events.values())
+    rows = 0
+
+    def events() -> Iterator[list[dict[str, Any]]]:
+        nonlocal rows
+        for batch in batched(read_rows(path)):
+            found: list[dict[str, Any]] = []
+            for line, row in batch:
+                rows += 1
+                if not isinstance(row, dict):
+                    errors.append(RowError(line=line, reason="not an object of column: value"))
+                    continue
+                try:
+                    values, ref_id, ref_title, year = _read_row(row, columns, rating_scale)
+                except ValueError as exc:
+                    shown = _cell(row, columns, "title") or _cell(row, columns, "title_id") or ""
+                    errors.append(RowError(line=line, reason=str(exc), title=str(shown)[:200]))
+                    continue
+                title_id = matcher.match(ref_id, ref_title, year)
+                if title_id is None:
+                    unmatched.append(
+                        RowError(line=line, reason=matcher.why_not(ref_id, ref_title, year), title=(ref_title or ref_id)[:200])
+                    )
+                    continue
+                found.append({**values, "title_id": title_id})
+            yield found
+
     name = source or path.stem
-    imported = store.add(tenant, stored, name, len(rows))
+    imported, viewers, titles = store.add(tenant, events(), name, lambda: rows)
     return ViewerImportReport(
-        tenant=tenant, source=name, rows=len(rows), imported=imported,
-        viewers=len({e["user_id"] for e in stored}), titles=len({e["title_id"] for e in stored}),
+        tenant=tenant, source=name, rows=rows, imported=imported, viewers=viewers, titles=titles,
         errors=errors, unmatched=unmatched,
     )  # fmt: skip

@@ -168,7 +168,7 @@ def canonical(genres: Sequence[str]) -> tuple[str, ...]:
 def catalog_matches(catalog: Catalog, titles: Sequence[tuple[str, int | None]]) -> list[str | None]:
     """The catalog id of each (title, year): same title key and year, else a unique match one year off."""
     by_key: dict[str, list[tuple[str, int]]] = {}
-    for title_id, name, released in catalog.index():
+    for title_id, name, released in catalog.index(tenant=""):  # the bundled panel is matched to the shared titles only
         by_key.setdefault(title_key(name), []).append((title_id, released))
     found: list[str | None] = []
     for title, year in titles:

@@ -16,6 +16,7 @@ import typer
 from pydantic import ValidationError
 from rich.markup import escape
 
+from greenroom.core.brief import in_words
 from greenroom.interfaces.cli.common import EXIT_BAD_INPUT, EXIT_MODEL_FAILED, console, fail_model, load, out
 from greenroom.interfaces.settings import Settings
 
@@ -64,12 +65,12 @@ def _curves(history: Path | None, curves: Path | None) -> list[ChannelCurve] | N
             return load_channel_curves(curves)
     except PromotionInputError as exc:
         raise _bad_input(f"{history}: {exc}") from exc
+    except ValidationError as exc:  # a curve outside the shared limits, named by field in words
+        raise _bad_input(f"--curves: {curves}: {in_words(exc)}") from None
     except OSError as exc:
         raise _bad_input(f"--curves: cannot read {curves}: {exc.strerror}") from exc
-    except (ValidationError, ValueError, KeyError, TypeError) as exc:
-        raise _bad_input(
-            f"--curves: {curves} is not a channel-curve file (YAML defaults or JSON from fit-promotion): {exc}"
-        ) from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _bad_input(f"--curves: {curves} is not a channel-curve file (YAML defaults or JSON from fit-promotion)") from exc
     return None
 
 

@@ -32,9 +32,8 @@ class DevServer:
     data_dir: Path
 
     def context(self, **settings: Any) -> dict[str, Any]:
-        """A run context as JSON: the fake model, no catalog or trained models, files in the test's folder."""
-        return {"model_settings": {"provider": "fake"}, "use_catalog": False, "use_trained_models": False,
-                "data_dir": str(self.data_dir), "max_edit_rounds": 1, **settings}  # fmt: skip
+        """A run context as JSON: no catalog or trained models (the fake model and the folder are the server's own)."""
+        return {"use_catalog": False, "use_trained_models": False, "max_edit_rounds": 1, **settings}
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +43,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GREENROOM_", "LANGSMITH_", "LANGCHAIN_"))}
     env["LANGGRAPH_CLI_NO_ANALYTICS"] = "1"  # the CLI's usage report; the server's version check is off in langgraph.json
+    env["GREENROOM_MODEL__PROVIDER"] = "fake"  # the server's settings: a run's context cannot set them
+    env["GREENROOM_DATA_DIR"] = str(work / "data")
     log = work / "server.log"
     cmd = [sys.executable, "-m", "langgraph_cli", "dev", "--no-browser", "--no-reload", "--host", "127.0.0.1", "--port", str(port),
            "--config", str(ROOT / "langgraph.json")]  # fmt: skip
@@ -81,8 +82,9 @@ def test_the_graphs_publish_a_context_form_and_launch_takes_only_its_inputs(serv
     for graph_id, schema in schemas.items():
         context = schema["context_schema"]
         assert context is not None, graph_id
-        assert {"approval", "max_edit_rounds", "max_tokens", "max_cost", "model_settings"} <= set(context["properties"])
+        assert {"approval", "max_edit_rounds", "max_tokens", "max_cost"} <= set(context["properties"])
         assert not {"model", "catalog", "trained"} & set(context["properties"])  # live objects never travel as JSON
+        assert not {"model_settings", "data_dir", "chroma_url"} & set(context["properties"])  # the server's own
     launch_input = schemas["launch"]["input_schema"]
     assert launch_input is not None
     assert set(launch_input["properties"]) == {"brief", "marketing", "pricing_assumptions", "revision_note"}

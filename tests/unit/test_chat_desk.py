@@ -114,13 +114,13 @@ def test_a_long_chat_keeps_its_latest_lines() -> None:
     desk = ChatDesk(service=None, max_sessions=2, max_per_tenant=2)  # type: ignore[arg-type]
     session, _ = desk.open("chat", keyed=False)
     for n in range(MAX_LINES):
-        desk.send(session, f"message {n}")
-    transcript = desk.session(session).transcript
+        desk.send(session, "chat", f"message {n}")
+    transcript = desk.session(session, "chat").transcript
     mine = [line.text for line in transcript if line.who == "me"]
     assert len(transcript) == MAX_LINES and mine[-1] == f"message {MAX_LINES - 1}" and "message 0" not in mine
     for n in range(MAX_CHARS // 3000 + 5):
-        desk.send(session, f"note {n} " + "x" * 3000)
-    held = desk.session(session)
+        desk.send(session, "chat", f"note {n} " + "x" * 3000)
+    held = desk.session(session, "chat")
     assert sum(len(line.text) for line in held.transcript) == held.chars <= MAX_CHARS
     mine = [line.text for line in held.transcript if line.who == "me"]
     assert mine[-1].startswith(f"note {MAX_CHARS // 3000 + 4} ") and len(mine) < MAX_CHARS // 3000
