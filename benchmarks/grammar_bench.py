@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -82,6 +83,8 @@ def main() -> None:
             per_request = tokens / sum(r[0] for r in results)
             if schema is not None:
                 total, valid_total = total + len(results), valid_total + valid
+            print(f"{schema.__name__ if schema else 'no grammar'}: {valid}/{len(results)} valid, {cut} cut off, "
+                  f"{tokens / wall:.1f} tok/s together", file=sys.stderr, flush=True)  # fmt: skip
             table.add_row(schema.__name__ if schema else "no grammar", str(len(results)),
                           f"{valid}/{len(results)}" if schema else "-", str(cut), f"{per_request:.1f}", f"{tokens / wall:.1f}")  # fmt: skip
     finally:
