@@ -17,8 +17,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 
-from greenroom.core.market import DECAY_BOUNDS, SHAPE_BOUNDS, ChannelCurve
+from greenroom.core.market import DECAY_BOUNDS, SHAPE_BOUNDS, ChannelCurve, PromotionAllocation
 from greenroom.tools.promotion import weekly_reach
 from greenroom.tools.results import creative_id
 
@@ -117,3 +118,32 @@ def daily_rows(
 def true_reach(campaign: TrueCampaign, spend: np.ndarray, weights: np.ndarray) -> float:
     """Reach a (channels, weeks) spend really gets, under the hidden curves."""
     return float((weekly_reach(campaign.curves, spend) * weights).sum())
+
+
+def run_campaign(
+    base: Sequence[ChannelCurve], seed: int, *, budget: float = 3_000_000.0, weeks: int = 10, through_week: int = 4,
+    variants: int = 3, n_starts: int = 6,
+) -> tuple[TrueCampaign, PromotionAllocation, pd.DataFrame]:  # fmt: skip
+    """Plan on the mis-stated curves, then run `through_week` weeks: re-planned after each week, creatives by Thompson sampling.
+
+    Returns the hidden truth, the original plan and the daily rows of the weeks run.
+    """
+    from greenroom.tools.creative_tests import ThompsonAllocator
+    from greenroom.tools.promotion import allocate
+    from greenroom.tools.results import planned_spend, update_results
+
+    campaign = make_campaign(base, seed, variants=variants)
+    names = [c.name for c in base]
+    plan = allocate(budget, weeks, campaign.prior, n_starts=n_starts, seed=seed)
+    spend = planned_spend(plan, names)
+    rng = np.random.default_rng(seed)
+    tests = ThompsonAllocator(dict.fromkeys(names, variants), seed=seed)
+    rows: list[dict[str, object]] = []
+    for week in range(min(through_week, weeks)):
+        rows += daily_rows(campaign, spend, week, rng, tests.shares, tests.record)
+        if week < weeks - 1:
+            update = update_results("simulated", plan, campaign.prior, pd.DataFrame(rows), pd.Timestamp(campaign.start),
+                                    n_starts=n_starts, seed=seed)  # fmt: skip
+            if update.replanned is not None:
+                spend[:, week + 1 :] = planned_spend(update.replanned, names)
+    return campaign, plan, pd.DataFrame(rows)

@@ -44,6 +44,7 @@ from greenroom.core.market import (
     PromotionAllocation,
     ReachEstimate,
 )
+from greenroom.core.numbers import money
 from greenroom.core.results import (
     ChannelAttribution,
     ChannelMove,
@@ -196,7 +197,7 @@ def _note(prior: ChannelCurve, theta: np.ndarray, mean: np.ndarray, sd: np.ndarr
     change = after / max(before, 1e-9) - 1
     shift = np.abs(theta - mean) / sd
     moved = "barely" if abs(change) < 0.05 else ("up" if change > 0 else "down")
-    text = f"{weeks} week(s) observed; at {level:,.0f} a week it reaches {change:+.0%} against the plan's curve ({moved})"
+    text = f"{weeks} week(s) observed; at {money(level)} a week it reaches {change:+.0%} against the plan's curve ({moved})"
     if high < 1.5 * max(low, 1.0) and weeks >= 1:
         text += "; spend stayed in a narrow range, so the curve's shape away from it still leans on the plan"
     if shift.max() > 2:
@@ -395,7 +396,7 @@ def creative_tests(rows: pd.DataFrame, channels: Sequence[str], texts: Mapping[s
         if channel not in sums.index.get_level_values(0):
             continue
         part = sums.loc[channel]
-        if len(part) < 2:
+        if len(part) < 2 or int(part["impressions"].sum()) == 0:  # one creative, or none shown yet: nothing to test
             continue
         counts = {str(cid): (int(r.impressions), int(r.clicks)) for cid, r in part.iterrows()}
         kwargs = {"threshold": threshold} if threshold is not None else {}
