@@ -571,8 +571,9 @@ def _add_results_routes(app: FastAPI, service: RunService) -> None:
     def import_results(
         run_id: str,
         tenant: Tenant,
-        file: Annotated[UploadFile, File(description="CSV or Parquet (or JSON, JSON Lines): day, channel, creative_id, "
-                                                     "spend, impressions, clicks, conversions.")],  # fmt: skip
+        file: Annotated[
+            UploadFile, File(description="CSV or Parquet (or JSON, JSON Lines): one row per day, channel and creative.")
+        ],
         mapping: Annotated[str | None, Form(max_length=4000, description="JSON {our_field: their_column}.")] = None,
     ) -> Any:
         """Import a run's daily campaign results; bad rows are reported by line, and a repeated import changes nothing."""

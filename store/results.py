@@ -84,8 +84,12 @@ class ResultStore(SqlStore):
         check_tenant(tenant)
         stored = self.rows(tenant, run_id)
         before = {
-            (r.day.isoformat(), r.channel, r.creative_id): (round(float(r.spend), 2), int(r.impressions), int(r.clicks),
-                                                            int(r.conversions))  # fmt: skip
+            (r.day.isoformat(), r.channel, r.creative_id): (
+                round(float(r.spend), 2),
+                int(r.impressions),
+                int(r.clicks),
+                int(r.conversions),
+            )
             for r in stored.itertuples()
         }
         added = updated = unchanged = 0
@@ -223,9 +227,7 @@ def import_results(
     columns = resolve_columns(column_names(raw, path), mapping or {}, path, ALIASES)
     missing = [f for f in RESULT_FIELDS if f not in columns]
     if missing:
-        raise ImportFileError(
-            f"{path}: no column for {', '.join(missing)}; a results file needs {', '.join(RESULT_FIELDS)}"
-        )
+        raise ImportFileError(f"{path}: no column for {', '.join(missing)}; a results file needs {', '.join(RESULT_FIELDS)}")
     channels = list(channels)
     good: list[dict[str, Any]] = []
     errors: list[RowError] = []

@@ -101,7 +101,7 @@ def daily_rows(
                 split = np.asarray(shares[curve.name])
             else:
                 split = np.full(len(rates), 1.0 / len(rates))
-            impressions = rng.multinomial(int(round(day_reach[d])), split / split.sum())
+            impressions = rng.multinomial(round(day_reach[d]), split / split.sum())
             clicks = rng.binomial(impressions, rates)
             conversions = rng.binomial(clicks, campaign.conversion_per_click)
             if record is not None:

@@ -166,8 +166,9 @@ def update_curve(prior: ChannelCurve, spend: np.ndarray, reach: np.ndarray, sigm
             "half_saturation": float(math.exp(theta[1])),
             "shape": float(np.clip(theta[2], *SHAPE_BOUNDS)),
             "decay": float(np.clip(theta[3], *DECAY_BOUNDS)),
-            "uncertainty": ParamUncertainty(top=float(psd[0]), half_saturation=float(psd[1]), shape=float(psd[2]),
-                                            decay=float(psd[3])),  # fmt: skip
+            "uncertainty": ParamUncertainty(
+                top=float(psd[0]), half_saturation=float(psd[1]), shape=float(psd[2]), decay=float(psd[3])
+            ),
             "source": f"{prior.source or 'the plan'}; updated on {int(used.sum())} observed week(s)",
         }
     )
@@ -404,7 +405,9 @@ def creative_tests(rows: pd.DataFrame, channels: Sequence[str], texts: Mapping[s
     return tests
 
 
-def attribution(updates: Sequence[CurveUpdate], seen: Observed, draws: np.ndarray, central: np.ndarray) -> list[ChannelAttribution]:
+def attribution(
+    updates: Sequence[CurveUpdate], seen: Observed, draws: np.ndarray, central: np.ndarray
+) -> list[ChannelAttribution]:
     """Each channel's reach over the observed weeks from its updated curve, and its share, with intervals."""
     total_draws = np.maximum(draws.sum(axis=1, keepdims=True), 1e-9)
     shares = draws / total_draws

@@ -34,8 +34,7 @@ def _tenant(value: str) -> str:
 @results_app.command("import")
 def import_(
     run: Annotated[str, typer.Argument(help="Run id whose campaign the results are for.")],
-    file: Annotated[Path, typer.Argument(help="CSV or Parquet (or JSON, JSON Lines): day, channel, creative_id, spend, "
-                                              "impressions, clicks, conversions.")],  # fmt: skip
+    file: Annotated[Path, typer.Argument(help="CSV or Parquet (or JSON, JSON Lines): one row per day, channel and creative.")],
     tenant: Tenant = "default",
     mapping: Annotated[str | None, typer.Option(help='JSON {our_field: their_column}, e.g. \'{"day": "Date"}\'.')] = None,
 ) -> None:

@@ -112,7 +112,7 @@ def test_carry_in_adds_reach_to_the_weeks_planned_and_must_name_a_channel() -> N
     plain = allocate(100_000, 3, curves, n_draws=50)
     carried = allocate(100_000, 3, curves, n_draws=50, carry_in={curves[1].name: 500_000})
     assert carried.expected_reach.expected > plain.expected_reach.expected
-    with pytest.raises(PromotionInputError, match="carry_in.radio"):
+    with pytest.raises(PromotionInputError, match=r"carry_in\.radio"):
         allocate(100_000, 3, curves, carry_in={"radio": 1.0})
 
 
