@@ -121,7 +121,9 @@ def main() -> None:
     console = Console(width=150)
     if args.campaigns < 1:  # the timing table alone, e.g. on a quiet machine
         median, worst = replan_timing()
-        console.print(f"Update and re-plan at week 4 (10 weeks, 8 channels, 6 starts): median {median:.2f} s, worst {worst:.2f} s")
+        console.print(
+            f"Update and re-plan at week 4 (10 weeks, 8 channels, 6 starts): median {median:.2f} s, worst {worst:.2f} s"
+        )
         return
     started = time.perf_counter()
     with ProcessPoolExecutor(max_workers=args.workers) as pool:
