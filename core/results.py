@@ -97,6 +97,8 @@ class CreativeTest(BaseModel):
     leader: str | None = Field(None, description="The variant most likely best so far.")
     threshold: float = Field(..., description="Probability of being best at which the test stops.")
     method: str = Field(..., description="How the probabilities and shares were computed.")
+    new_variant_id: str = Field("", description="Id of the new variant written in the winner's direction, if one was asked.")
+    new_variant: str = Field("", description="Its text: the next challenger to the winner ('' when none was asked or usable).")
 
 
 class ChannelAttribution(BaseModel):

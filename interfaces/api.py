@@ -583,11 +583,16 @@ def _add_results_routes(app: FastAPI, service: RunService) -> None:
 
     @app.post(f"{API_PREFIX}/runs/{{run_id}}/results/update", response_model=ResultsUpdate, tags=["results"],
               responses=_ERRORS)  # fmt: skip
-    def update_results(run_id: str, tenant: Tenant) -> Any:
+    def update_results(
+        run_id: str,
+        tenant: Tenant,
+        new_variants: Annotated[bool, Query(description="Ask the model for a new line in each winner's direction.")] = False,
+    ) -> Any:
         """Update the run's channel curves from its results and re-plan the weeks left; writes the next package version."""
         service.run_for(run_id, tenant)
         try:
-            package, _ = update_run(service.settings, run_id, tenant)
+            model = service.context.model if new_variants else None
+            package, _ = update_run(service.settings, run_id, tenant, model=model)
         except PlanCurvesError as exc:
             return _errors_response([FieldError(field="run_id", message=str(exc))])
         return package.results

@@ -18,12 +18,14 @@ from greenroom.core.numbers import amount, money
 from greenroom.core.package import LaunchPackage
 from greenroom.core.plans import MarketingInputs
 from greenroom.core.results import ResultsUpdate
+from greenroom.core.schemas import CallRecord
 from greenroom.interfaces.outputs import render
 from greenroom.interfaces.runs import registry
 from greenroom.interfaces.settings import Settings
 from greenroom.interfaces.viewers import run_package
 from greenroom.store.results import ResultsImportReport, ResultStore, import_results
 from greenroom.tools.campaign_sim import TrueCampaign
+from greenroom.tools.llm import ModelHandle
 from greenroom.tools.promotion import weekly_reach
 from greenroom.tools.results import creative_id, update_results
 
@@ -74,8 +76,13 @@ def creative_texts(package: LaunchPackage) -> dict[str, str]:
     return {creative_id(copy.channel, i): text for copy in package.promotion_plan.ad_copy for i, text in enumerate(copy.variants)}
 
 
-def update_package(package: LaunchPackage, rows_frame: object, *, seed: int = 0) -> LaunchPackage:
-    """The next package version: the plan as it was, with what the results showed and the re-plan of the weeks left."""
+def update_package(
+    package: LaunchPackage, rows_frame: object, *, seed: int = 0, model: ModelHandle | None = None
+) -> LaunchPackage:
+    """The next package version: the plan as it was, with what the results showed and the re-plan of the weeks left.
+
+    With a model, each stopped test whose winner is one of the package's lines gets a new variant in its direction.
+    """
     import pandas as pd
 
     frame = rows_frame if isinstance(rows_frame, pd.DataFrame) else pd.DataFrame(rows_frame)
@@ -83,17 +90,42 @@ def update_package(package: LaunchPackage, rows_frame: object, *, seed: int = 0)
     update = update_results(package.run_id, plan.allocation, plan_curves(package), frame, pd.Timestamp(plan.week_starts[0]),
                             creative_texts=creative_texts(package), seed=seed)  # fmt: skip
     note = f"re-planned after week {update.through_week} of {update.weeks} from the campaign's results"
+    calls = list(package.calls)
+    if model is not None:
+        calls += ask_new_variants(model, package, update)
     return package.model_copy(update={"version": package.version + 1, "results": update, "revision_note": note,
-                                      "created_at": dt.datetime.now(dt.UTC)})  # fmt: skip
+                                      "created_at": dt.datetime.now(dt.UTC), "calls": calls})  # fmt: skip
 
 
-def update_run(settings: Settings, run_id: str, tenant: str) -> tuple[LaunchPackage, dict[str, Path]]:
-    """Update a run `tenant` owns from its stored results; the new version is saved and becomes the run's latest."""
+def ask_new_variants(model: ModelHandle, package: LaunchPackage, update: ResultsUpdate) -> list[CallRecord]:
+    """Fill `new_variant` of each stopped test whose winner the package wrote; returns the model calls made."""
+    from greenroom.agents.ad_variants import new_variant
+
+    texts = creative_texts(package)
+    calls: list[CallRecord] = []
+    for test in update.creative_tests:
+        winner = texts.get(test.winner or "")
+        if not winner:
+            continue
+        tested = [texts.get(a.creative_id, "") for a in test.arms]
+        line, more = new_variant(model, package, test.channel, winner, tested)
+        calls += more
+        if line:
+            test.new_variant, test.new_variant_id = line, creative_id(test.channel, len(tested))
+    return calls
+
+
+def update_run(settings: Settings, run_id: str, tenant: str, *,
+               model: ModelHandle | None = None) -> tuple[LaunchPackage, dict[str, Path]]:  # fmt: skip
+    """Update a run `tenant` owns from its stored results; the new version is saved and becomes the run's latest.
+
+    With a model, the stopped tests get a new variant in the winner's direction (`ask_new_variants`).
+    """
     from greenroom.interfaces.reports import save_package
 
     package = run_package(settings, run_id, tenant)
     rows = result_store(settings).rows(tenant, run_id)
-    updated = update_package(package, rows)
+    updated = update_package(package, rows, model=model)
     folder = settings.output_dir / run_id / f"v{updated.version}"
     paths = save_package(updated, folder)
     assert updated.results is not None

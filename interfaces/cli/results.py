@@ -66,15 +66,20 @@ def import_(
 def update(
     run: Annotated[str, typer.Argument(help="Run id to update from its imported results.")],
     tenant: Tenant = "default",
+    new_variants: Annotated[
+        bool, typer.Option("--new-variants", help="Ask the model for a new line in each stopped test's winning direction.")
+    ] = False,
 ) -> None:
     """Update the channel curves from the results, re-plan the weeks left and write the next package version."""
+    from greenroom.interfaces.cli.common import start_model
     from greenroom.interfaces.results import PlanCurvesError, update_run
     from greenroom.store.runs import UnknownRunError
 
     settings = Settings()
     tenant = _tenant(tenant)
+    model = start_model(settings) if new_variants else None
     try:
-        package, paths = update_run(settings, run, tenant)
+        package, paths = update_run(settings, run, tenant, model=model)
     except UnknownRunError:
         fail(f"no run {run!r} with a package for tenant {tenant!r}")
     except PlanCurvesError as exc:
@@ -122,6 +127,8 @@ def _summary(result: object) -> None:
     for test in result.creative_tests:
         status = f"winner {test.winner}" if test.winner else f"leader {test.leader} ({test.arms[0].prob_best:.0%})"
         out.print(f"  creatives on {escape(test.channel)}: {test.status}, {escape(status)}")
+        if test.new_variant:
+            out.print(f"    next to test, {test.new_variant_id}: {escape(test.new_variant)}")
 
 
 def register(app: typer.Typer) -> None:

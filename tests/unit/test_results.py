@@ -321,3 +321,28 @@ def test_update_run_refuses_another_tenants_run(tmp_path: Path, package: LaunchP
     run_id = _register(settings, package, "acme")
     with pytest.raises(UnknownRunError):
         update_run(settings, run_id, "beta")
+
+
+def test_a_stopped_test_gets_a_new_line_in_the_winners_direction_and_never_a_repeat(package: LaunchPackage) -> None:
+    from greenroom.interfaces.results import plan_curves, update_package
+    from tests.packages import story_model
+
+    plan = package.promotion_plan
+    channel = plan.ad_copy[0].channel
+    campaign = make_campaign(plan_curves(package), seed=5, variants=2)
+    campaign.start = plan.week_starts[0]
+    campaign.click_rates[channel] = [0.005, 0.02]
+    spend = planned_spend(plan.allocation, [c.name for c in campaign.curves])
+    rng = np.random.default_rng(5)
+    rows = pd.DataFrame([r for week in range(2) for r in daily_rows(campaign, spend, week, rng)])
+    fresh = "The storm comes back for the keeper tonight."
+    replies = {title: {"variants": [plan.ad_copy[0].variants[1], fresh[: int(size)]]}
+               for title, size in (("AdCopyShort", 40), ("AdCopy", 120), ("AdCopyLong", 200))}  # fmt: skip
+    updated = update_package(package, rows, model=story_model(replies=replies))
+    test = next(t for t in updated.results.creative_tests if t.channel == channel)  # type: ignore[union-attr]
+    assert test.winner == creative_id(channel, 1)
+    assert test.new_variant.startswith(fresh[:20]) and test.new_variant_id == creative_id(channel, len(test.arms))
+    assert len(updated.calls) > len(package.calls)
+    repeat = update_package(package, rows, model=story_model(replies={t: {"variants": plan.ad_copy[0].variants[:2]}
+                                                                       for t in replies}))  # fmt: skip
+    assert next(t for t in repeat.results.creative_tests if t.channel == channel).new_variant == ""  # type: ignore[union-attr]
