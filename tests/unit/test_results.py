@@ -277,6 +277,8 @@ def test_a_tenants_results_update_the_run_into_a_new_version_with_what_moved(tmp
     report = (Path(record.output_dir) / "report.md").read_text(encoding="utf-8")
     assert "## After launch: results through week 3 of" in report and "### What moved" in report
     assert (Path(record.output_dir) / "curves.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    html = (Path(record.output_dir) / "report.html").read_text(encoding="utf-8")
+    assert '<section id="results">' in html and "results through week 3" in html
     assert LaunchPackage.model_validate_json((Path(record.output_dir) / "package.json").read_text()).results is not None
 
 
