@@ -190,6 +190,8 @@ def curve_chart_svg(update: ResultsUpdate) -> str:
             ax.set_xlabel(f"spend a week (K {update.currency})", fontsize=6)
         if i == 0:
             ax.legend(fontsize=5, frameon=False)
+    fig.suptitle("Prior (dashed) and updated curve per channel: reach of a steady weekly spend; points are the weeks "
+                 "seen, carryover included", fontsize=7)  # fmt: skip
     fig.tight_layout()
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", metadata={"Date": None})
