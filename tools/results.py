@@ -132,7 +132,9 @@ def _predict(theta: np.ndarray, spend: np.ndarray, carry: float = 0.0) -> np.nda
     return hill(a, np.exp(log_top), np.exp(log_half), shape)
 
 
-def update_curve(prior: ChannelCurve, spend: np.ndarray, reach: np.ndarray, sigma: float = WEEKLY_NOISE) -> CurveUpdate:
+def update_curve(
+    prior: ChannelCurve, spend: np.ndarray, reach: np.ndarray, sigma: float = WEEKLY_NOISE, currency: str = ""
+) -> CurveUpdate:
     """The channel's posterior curve given its observed weekly spend and reach (weeks 1..k of the campaign)."""
     mean, sd = _prior_vector(prior)
     spend, reach = np.asarray(spend, dtype=float), np.asarray(reach, dtype=float)
@@ -158,7 +160,7 @@ def update_curve(prior: ChannelCurve, spend: np.ndarray, reach: np.ndarray, sigm
         fit = least_squares(residuals, start, bounds=(lower, upper), method="trf", x_scale=np.concatenate([[1, 1], sd[2:]]))
         theta = fit.x
         cov = np.linalg.pinv(fit.jac.T @ fit.jac)
-        note = _note(prior, theta, mean, sd, int(used.sum()), float(spend[used].min()), float(spend[used].max()))
+        note = _note(theta, mean, sd, int(used.sum()), float(spend[used].min()), float(spend[used].max()), currency)
     psd = np.sqrt(np.clip(np.diag(cov), 1e-12, None))
     posterior = prior.model_copy(
         update={
@@ -189,8 +191,8 @@ def update_curve(prior: ChannelCurve, spend: np.ndarray, reach: np.ndarray, sigm
     )
 
 
-def _note(prior: ChannelCurve, theta: np.ndarray, mean: np.ndarray, sd: np.ndarray, weeks: int, low: float,
-          high: float) -> str:  # fmt: skip
+def _note(theta: np.ndarray, mean: np.ndarray, sd: np.ndarray, weeks: int, low: float, high: float,
+          currency: str) -> str:  # fmt: skip
     """What moved, in words: the reach the curve expects at the spend seen, against the plan's."""
     level = max((low + high) / 2, 1.0)
     before = float(_predict(mean, np.array([level]))[0])
@@ -198,7 +200,7 @@ def _note(prior: ChannelCurve, theta: np.ndarray, mean: np.ndarray, sd: np.ndarr
     change = after / max(before, 1e-9) - 1
     shift = np.abs(theta - mean) / sd
     moved = "barely" if abs(change) < 0.05 else ("up" if change > 0 else "down")
-    text = f"{weeks} week(s) observed; at {money(level)} a week it reaches {change:+.0%} against the plan's curve ({moved})"
+    text = f"{weeks} week(s) observed; at {money(level, currency)} a week it reaches {change:+.0%} against the plan's curve ({moved})"
     if high < 1.5 * max(low, 1.0) and weeks >= 1:
         text += "; spend stayed in a narrow range, so the curve's shape away from it still leans on the plan"
     if shift.max() > 2:
@@ -319,7 +321,7 @@ def update_results(
     names = [c.name for c in curves]
     seen = observe(rows, names, first, allocation.weeks, frequency)
     k = seen.through_week
-    updates = [update_curve(curve, seen.spend[i], seen.reach[i]) for i, curve in enumerate(curves)]
+    updates = [update_curve(curve, seen.spend[i], seen.reach[i], currency=allocation.currency) for i, curve in enumerate(curves)]
     for i, update in enumerate(updates):
         for w, obs in enumerate(update.observed):
             obs.clicks, obs.conversions = int(seen.clicks[i, w]), int(seen.conversions[i, w])
