@@ -134,6 +134,22 @@ def update_run(settings: Settings, run_id: str, tenant: str, *,
     return updated, paths
 
 
+def results_lines(update: ResultsUpdate) -> list[str]:
+    """What the results showed in a few lines, for a chat or Slack reply: reach, what moved, the creative tests."""
+    lines = [f"Through week {update.through_week} of {update.weeks}: spent {money(update.spent, update.currency)}, "
+             f"reached {amount(update.observed_reach.expected)} (gross)."]  # fmt: skip
+    if update.replan_reach_left and update.plan_reach_left:
+        lines.append(f"Weeks left: the plan reaches {amount(update.plan_reach_left.expected)}, the re-plan "
+                     f"{amount(update.replan_reach_left.expected)} (better in {update.prob_replan_better:.0%} of draws).")  # fmt: skip
+    for move in sorted(update.moves, key=lambda m: m.moved):
+        if abs(move.moved) >= 0.01 * max(update.budget, 1):
+            lines.append(f"{move.label}: {'+' if move.moved > 0 else ''}{money(move.moved, update.currency)}")
+    for test in update.creative_tests:
+        state = f"winner {test.winner}" if test.winner else f"leader {test.leader} ({test.arms[0].prob_best:.0%}), running"
+        lines.append(f"Creatives on {test.channel}: {state}")
+    return lines
+
+
 def save_update(update: ResultsUpdate, folder: Path) -> dict[str, Path]:
     """Write the results section on its own (`results.md`) with its chart (`curves.svg`) into `folder`."""
     folder.mkdir(parents=True, exist_ok=True)

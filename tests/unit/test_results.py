@@ -348,3 +348,46 @@ def test_a_stopped_test_gets_a_new_line_in_the_winners_direction_and_never_a_rep
     repeat = update_package(package, rows, model=story_model(replies={t: {"variants": plan.ad_copy[0].variants[:2]}
                                                                        for t in replies}))  # fmt: skip
     assert next(t for t in repeat.results.creative_tests if t.channel == channel).new_variant == ""  # type: ignore[union-attr]
+
+
+def test_a_results_file_attached_in_a_runs_slack_thread_updates_the_run(tmp_path: Path, package: LaunchPackage) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from types import SimpleNamespace
+
+    from greenroom.interfaces.slack import SlackBot, tenant_of
+
+    settings = _settings(tmp_path)
+    run_id = _register(settings, package, tenant_of("T1"))
+    body = _simulated_rows(package, 2).to_csv(index=False).encode()
+
+    class Files(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(body if self.headers.get("Authorization") == "Bearer xoxb-test" else b"")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Files)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    posted: list[dict[str, Any]] = []
+    client = SimpleNamespace(
+        base_url=f"{base}/api/", token="xoxb-test", chat_postMessage=lambda **kw: posted.append(kw) or {"ts": "1"},
+        files_info=lambda file: {"file": {"id": file, "name": "week2.csv", "url_private": f"{base}/files/week2.csv"}},
+    )  # fmt: skip
+    bot = SlackBot(settings, SimpleNamespace(settings=settings), client)  # type: ignore[arg-type]
+    bot.threads.link("C1", "100.1", run_id, "T1")
+    try:
+        event = {"channel": "C1", "ts": "100.9", "thread_ts": "100.1", "text": "<@UBOT> results",
+                 "files": [{"id": "F1", "name": "week2.csv"}]}  # fmt: skip
+        bot.on_mention(event, {"team_id": "T1"})
+        bot.on_mention(event, {"team_id": "T2"})  # another workspace: another tenant, no such run
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert posted[0]["thread_ts"] == "100.1" and "rows added" in posted[0]["text"]
+    assert "Through week 2 of" in posted[0]["text"] and "Version 2" in posted[0]["text"]
+    assert posted[1]["text"].startswith("✘") and registry(settings).get(run_id).version == 2
