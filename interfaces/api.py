@@ -164,8 +164,8 @@ def _errors_response(errors: list[FieldError], status: int = 422) -> JSONRespons
 
 
 def _results_upload(path: str) -> bool:
-    """Whether the path is a run's results upload (`/v1/runs/{id}/results`), which takes the upload limit."""
-    return path.startswith(f"{API_PREFIX}/runs/") and path.endswith("/results")
+    """Whether the path is a run's results upload (`/v1/runs/{id}/results`, or the chat's), which takes the upload limit."""
+    return path.startswith((f"{API_PREFIX}/runs/", "/chat/sessions/")) and path.endswith("/results")
 
 
 class BodyLimit:

@@ -391,3 +391,28 @@ def test_a_results_file_attached_in_a_runs_slack_thread_updates_the_run(tmp_path
     assert posted[0]["thread_ts"] == "100.1" and "rows added" in posted[0]["text"]
     assert "Through week 2 of" in posted[0]["text"] and "Version 2" in posted[0]["text"]
     assert posted[1]["text"].startswith("✘") and registry(settings).get(run_id).version == 2
+
+
+def test_results_uploaded_on_the_chat_page_update_the_chats_run(tmp_path: Path, package: LaunchPackage) -> None:
+    settings = _settings(tmp_path)
+    run_id = _register(settings, package, "acme")
+    keys = KeyStore(settings.data_dir / "api_keys.sqlite")
+    mine, theirs = {"Authorization": f"Bearer {keys.create('acme')[1]}"}, {"Authorization": f"Bearer {keys.create('beta')[1]}"}
+    body = _simulated_rows(package, 2).to_csv(index=False).encode()
+
+    def context(s: Settings) -> AgentContext:
+        return AgentContext(model=build_model(s.model), catalog=None, trained=None)
+
+    app_ = create_app(settings, context)
+    with TestClient(app_, base_url="http://127.0.0.1:8000") as client:
+        sessions = {name: str(client.post("/chat/sessions", headers=h).json()["session_id"]) for name, h in
+                    (("acme", mine), ("beta", theirs), ("idle", mine))}  # fmt: skip
+        for name in ("acme", "beta"):
+            app_.state.chat.get(sessions[name])[1].run_id = run_id
+        answers = {name: client.post(f"/chat/sessions/{sessions[name]}/results", files={"file": ("week2.csv", body, "text/csv")})
+                   for name in sessions}  # fmt: skip
+    assert answers["acme"].status_code == 200, answers["acme"].text
+    said = answers["acme"].json()["say"]
+    assert said[0].startswith("Results from week2.csv:") and any("Through week 2 of" in line for line in said)
+    assert answers["beta"].status_code == 404 and answers["idle"].status_code == 409
+    assert registry(settings).get(run_id).version == 2
