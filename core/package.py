@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from greenroom.core.audience import AudienceReport
 from greenroom.core.brief import Brief
 from greenroom.core.plans import PricingPlan, PromotionPlan, ReleasePlan
+from greenroom.core.results import ResultsUpdate
 from greenroom.core.schemas import CallRecord, Draft, EditReview
 
 
@@ -58,6 +59,9 @@ class LaunchPackage(BaseModel):
     accounting: Accounting = Field(default_factory=Accounting, description="Time, calls, tokens and cost per step.")
     calls: list[CallRecord] = Field(default_factory=list, description="Every model call of the run, in order.")
     revision_note: str = Field("", description="What the revision that produced this version asked for, if any.")
+    results: ResultsUpdate | None = Field(
+        None, description="After launch: what the campaign's results showed and the re-plan of the weeks left, if any."
+    )
     warnings: list[str] = Field(
         default_factory=list,
         description="What a person should know before using the package, e.g. fields written from the brief.",

@@ -165,6 +165,11 @@ def _errors_response(errors: list[FieldError], status: int = 422) -> JSONRespons
     return JSONResponse({"errors": [e.model_dump() for e in errors]}, status_code=status)
 
 
+def _results_upload(path: str) -> bool:
+    """Whether the path is a run's results upload (`/v1/runs/{id}/results`, or the chat's), which takes the upload limit."""
+    return path.startswith((f"{API_PREFIX}/runs/", "/chat/sessions/")) and path.endswith("/results")
+
+
 class BodyLimit:
     """Answer 413 to a request body over the limit (declared or streamed)."""
 
@@ -175,7 +180,7 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.upload_limit if scope["path"] in UPLOAD_PATHS else self.limit
+        limit = self.upload_limit if scope["path"] in UPLOAD_PATHS or _results_upload(scope["path"]) else self.limit
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared and (not declared.isdigit() or int(declared) > limit):
             await self._reject(send, limit, bad=not declared.isdigit())
@@ -307,6 +312,7 @@ def create_app(settings: Settings, context_factory: ContextFactory | None = None
     _add_run_routes(app, service)
     _add_catalog_routes(app, service)
     _add_viewer_routes(app, service)
+    _add_results_routes(app, service)
 
     app.state.chat = add_chat_routes(app, service)
     if settings.slack.http_enabled:  # the Slack bot's HTTP mode: POST /slack/events
@@ -555,6 +561,43 @@ def _add_viewer_routes(app: FastAPI, service: RunService) -> None:
             raise
         except KeyError as exc:
             return JSONResponse({"detail": str(exc.args[0]) if exc.args else "no such viewer"}, status_code=404)
+
+
+def _add_results_routes(app: FastAPI, service: RunService) -> None:
+    from greenroom.core.results import ResultsUpdate
+    from greenroom.interfaces.results import PlanCurvesError, import_run_results, update_run
+    from greenroom.store.results import ResultsImportReport
+
+    @app.post(f"{API_PREFIX}/runs/{{run_id}}/results", response_model=ResultsImportReport, tags=["results"],
+              responses={**_ERRORS, 413: {"description": "File too large."}})  # fmt: skip
+    def import_results(
+        run_id: str,
+        tenant: Tenant,
+        file: Annotated[
+            UploadFile, File(description="CSV or Parquet (or JSON, JSON Lines): one row per day, channel and creative.")
+        ],
+        mapping: Annotated[str | None, Form(max_length=4000, description="JSON {our_field: their_column}.")] = None,
+    ) -> Any:
+        """Import a run's daily campaign results; bad rows are reported by line, and a repeated import changes nothing."""
+        service.run_for(run_id, tenant)
+        return _import_upload(file, mapping, lambda path, columns: import_run_results(
+            service.settings, run_id, tenant, path, columns))  # fmt: skip
+
+    @app.post(f"{API_PREFIX}/runs/{{run_id}}/results/update", response_model=ResultsUpdate, tags=["results"],
+              responses=_ERRORS)  # fmt: skip
+    def update_results(
+        run_id: str,
+        tenant: Tenant,
+        new_variants: Annotated[bool, Query(description="Ask the model for a new line in each winner's direction.")] = False,
+    ) -> Any:
+        """Update the run's channel curves from its results and re-plan the weeks left; writes the next package version."""
+        service.run_for(run_id, tenant)
+        try:
+            model = service.context.model if new_variants else None
+            package, _ = update_run(service.settings, run_id, tenant, model=model)
+        except PlanCurvesError as exc:
+            return _errors_response([FieldError(field="run_id", message=str(exc))])
+        return package.results
 
 
 def _document_brief_body(app: FastAPI) -> None:

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
@@ -132,6 +132,40 @@ def session_tenant(request: Request, credentials: Annotated[HTTPAuthorizationCre
 SessionTenant = Annotated[str, Depends(session_tenant)]
 
 
+class ResultsReply(BaseModel):
+    """What a results upload did, in lines for the transcript."""
+
+    say: list[str] = Field(..., description="The import counts, skipped lines, what moved and the creative tests.")
+
+
+def import_and_update(service: RunService, tenant: str, conversation: Any, file: UploadFile) -> list[str]:
+    """Import an uploaded results file for the chat's run and update the run (HTTPException naming what is wrong)."""
+    import tempfile
+
+    from greenroom.interfaces.results import PlanCurvesError, import_run_results, results_lines, update_run
+    from greenroom.store.importer import ImportFileError
+
+    if conversation.run_id is None:
+        raise HTTPException(409, "this chat has not launched a run yet")
+    name = Path(file.filename or "upload.csv").name
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"results{Path(name).suffix.lower()}"
+        path.write_bytes(file.file.read())
+        try:
+            report = import_run_results(service.settings, conversation.run_id, tenant, path)
+        except ImportFileError as exc:  # named as the person uploaded it, not as the temporary copy
+            raise HTTPException(422, str(exc).replace(str(path), name)) from None
+    try:
+        package, _ = update_run(service.settings, conversation.run_id, tenant)
+    except PlanCurvesError as exc:
+        raise HTTPException(422, str(exc)) from None
+    lines = [f"Results from {name}: {report.added} rows added, {report.updated} updated, {report.unchanged} unchanged."]
+    lines += [f"Skipped {e}" for e in report.errors[:10]]
+    lines += [f"… and {len(report.errors) - 10} more skipped"] if len(report.errors) > 10 else []
+    lines += results_lines(package.results) if package.results is not None else []
+    return [*lines, f"Version {package.version} of the package has the full report, in {service.settings.output_dir}."]
+
+
 def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEFAULT_TENANT) -> ChatDesk:
     """Mount the chat page and its routes on `app`; the chat shares `service` (and so the run registry) with the API."""
     api = service.settings.api
@@ -212,6 +246,13 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
         if package is None:
             raise HTTPException(404, "no package yet")
         return HTMLResponse(render_html(package), headers=_NO_REFERRER)
+
+    @router.post("/sessions/{session_id}/results", response_model=ResultsReply)
+    def results(
+        session_id: str, tenant: SessionTenant, file: Annotated[UploadFile, File(description="CSV or Parquet results.")]
+    ) -> ResultsReply:
+        """The launched run's campaign results: imported, then the run updated and re-planned; the reply in words."""
+        return ResultsReply(say=import_and_update(service, *desk.get(session_id, tenant), file))
 
     @app.exception_handler(UnknownChatError)
     async def _unknown(request: Request, exc: UnknownChatError) -> JSONResponse:

@@ -68,6 +68,9 @@ REJECT_ACTION = "greenroom_reject"
 EVENTS_PATH = "/slack/events"
 SLACK_FILES_ORIGIN = "https://files.slack.com"
 MAX_BRIEF_FILE_BYTES = 256 * 1024
+RESULTS_SUFFIXES = (".csv", ".parquet")
+"""A file with one of these names, attached in a run's thread, is the campaign's results (`interfaces.results`)."""
+MAX_RESULTS_FILE_BYTES = 20 * 1024 * 1024
 BRIEF_SUFFIXES = (".yaml", ".yml", ".json")
 FOLLOW_PING_S = 15
 USAGE = (
@@ -118,6 +121,37 @@ def download_brief_file(client: WebClient, file_id: str) -> Brief:
     url = str(info.get("url_private_download") or info.get("url_private") or "")
     _check_file_origin(client, url)
     return brief_from_text(_download(url, str(client.token), name), name)
+
+
+class ResultsFileError(ValueError):
+    """An attached results file that cannot be fetched (wrong kind, too large, the download failed)."""
+
+
+def download_results_file(client: WebClient, file_id: str) -> tuple[str, bytes]:
+    """Fetch an attached results file (CSV or Parquet) with the bot token: its name and its bytes."""
+    try:
+        info = client.files_info(file=file_id)["file"]
+    except SlackApiError:
+        raise ResultsFileError("Slack would not say where the attached results file is") from None
+    name = str(info.get("name", file_id))
+    if not name.lower().endswith(RESULTS_SUFFIXES):
+        raise ResultsFileError(f"{name}: attach the results as a .csv or .parquet file")
+    url = str(info.get("url_private_download") or info.get("url_private") or "")
+    if _origin(url) not in {SLACK_FILES_ORIGIN, _origin(client.base_url)}:
+        raise ResultsFileError(f"{name}: refusing to download it from {_origin(url)}")
+    body = bytearray()
+    try:
+        with httpx.stream("GET", url, headers={"Authorization": f"Bearer {client.token}"}, timeout=30,
+                          follow_redirects=False) as response:  # fmt: skip
+            if response.status_code != 200:
+                raise ResultsFileError(f"{name}: the download failed (Slack answered {response.status_code}); attach it again")
+            for chunk in response.iter_bytes():
+                body.extend(chunk)
+                if len(body) > MAX_RESULTS_FILE_BYTES:
+                    raise ResultsFileError(f"{name}: larger than {MAX_RESULTS_FILE_BYTES // (1024 * 1024)} MB; split it")
+    except httpx.HTTPError:
+        raise ResultsFileError(f"{name}: the download did not complete; attach it again") from None
+    return name, bytes(body)
 
 
 def _download(url: str, token: str, name: str) -> str:
@@ -264,6 +298,10 @@ class SlackBot:
         thread_ts = str(event.get("thread_ts") or ts)
         text = slack_text(event.get("text", ""))
         link = self.threads.run_for(channel, thread_ts) if event.get("thread_ts") else None
+        files = event.get("files") or []
+        if link is not None and files and str(files[0].get("name", "")).lower().endswith(RESULTS_SUFFIXES):
+            self.results(link, str(files[0]["id"]), team)
+            return
         if link is not None and not event.get("files"):
             self.revise(link, text, event.get("user", ""), team)
             return
@@ -320,6 +358,36 @@ class SlackBot:
             return
         self.threads.link(channel, thread_ts, record.id, team)
         self.follow(record.id, channel, thread_ts, after=0, title=brief.working_title)
+
+    def results(self, link: SlackThread, file_id: str, team: str) -> None:
+        """A results file attached in a run's thread: imported for the run, then the run updated and re-planned."""
+        import tempfile
+        from pathlib import Path
+
+        from greenroom.interfaces.results import PlanCurvesError, import_run_results, results_lines, update_run
+        from greenroom.store.importer import ImportFileError
+
+        def say(text: str) -> None:
+            self.client.chat_postMessage(channel=link.channel, thread_ts=link.thread_ts, text=text)
+
+        try:
+            name, data = download_results_file(self.client, file_id)
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"results{Path(name).suffix.lower()}"
+                path.write_bytes(data)
+                try:
+                    report = import_run_results(self.service.settings, link.run_id, tenant_of(team), path)
+                except ImportFileError as exc:  # named as the person attached it, not as the temporary copy
+                    raise ResultsFileError(str(exc).replace(str(path), name)) from None
+            package, _ = update_run(self.service.settings, link.run_id, tenant_of(team))
+        except (ResultsFileError, PlanCurvesError, UnknownRunError) as exc:
+            say(f"✘ {exc}")
+            return
+        skipped = "".join(f"\n  skipped {e}" for e in report.errors[:10])
+        more = f"\n  … and {len(report.errors) - 10} more" if len(report.errors) > 10 else ""
+        lines = results_lines(package.results) if package.results is not None else []
+        say(f"Results from {name}: {report.added} rows added, {report.updated} updated, {report.unchanged} unchanged."
+            f"{skipped}{more}\n" + "\n".join(lines) + f"\nVersion {package.version} of the package has the full report.")  # fmt: skip
 
     def revise(self, link: SlackThread, text: str, user: str, team: str) -> None:
         """A reply in the thread: the answer to a pending approval, or a revision of a finished run."""

@@ -125,10 +125,14 @@ def save_fitted_channels(fitted: FittedChannels, path: str | Path) -> Path:
     return path
 
 
-def adstock(spend: np.ndarray, decay: np.ndarray) -> np.ndarray:
-    """Geometric adstock along the last axis; `decay` broadcasts against spend[..., 0]."""
+def adstock(spend: np.ndarray, decay: np.ndarray, initial: np.ndarray | None = None) -> np.ndarray:
+    """Geometric adstock along the last axis; `decay` broadcasts against spend[..., 0].
+
+    `initial` is the adstock of the week before the first (spend already made, e.g. in a campaign's
+    past weeks when the rest is re-planned); None means nothing was spent before.
+    """
     out = np.empty_like(spend, dtype=float)
-    carry = np.zeros(spend.shape[:-1])
+    carry = np.zeros(spend.shape[:-1]) if initial is None else np.broadcast_to(initial, spend.shape[:-1]).astype(float)
     for w in range(spend.shape[-1]):
         carry = spend[..., w] + decay * carry
         out[..., w] = carry
@@ -157,10 +161,10 @@ def _param_arrays(curves: Sequence[ChannelCurve]) -> tuple[np.ndarray, np.ndarra
     )
 
 
-def weekly_reach(curves: Sequence[ChannelCurve], spend: np.ndarray) -> np.ndarray:
-    """People reached per channel per week for a (channels, weeks) spend matrix."""
+def weekly_reach(curves: Sequence[ChannelCurve], spend: np.ndarray, carry_in: np.ndarray | None = None) -> np.ndarray:
+    """People reached per channel per week for a (channels, weeks) spend matrix (`carry_in`: adstock before week 1)."""
     top, half, shape, decay = _param_arrays(curves)
-    a = adstock(np.asarray(spend, dtype=float), decay)
+    a = adstock(np.asarray(spend, dtype=float), decay, carry_in)
     return hill(a, top[:, None], half[:, None], shape[:, None])
 
 
@@ -174,9 +178,15 @@ def week_weights(objective: Objective, weeks: int) -> np.ndarray:
 
 
 def _reach_and_gradient(
-    spend: np.ndarray, top: np.ndarray, half: np.ndarray, shape: np.ndarray, decay: np.ndarray, weights: np.ndarray
+    spend: np.ndarray,
+    top: np.ndarray,
+    half: np.ndarray,
+    shape: np.ndarray,
+    decay: np.ndarray,
+    weights: np.ndarray,
+    carry_in: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
-    a = adstock(spend, decay)
+    a = adstock(spend, decay, carry_in)
     value = float((hill(a, top[:, None], half[:, None], shape[:, None]) * weights).sum())
     q = _hill_slope(a, top[:, None], half[:, None], shape[:, None]) * weights
     grad = np.empty_like(q)
@@ -303,7 +313,12 @@ def _split_cents(weekly: np.ndarray, total_cents: int) -> np.ndarray:
 
 
 def simulate_reach(
-    curves: Sequence[ChannelCurve], spends: Sequence[np.ndarray], weights: np.ndarray, n_draws: int, seed: int
+    curves: Sequence[ChannelCurve],
+    spends: Sequence[np.ndarray],
+    weights: np.ndarray,
+    n_draws: int,
+    seed: int,
+    carry_in: np.ndarray | None = None,
 ) -> np.ndarray:
     """Weighted reach of each spend matrix under `n_draws` parameter draws; shape (len(spends), n_draws)."""
     rng = np.random.default_rng(seed)
@@ -316,7 +331,7 @@ def simulate_reach(
     decay_d = np.clip(decay + rng.normal(0, 1, size) * np.array([u.decay for u in unc]), *DECAY_BOUNDS)
     out = np.empty((len(spends), n_draws))
     for i, spend in enumerate(spends):
-        a = adstock(np.broadcast_to(spend, (n_draws, *spend.shape)), decay_d)
+        a = adstock(np.broadcast_to(spend, (n_draws, *spend.shape)), decay_d, carry_in)
         r = hill(a, top_d[..., None], half_d[..., None], shape_d[..., None])
         out[i] = (r * weights).sum(axis=(1, 2))
     return out
@@ -346,6 +361,7 @@ def allocate(
     interval: float = 0.9,
     seed: int = 0,
     front_loaded: Mapping[str, str] | None = None,
+    carry_in: Mapping[str, float] | None = None,
 ) -> PromotionAllocation:
     """Split `budget` across channels and weeks to maximise expected reach.
 
@@ -354,6 +370,8 @@ def allocate(
     reach over all weeks) or `launch_week_reach` (reach in the last week, the launch).
     Each channel whose effect decays builds towards the launch (`PHASING_RULE`) unless
     `front_loaded` (default: `phasing.front_loaded` in channels.yaml) names it.
+    `carry_in` is each channel's adstock from spend before week 1 (a campaign re-planned after
+    some weeks ran): it adds to the reach of the weeks planned here, and costs nothing from `budget`.
     """
     started = time.perf_counter()
     curves = list(channels) if channels is not None else load_channel_curves()
@@ -370,12 +388,16 @@ def allocate(
     n, size = len(curves), len(curves) * weeks
     exempt = dict(load_phasing() if front_loaded is None else front_loaded)
     build = builds_to_launch(curves, exempt)
+    unknown = sorted(set(carry_in or {}) - set(names))
+    if unknown:
+        raise PromotionInputError(f"carry_in.{unknown[0]}", f"is not one of the channels ({', '.join(names)})")
+    carry = np.array([max(float((carry_in or {}).get(n, 0.0)), 0.0) for n in names])
 
     equal = np.full((n, weeks), budget / (n * weeks))
-    scale = max(_reach_and_gradient(equal, top, half, shape, decay, weights)[0], 1.0)
+    scale = max(_reach_and_gradient(equal, top, half, shape, decay, weights, carry)[0], 1.0)
 
     def negative(z: np.ndarray) -> tuple[float, np.ndarray]:
-        value, grad = _reach_and_gradient(z.reshape(n, weeks) * budget, top, half, shape, decay, weights)
+        value, grad = _reach_and_gradient(z.reshape(n, weeks) * budget, top, half, shape, decay, weights, carry)
         return -value / scale, -(grad * budget / scale).ravel()
 
     rows = np.kron(np.eye(n), np.ones(weeks))  # channel totals as a linear map of the flat variables
@@ -410,11 +432,11 @@ def allocate(
     assert best is not None
     spend = _round_to_cents(np.clip(best.x, 0, None).reshape(n, weeks) * budget, lows, highs, budget, build)
 
-    reach_c = weekly_reach(curves, spend) * weights
-    _, grad = _reach_and_gradient(spend, top, half, shape, decay, weights)
-    sims = simulate_reach(curves, [spend, equal], weights, n_draws, seed)
+    reach_c = weekly_reach(curves, spend, carry) * weights
+    _, grad = _reach_and_gradient(spend, top, half, shape, decay, weights, carry)
+    sims = simulate_reach(curves, [spend, equal], weights, n_draws, seed, carry)
     opt_est = _estimate(float(reach_c.sum()), sims[0], interval, n_draws)
-    eq_central = float((weekly_reach(curves, equal) * weights).sum())
+    eq_central = float((weekly_reach(curves, equal, carry) * weights).sum())
     eq_est = _estimate(eq_central, sims[1], interval, n_draws)
     per_channel = equal.sum(axis=1)
     allocations = [

@@ -6,7 +6,21 @@ groups (runs, catalog, models, keys).
 
 from __future__ import annotations
 
-from greenroom.interfaces.cli import api, brief, catalog, chat, doctor, launch, models, plan, pool, promotion, slack, viewers
+from greenroom.interfaces.cli import (
+    api,
+    brief,
+    catalog,
+    chat,
+    doctor,
+    launch,
+    models,
+    plan,
+    pool,
+    promotion,
+    results,
+    slack,
+    viewers,
+)
 from greenroom.interfaces.cli.common import EXIT_BAD_INPUT, EXIT_CAP, EXIT_MODEL_FAILED, app
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_CAP", "EXIT_MODEL_FAILED", "app", "main"]
@@ -16,6 +30,7 @@ launch.register(app)
 pool.register(app)
 catalog.register(app)
 viewers.register(app)
+results.register(app)
 promotion.register(models.models_app)
 models.register(app)
 plan.register(app)
