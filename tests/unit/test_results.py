@@ -407,9 +407,11 @@ def test_results_uploaded_on_the_chat_page_update_the_chats_run(tmp_path: Path, 
     with TestClient(app_, base_url="http://127.0.0.1:8000") as client:
         sessions = {name: str(client.post("/chat/sessions", headers=h).json()["session_id"]) for name, h in
                     (("acme", mine), ("beta", theirs), ("idle", mine))}  # fmt: skip
-        for name in ("acme", "beta"):
-            app_.state.chat.get(sessions[name])[1].run_id = run_id
-        answers = {name: client.post(f"/chat/sessions/{sessions[name]}/results", files={"file": ("week2.csv", body, "text/csv")})
+        headers = {"acme": mine, "beta": theirs, "idle": mine}
+        for name, tenant in (("acme", "acme"), ("beta", "beta")):
+            app_.state.chat.get(sessions[name], tenant)[1].run_id = run_id
+        answers = {name: client.post(f"/chat/sessions/{sessions[name]}/results", headers=headers[name],
+                                     files={"file": ("week2.csv", body, "text/csv")})
                    for name in sessions}  # fmt: skip
     assert answers["acme"].status_code == 200, answers["acme"].text
     said = answers["acme"].json()["say"]
