@@ -151,8 +151,9 @@ _DATE_FORMS: list[tuple[str, str]] = [
     ("year", rf"\b(?:in|during|throughout|of)\s+{_YEAR}\b"),
     ("month", rf"\b(?:(early|mid|late)[\s-]+)?{_MONTH}\b"),
 ]
-_UNCUED = frozenset({"season", "month"})
-"""Forms that name no year ('summer', 'June'): a date only where the message is about the release."""
+_UNCUED = frozenset({"season", "month", "year", "part_year"})
+"""Forms that are a date only where the message is about the release: 'summer', 'June', 'in 2031' (a season with
+its year, 'spring 2028', is one anywhere)."""
 _EARLIEST = re.compile(r"\b(?:not before|no earlier than|not earlier than|at the earliest|starting|from)\s*$", re.I)
 _LATEST = re.compile(r"\b(?:no later than|not later than|by|before|until|at the latest)\s*(?:the\s+)?$", re.I)
 
@@ -485,7 +486,7 @@ BUSINESS_WORDS: dict[str, str] = {
     r"subscriptions?|svod|subscriber[s-]? only|(?:our |a )?streaming subscription": "subscription",
     r"ad[\s-]supported|avod|free with ads|with ads|advertising[\s-]funded|ad[\s-]funded": "ad_supported",
     r"transactional|tvod|pay[\s-]per[\s-]view|rent(?:al)?(?: or buy)?|digital purchase|to buy|premium vod|pvod": "transactional",
-    r"theatrical(?:ly)?|in (?:cinemas|theaters|theatres)|cinema release|box office": "theatrical",
+    r"theatrical(?:ly)?|in (?:cinemas|theaters|theatres)|cinemas? (?:first|only|release)|box office": "theatrical",
     r"free to (?:watch|listen|stream|play|read)|free(?:,)? no ads|ad[\s-]free and free": "free",
 }
 """Ways to say how a title earns money (no package names business models; these are the trade's words)."""
@@ -505,7 +506,7 @@ _MONEY = re.compile(
 def read_format(text: str, *, asked: bool = False) -> tuple[Format, str] | None:
     """A format named with an article ('a film', 'an eight-part series'), a label, or on its own when asked."""
     labelled = re.search(rf"\bformat\s*(?::|=|\bis\b)\s*(?:an?\s+)?({_FORMAT_WORD})\b", text, re.I)
-    spoken = re.search(rf"\b(?:a|an|our|my|the|it's a|it is a)\s+(?:[\w-]+\s+){{0,3}}?({_FORMAT_WORD})\b(?!\s+(?:of|about)\s+(?!\d))",
+    spoken = re.search(rf"\b(?:a|an|our|my|the|it's a|it is a)\s+(?:[\w-]+\s+){{0,3}}?({_FORMAT_WORD})\b(?!\s+of\s+(?!\d)|\s+shows?\b|\s+night\b|\s+changer\b)",
                        text, re.I)  # fmt: skip
     bare = re.fullmatch(rf"\s*(?:it's\s+|it is\s+)?(?:an?\s+)?({_FORMAT_WORD})\W*", text, re.I) if asked else None
     match = labelled or spoken or bare
@@ -539,8 +540,10 @@ def read_length(text: str, fmt: str | None = None, *, asked: bool = False) -> Re
     text = numerals(text)
     game = fmt == "game" or re.search(r"\b(?:of play|gameplay|playtime|play time|to play|to finish)\b", text, re.I)
     runtime = re.search(r"\b(?:runs?|running|runtime|long|length|lasts?|each|per|episodes?|parts?|tracks?|songs?|feature|play|"
-                        r"gameplay|playtime)\b|\d\s*(?:minutes?|mins?)\b", text, re.I)  # fmt: skip
-    sentence = len(text.split()) > 6 and not asked and runtime is None  # 'they argue for an hour every week' is a story
+                        r"gameplay|playtime|film|movie|short|video)\b|\d-(?:minute|hour)\b", text, re.I)  # fmt: skip
+    # 'they argue for an hour every week', 'spends 40 minutes every morning': in a story, a duration is no running time,
+    # unless the sentence says it is one or the duration stands in a clause of its own ('…, 80 minutes, …')
+    sentence = len(text.split()) > 6 and not asked and runtime is None
     hm = (
         None
         if sentence
@@ -562,6 +565,9 @@ def read_length(text: str, fmt: str | None = None, *, asked: bool = False) -> Re
                              text, re.I):  # fmt: skip
         unit = _UNIT_WORDS[match.group(2).lower().rstrip("s") if match.group(2).lower() not in ("mins",) else "mins"]
         dotted = f"length.{unit}"
+        clause = next((c for c in re.split(r"[,;]", text) if match.group(0) in c), text)
+        if sentence and unit == "minutes" and len(clause.split()) > 3:
+            continue
         if dotted in reading.fields or (unit == "minutes" and hm):
             continue
         if (
@@ -600,7 +606,12 @@ def read_money(text: str, *, asked: bool = False) -> Reading:
         currency = _CURRENCY_SIGNS.get(sign or "") or (code.upper() if is_code and code else None)
         if word and not currency:
             currency = next(c for p, c in _CURRENCY_WORDS.items() if re.fullmatch(p, word, re.I))
-        money_like = sign or scale or currency or (scaled and float(digits) >= 1000)
+        counted = re.match(r"\s+(?!(?:for|to|on|in|of|instead|then|now|please|and|or|but|at|tops|max|total|overall|budget)\b)[a-z]{3,}",
+                           after, re.I)  # fmt: skip
+        money_like = (
+            sign or currency or ((scale or (scaled and float(digits) >= 1000)) and not counted)
+        )  # not 'a million followers'
+
         near_cue = cue is not None and 0 <= match.start() - cue.end() <= 25
         whole = re.fullmatch(r"\s*(?:about|around|roughly|approximately|maybe|say|up to)?\s*" + re.escape(match.group(0)) + r"\W*",
                              plain, re.I) is not None  # fmt: skip
@@ -641,7 +652,7 @@ def read_title(text: str) -> tuple[str, str] | None:
     """'working title: Paper Boats', 'it's called Low Tide', 'Let's go with Last Orbit as the working title'."""
     patterns = [
         rf"\b(?:working\s+)?title\s*(?::|=|\bis\b|\s-\s|\s—\s)\s*[\"“']?([^\"”';\n]+?)[\"”']?{_END}",
-        r"\b(?:called|titled|named|calling it|naming it|call it|name it)\s+[\"“']?([^\"”'.,;\n]+?)[\"”']?"
+        r"\b(?:called|titled|calling it|naming it|call it|name it|named it|named)\s+[\"“']?([^\"”'.,;\n]+?)[\"”']?"
         r"(?=\s+(?:for now|about|where|in which|following|as the)\b|[.,;\n]|$)",
         r"(?:go with\s+)?[\"“']?([A-Z][^\"”'.,;\n]+?)[\"”']?\s+(?:as|is)\s+(?:the|our)\s+(?:working\s+)?title\b",
     ]
@@ -771,6 +782,9 @@ def read_message(text: str, *, asking: str | None = None, draft: dict[str, Any] 
     reading = Reading()
     for piece in _pieces(text):
         got = _read_piece(piece, asking, fmt, today)
+        described = set(got.fields) <= {"genres", "format"} and len(piece.split()) >= 6
+        if asking == "logline" and got.fields and described:  # 'A romantic comedy about two rival florists' is the logline too
+            got.put("logline", _sentence(piece), piece)
         if not got.fields and asking:
             got = _answer(piece, asking, fmt, today, got)
         if not got.fields:
@@ -794,6 +808,10 @@ def _read_piece(piece: str, asking: str | None, fmt: str | None, today: dt.date 
         cut = _cut_at_fields(logline, fmt, today)
         if len(cut) >= 10 and len(cut.split()) >= 3:
             reading.put("logline", _sentence(cut), source)
+            whole = piece
+            piece = re.sub(re.escape(cut.rstrip(".")), " ", piece, count=1, flags=re.I)  # the story's own hours are no fields
+            if piece.strip(" ,.") == "":
+                piece = whole
     if found := read_format(piece, asked=asking == "format"):
         reading.put("format", found[0].value, found[1])
         fmt = fmt or found[0].value

@@ -93,3 +93,18 @@ def test_who_the_audience_is_beyond_ages_is_said_to_be_not_kept() -> None:
     conversation, say = _asked("budget", "mostly women 25 to 44")
     assert conversation.draft["audience"] == {"age_min": 25, "age_max": 44}
     assert any("“women” is not kept" in line for line in say)
+
+
+@pytest.mark.parametrize(
+    "logline",
+    [
+        "A chef with a million followers loses her sense of taste",
+        "A retired spy spends 40 minutes every morning feeding ducks, until the ducks start talking",
+        "A teenage girl in 2031 runs away from a free school for geniuses",
+        "A game show host must win back his family on live TV",
+        "Two sisters drive across Canada and Australia in a summer of grief",
+    ],
+)
+def test_a_logline_keeps_its_story_and_its_numbers_fill_no_field(logline: str) -> None:
+    conversation, _ = _asked("logline", logline)
+    assert _flat(conversation.draft) == {"logline": logline}
