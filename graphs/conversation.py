@@ -220,6 +220,8 @@ class Conversation:
         self.run_id: str | None = None
         self.run_status: str | None = None
         self.shown: LaunchPackage | None = None
+        self.asked_sets: dict[str, Any] = {}
+        """The brief changes the last revision asked for (to check that they were made)."""
         self.undo: list[dict[str, Any]] = []
         """The brief before each change, newest last (one step back restores the last)."""
 
@@ -326,6 +328,7 @@ class Conversation:
         if change.cannot:
             return self._turn([change.cannot])
         self.stage = "running"
+        self.asked_sets = dict(change.sets)
         if awaiting and change.sets:  # a what-if builds a new version beside this one, which stays as it is
             version = self.shown.version if self.shown is not None else 1
             return self._turn([f"Building version {version + 1} with {_describe_sets(change.sets)}. Version {version} "
@@ -365,6 +368,10 @@ class Conversation:
             if self.shown is not None and self.shown.version != package.version:
                 comparison = compare(self.shown, package)
                 say.append("\n".join(describe(self.shown, package)))
+                if self.asked_sets and not any(c.kind == "brief" and c.changed for c in comparison):
+                    say.append(f"The change you asked for ({_describe_sets(self.asked_sets)}) was not made: version "
+                               f"{package.version} has the brief of version {self.shown.version}.")  # fmt: skip
+            self.asked_sets = {}
             self.shown = package
         if status == "awaiting_approval":
             self.stage = "reviewing"

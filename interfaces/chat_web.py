@@ -206,7 +206,8 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
         package = desk.package(session_id)
         if package is None:
             raise HTTPException(404, "no package yet")
-        return HTMLResponse(render_html(package), headers=_NO_REFERRER)
+        status = desk.session(session_id).conversation.run_status  # a person's decision, not the editor's verdict
+        return HTMLResponse(render_html(package, status), headers=_NO_REFERRER)
 
     @app.exception_handler(UnknownChatError)
     async def _unknown(request: Request, exc: UnknownChatError) -> JSONResponse:

@@ -218,3 +218,26 @@ def test_a_message_that_states_other_fields_is_not_taken_as_the_answer_to_the_qu
 )
 def test_follow_ups_change_the_fields_they_name(text: str, expected: dict[str, Any]) -> None:
     assert parse_followup(text, {"budget": {"amount": 250_000, "currency": "USD"}}).sets == expected
+
+
+def test_a_what_if_in_a_producers_words_changes_the_brief_and_is_said_without_internal_paths() -> None:
+    turn = _reviewing().reply("what if we only had 1.5 million to spend?")
+    assert isinstance(turn.action, Revise) and turn.action.sets == {"budget.amount": 1_500_000}
+    assert "budget → $1.5M" in turn.say[0] and "budget.amount" not in " ".join(turn.say)
+
+
+def test_a_what_if_that_cannot_be_applied_says_so_and_sends_nothing() -> None:
+    turn = _reviewing().reply("what if the release came sooner?")
+    assert turn.action is None and turn.stage == "reviewing"
+    assert turn.say[0].startswith("I cannot apply “what if the release came sooner?”: it names the release but no value")
+
+
+def test_the_terminal_chat_words_its_replies_for_a_terminal() -> None:
+    web, terminal = Conversation(), Conversation(panel=False)
+    for conversation in (web, terminal):
+        conversation.greet()
+        for message in FILM:
+            conversation.reply(message)
+    assert "see the form beside the chat" in " ".join(web.reply("territories: US").say)
+    said = " ".join(terminal.reply("territories: US").say)
+    assert "panel" not in said and "form beside" not in said and "type 'brief'" in said

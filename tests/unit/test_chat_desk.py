@@ -106,7 +106,7 @@ def test_run_statuses_are_said_in_words() -> None:
         "Status: running — working on the revision again"
     )
     line = progress_line("status", {"status": "awaiting_approval", "message": "waiting for a person"})
-    assert line == "Status: awaiting approval — waiting for a person"
+    assert line == "Status: awaiting your approval — waiting for a person"
     assert progress_line("step_started", {"step": "writer"}) == "▶ Writer started"
 
 
