@@ -30,7 +30,7 @@ from greenroom.core.brief import PRIMARY_LENGTH_UNIT, BriefError, FieldError, Fo
 from greenroom.core.compare import Change, compare, describe
 from greenroom.core.numbers import label, money, price
 from greenroom.core.vocabulary import AT_REST, STATUS_WORDS, STEP_NAMES, set_dotted
-from greenroom.tools.brief_reader import read_message, read_money
+from greenroom.tools.brief_reader import numerals, place, read_message, read_money
 
 if TYPE_CHECKING:
     from greenroom.core.package import LaunchPackage
@@ -225,6 +225,24 @@ class Conversation:
         self.undo: list[dict[str, Any]] = []
         """The brief before each change, newest last (one step back restores the last)."""
 
+    def state(self) -> dict[str, Any]:
+        """Everything the conversation holds but its model reader and the package it showed, as JSON (to keep across restarts)."""
+        return {"draft": self.draft, "asking": self.asking, "stage": self.stage, "run_id": self.run_id,
+                "run_status": self.run_status, "undo": self.undo, "asked_sets": self.asked_sets, "panel": self.panel,
+                "today": self.today.isoformat() if self.today else None}  # fmt: skip
+
+    @classmethod
+    def restored(cls, state: dict[str, Any], model_reader: ModelReader | None = None,
+                 shown: LaunchPackage | None = None) -> Conversation:  # fmt: skip
+        """The conversation `state()` saved, with its model reader and the package it had shown."""
+        today = state.get("today")
+        conversation = cls(model_reader, today=dt.date.fromisoformat(today) if today else None, panel=state.get("panel", True))
+        conversation.draft, conversation.asking, conversation.stage = state["draft"], state.get("asking"), state["stage"]
+        conversation.run_id, conversation.run_status = state.get("run_id"), state.get("run_status")
+        conversation.undo, conversation.asked_sets = state.get("undo", []), state.get("asked_sets", {})
+        conversation.shown = shown
+        return conversation
+
     def greet(self) -> Turn:
         self.asking = "working_title"
         return self._turn(["Hi! Tell me about the title you want to launch — as much as you like, in your words.",
@@ -241,10 +259,14 @@ class Conversation:
             return self._turn(["The agents are still working on it; I will show the package as soon as it is ready."])
         return self._follow_up(text)
 
-    def edit(self, dotted: str, value: Any) -> Turn:
-        """A field changed in place (the brief form): take it, confirm it in words, and go on."""
+    def edit(self, dotted: str, text: str) -> Turn:
+        """A field changed in place in the brief form, as the words typed there: take it, confirm it in words, and go on."""
         if self.stage not in ("building", "confirming"):
             return self._turn(["The brief can be edited until it is launched; ask for a change in words now."])
+        try:
+            value = form_value(dotted, text)
+        except ValueError as exc:
+            return self._next_question([f"{field_label(dotted)}: {exc}; nothing changed."])
         self._remember()
         if value in (None, "", []):
             _drop_dotted(self.draft, dotted)
@@ -502,6 +524,62 @@ def _clip(text: str, limit: int = 60) -> str:
 def _question_for(field: str) -> str:
     head = field.split(".")[0]
     return head if head in QUESTIONS else "working_title"
+
+
+FORM_FIELDS: tuple[str, ...] = (
+    "working_title", "format", "logline", "genres", "length", "budget.amount", "budget.currency", "business_model",
+    "release.earliest", "release.latest", "territories", "audience.age_min", "audience.age_max", "audience.regions",
+    "audience.interests", "tone", "studio", "constraints.age_rating_ceiling", "constraints.avoid_topics",
+    "constraints.must_include",
+)  # fmt: skip
+"""The brief form's fields, in order ('length' stands for the format's own unit)."""
+LIST_FIELDS = frozenset({"genres", "territories", "audience.regions", "audience.interests", "constraints.avoid_topics",
+                         "constraints.must_include"})  # fmt: skip
+
+
+def form_value(dotted: str, text: str) -> Any:
+    """A brief form's text as the field's value (None clears it); ValueError says in words what could not be read."""
+    text = text.strip()
+    if not text:
+        return None
+    if dotted in LIST_FIELDS:
+        items = [i.strip() for i in text.split(",") if i.strip()]
+        if dotted in ("territories", "audience.regions"):
+            places = [place(i) for i in items]
+            if None in places:
+                raise ValueError(f"“{items[places.index(None)]}” is not a country or region I know")
+            return list(dict.fromkeys(p for p in places if p))
+        return [i.lower() for i in items] if dotted == "genres" else items
+    if dotted == "budget.amount":
+        amount = read_money(text, asked=True).fields.get("budget.amount")
+        if amount is None:
+            raise ValueError(f"“{_clip(text)}” is not an amount (try 2500000, 2.5M or 250k)")
+        return amount
+    if dotted.startswith(("length.", "audience.age_")):
+        number = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*", numerals(text))
+        if number is None:
+            raise ValueError(f"“{_clip(text)}” is not a number")
+        value = float(number.group(1))
+        return value if dotted in ("length.minutes", "length.hours") else int(value)
+    if dotted.startswith("release."):
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ValueError(f"“{_clip(text)}” is not a date (YYYY-MM-DD)") from None
+    return text
+
+
+def form_text(dotted: str, draft: dict[str, Any]) -> str:
+    """A brief field's value as the form shows it for editing ('' when it has none)."""
+    head, _, leaf = dotted.partition(".")
+    value = (draft.get(head) or {}).get(leaf) if leaf else draft.get(head)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else str(value)
+    return str(value)
 
 
 def _describe_sets(sets: dict[str, Any]) -> str:
