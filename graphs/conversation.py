@@ -330,7 +330,7 @@ class Conversation:
         self.asking, self.stage = None, "confirming"
         if not noted and not any(line.startswith("I did not catch") for line in say):
             say = [*say, HOW_TO_SAY]
-        where = " (see the form beside the chat)" if self.panel else " (type 'brief' to see it)"
+        where = " (see the brief form)" if self.panel else " (type 'brief' to see it)"
         return self._turn([*say, f"The brief is complete{where}. Shall I launch it? You can still change any field."],
                           offers=["Launch it"])  # fmt: skip
 

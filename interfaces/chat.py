@@ -87,6 +87,7 @@ _FORM_KINDS: dict[str, tuple[str, tuple[str, ...], str]] = {
     "format": ("select", tuple(f.value for f in Format), ""), "logline": ("textarea", (), ""),
     "business_model": ("select", tuple(b.value for b in BusinessModel), ""),
     "constraints.age_rating_ceiling": ("select", AGE_RATINGS, ""), "budget.amount": ("text", (), "e.g. 2500000, 2.5M or 250k"),
+    "budget.currency": ("text", (), "USD unless given, e.g. EUR"),
     "release.earliest": ("date", (), ""), "release.latest": ("date", (), ""), "audience.age_min": ("number", (), ""),
     "audience.age_max": ("number", (), ""), "genres": ("list", (), "comma-separated, e.g. thriller, drama"),
     "territories": ("list", (), "comma-separated, e.g. Canada, New Zealand"),

@@ -236,7 +236,7 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
 
     @app.exception_handler(UnknownChatError)
     async def _unknown(request: Request, exc: UnknownChatError) -> JSONResponse:
-        return JSONResponse({"detail": "no such chat session (sessions live as long as the server)"}, status_code=404)
+        return JSONResponse({"detail": "no such chat session"}, status_code=404)
 
     app.include_router(router)
     return desk

@@ -537,7 +537,7 @@ def read_length(text: str, fmt: str | None = None, *, asked: bool = False) -> Re
     """Running time, episodes, tracks, words or hours of play: 'an hour and 40 minutes' -> 100 minutes,
     'eight 40-minute episodes' -> 8 episodes of 40 minutes, '1h45' -> 105 minutes; a bare number when asked."""
     reading = Reading()
-    text = numerals(text)
+    said, text = text, numerals(text)
     game = fmt == "game" or re.search(r"\b(?:of play|gameplay|playtime|play time|to play|to finish)\b", text, re.I)
     runtime = re.search(r"\b(?:runs?|running|runtime|long|length|lasts?|each|per|episodes?|parts?|tracks?|songs?|feature|play|"
                         r"gameplay|playtime|film|movie|short|video)\b|\d-(?:minute|hour)\b", text, re.I)  # fmt: skip
@@ -578,6 +578,9 @@ def read_length(text: str, fmt: str | None = None, *, asked: bool = False) -> Re
             continue
         value = float(match.group(1))
         reading.put(dotted, value if unit == "minutes" else int(value) if value.is_integer() else value, match.group(0))
+    for dotted, source in reading.sources.items():  # the producer's own words ('six-part'), not the digits read from them
+        if source not in said:
+            reading.sources[dotted] = _source_of(said, source, "")
     if asked and not reading.fields and (bare := re.fullmatch(r"\s*(?:about|around|roughly|approximately|maybe)?\s*(\d+(?:\.\d+)?)\W*",
                                                               text, re.I)):  # fmt: skip
         unit = PRIMARY_LENGTH_UNIT.get(Format(fmt), "minutes") if fmt in {f.value for f in Format} else "minutes"

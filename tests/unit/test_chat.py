@@ -238,6 +238,6 @@ def test_the_terminal_chat_words_its_replies_for_a_terminal() -> None:
         conversation.greet()
         for message in FILM:
             conversation.reply(message)
-    assert "see the form beside the chat" in " ".join(web.reply("territories: US").say)
+    assert "see the brief form" in " ".join(web.reply("territories: US").say)
     said = " ".join(terminal.reply("territories: US").say)
     assert "panel" not in said and "form beside" not in said and "type 'brief'" in said

@@ -58,7 +58,7 @@ def test_each_phrasing_fills_the_fields_it_states_and_no_other(case: dict[str, A
         ("business_model", "keep it PG", "Noted: Rating ceiling: PG at most (from “keep it PG”)."),
         ("business_model", "please avoid anything about drug use or graphic violence",
          "Noted: Avoid: drug use, graphic violence (from “avoid anything about drug use or graphic violence”)."),
-        ("working_title", "an hour and 40 minutes", "Noted: Length: 100 minutes (from “1 hour and 40 minutes”)."),
+        ("working_title", "an hour and 40 minutes", "Noted: Length: 100 minutes (from “an hour and 40 minutes”)."),
     ],
 )  # fmt: skip
 def test_what_was_read_is_said_back_in_words_with_the_words_it_came_from(asking: str, message: str, line: str) -> None:
