@@ -83,7 +83,9 @@ def numerals(text: str) -> str:
     text = re.sub(r"\b(?:an|one) hour and a half\b", "1.5 hours", text, flags=re.I)
     text = re.sub(r"\bhalf a (million|thousand|billion)\b", r"0.5 \1", text, flags=re.I)
     text = re.sub(r"\ba (million|thousand|billion) and a half\b", r"1.5 \1", text, flags=re.I)
-    text = re.sub(r"\b(?:an?|one) (hour|million|thousand|billion|dozen)\b", r"1 \1", text, flags=re.I)
+    text = re.sub(r"\b(?:a |one )?quarter of an? (million|thousand|billion)\b", r"0.25 \1", text, flags=re.I)
+    text = re.sub(r"\bthree quarters of an? (million|thousand|billion)\b", r"0.75 \1", text, flags=re.I)
+    text = re.sub(r"(?<!\bof )\b(?:an?|one) (hour|million|thousand|billion|dozen)\b", r"1 \1", text, flags=re.I)
 
     def halves(match: re.Match[str]) -> str:
         whole = _word_number(match.group(1))
@@ -599,6 +601,8 @@ def read_money(text: str, *, asked: bool = False) -> Reading:
     for match in _MONEY.finditer(plain):
         sign, digits, scale, code, word = match.groups()
         after = plain[match.end() :]
+        if re.search(r"\bof\s+an?\s*$", plain[: match.start()], re.I):
+            continue  # 'a fraction of a million': a share of a sum, not the sum
         if re.match(
             r"\s*[-–]?\s*(?:minutes?|mins?|episodes?|parts?|tracks?|songs?|hours?|words?|year|%|\+|st|nd|rd|th)\b", after, re.I
         ):

@@ -108,3 +108,12 @@ def test_who_the_audience_is_beyond_ages_is_said_to_be_not_kept() -> None:
 def test_a_logline_keeps_its_story_and_its_numbers_fill_no_field(logline: str) -> None:
     conversation, _ = _asked("logline", logline)
     assert _flat(conversation.draft) == {"logline": logline}
+
+
+@pytest.mark.parametrize(
+    ("message", "amount"), [("around a quarter of a million", 250_000), ("three quarters of a million", 750_000),
+                            ("a fraction of a million", None)],
+)  # fmt: skip
+def test_a_share_of_a_sum_is_read_as_the_share_or_not_at_all(message: str, amount: float | None) -> None:
+    conversation, _ = _asked("budget", message)
+    assert (conversation.draft.get("budget") or {}).get("amount") == amount
