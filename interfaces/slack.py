@@ -194,7 +194,7 @@ def package_fields(package: LaunchPackage) -> list[str]:
         f"*Promotion budget*\n{money(promo.budget, promo.currency)} over {promo.weeks} weeks",
         f"*{sentence(REACH_NAME)}*\n{amount(reach.expected)} by the promotion (gross; {span(reach.low, reach.high, reach.interval)})",
         f"*Recommended prices*\n{prices or f'No viewer price ({label(package.brief.business_model.value)} release)'}",
-        f"*Editor*\n{editor_outcome(package)}",
+        f"*Editor's verdict*\n{editor_outcome(package)}",
         *(["*Caveats*\n" + "\n".join(notes)] if notes else []),
     ]
 
