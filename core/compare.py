@@ -95,7 +95,14 @@ def compare(old: LaunchPackage, new: LaunchPackage) -> list[Change]:
 def describe(old: LaunchPackage, new: LaunchPackage) -> list[str]:
     """The comparison in lines for a chat or a summary: what the revision changed, then the key numbers."""
     lines = [f"Version {new.version} beside version {old.version}:"]
-    for change in compare(old, new):
+    changes = compare(old, new)
+    if not any(c.kind == "brief" and c.changed for c in changes):  # no number can have moved: say so once, list none
+        moved = [c for c in changes if c.changed]
+        lines.append("The brief did not change" + (", so the key numbers are as they were; only the words were revised."
+                                                     if not moved else "; these numbers moved:"))  # fmt: skip
+        lines += [f"• {c.name}: {c.before} → {c.after}" for c in moved]
+        return lines
+    for change in changes:
         if change.changed:
             lines.append(f"• {change.name}: {change.before} → {change.after}")
         else:

@@ -184,8 +184,10 @@ FINAL: tuple[str, ...] = ("done", "approved", "rejected")
 REVISABLE: tuple[str, ...] = ("done", "approved", "rejected", "stopped_cap", "failed")
 """Statuses from which a run can be revised."""
 
-STATUS_WORDS: dict[str, str] = {"awaiting_approval": "awaiting approval", "stopped_cap": "stopped at a cap"}
-"""Run statuses as a person reads them (the others are words already)."""
+STATUS_WORDS: dict[str, str] = {"awaiting_approval": "awaiting your approval", "approved": "approved by a person",
+                                 "rejected": "rejected by a person", "stopped_cap": "stopped at a cap"}  # fmt: skip
+"""Run statuses as a person reads them (the others are words already). A person's approval is never worded like the
+editor's verdict on the draft ('the editor's verdict: approved the draft'): the two are kept apart everywhere."""
 
 STEP_LABELS: dict[str, str] = {
     "intake": "brief checked",

@@ -18,7 +18,8 @@ a person.
 
 from __future__ import annotations
 
-import math
+import copy
+import datetime as dt
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal
@@ -29,7 +30,7 @@ from greenroom.core.brief import PRIMARY_LENGTH_UNIT, BriefError, FieldError, Fo
 from greenroom.core.compare import Change, compare, describe
 from greenroom.core.numbers import label, money, price
 from greenroom.core.vocabulary import AT_REST, STATUS_WORDS, STEP_NAMES, set_dotted
-from greenroom.tools.brief_reader import Reading, read_audience, read_dates, read_genres, read_places, read_rating
+from greenroom.tools.brief_reader import numerals, place, read_message, read_money
 
 if TYPE_CHECKING:
     from greenroom.core.package import LaunchPackage
@@ -48,232 +49,23 @@ QUESTIONS: dict[str, str] = {
 }
 """The required fields, in the order the chat asks for them."""
 
-_FORMATS: dict[str, Format] = {
-    "feature film": Format.FILM, "film": Format.FILM, "movie": Format.FILM, "tv series": Format.SERIES,
-    "series": Format.SERIES, "tv show": Format.SERIES, "podcast": Format.PODCAST, "music release": Format.MUSIC_RELEASE,
-    "album": Format.MUSIC_RELEASE, "video game": Format.GAME, "game": Format.GAME,
-    "short video": Format.SHORT_VIDEO, "article": Format.ARTICLE, "essay": Format.ARTICLE,
-}  # fmt: skip
-_BUSINESS: dict[str, str] = {
-    "subscription": "subscription", "svod": "subscription", "ad-supported": "ad_supported", "ad supported": "ad_supported",
-    "avod": "ad_supported", "ads": "ad_supported", "transactional": "transactional", "tvod": "transactional",
-    "rental": "transactional", "theatrical": "theatrical", "cinemas": "theatrical", "free": "free",
-}  # fmt: skip
-_UNITS = {"minute": "minutes", "min": "minutes", "episode": "episodes", "track": "tracks", "hour": "hours", "word": "words"}
-_SCALE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6}
-_CURRENCY_SIGNS = {"$": "USD", "€": "EUR", "£": "GBP"}
-_DATE = r"(\d{4}-\d{2}-\d{2})"
-_AMOUNT = r"([$€£])?\s*(-?\d[\d,]*(?:\.\d+)?)\s*(k|m|thousand|million)?\b\s*([A-Za-z]{3}\b)?"
-_CODES = frozenset({"usd", "eur", "gbp", "cad", "aud", "jpy", "inr", "chf", "sek", "nok", "dkk", "nzd", "brl", "mxn"})
 _YES = re.compile(r"^\s*(yes|y|yep|sure|ok|okay|go|launch|launch it|do it|start)\b", re.I)
 _APPROVE = re.compile(r"^\s*(approve|accept|approved|looks good|lgtm|ship it|yes)\b", re.I)
 _REJECT = re.compile(r"^\s*(reject|no thanks|scrap it|cancel)\b", re.I)
-
-
-def _words(key: str) -> str:
-    return re.sub(r"\s+", r"[\\s-]+", re.escape(key).replace(r"\ ", " "))
-
-
-def _find_keyword(text: str, table: dict[str, Any]) -> Any:
-    """The value of the first table key found as a whole word, longest keys first."""
-    for key in sorted(table, key=len, reverse=True):
-        if re.search(rf"\b{_words(key)}\b", text, re.I):
-            return table[key]
-    return None
-
-
-def parse_amount(text: str) -> tuple[float, str | None] | None:
-    """`$250k`, `250,000 EUR`, `1.5 million` -> (amount, currency or None)."""
-    match = re.search(_AMOUNT, text, re.I)
-    if match is None:
-        return None
-    sign, digits, scale, code = match.groups()
-    amount = float(digits.replace(",", "")) * _SCALE.get((scale or "").lower(), 1)
-    is_code = code is not None and (code.isupper() or code.lower() in _CODES)
-    currency = _CURRENCY_SIGNS.get(sign or "") or (code.upper() if is_code and code else None)
-    return amount, currency
-
-
-def _budget(text: str) -> dict[str, Any]:
-    found = parse_amount(text)
-    if found is None:
-        return {}
-    amount, currency = found
-    return {"budget.amount": amount, **({"budget.currency": currency} if currency else {})}
-
-
-def _release(text: str) -> dict[str, Any]:
-    window = read_dates(text)
-    return {"release.earliest": window[0].isoformat(), "release.latest": window[1].isoformat()} if window else {}
-
-
-_RELEASE_CUE = re.compile(r"\b(?:releas\w*|launch\w*|premier\w*|window|comes? out|out in|drops?|between)\b", re.I)
-_CORRECTION = re.compile(r"\b(?:back to|make it|change it to|instead|actually|rather|no,|not .{1,20}, but)\b", re.I)
+_UNDO = re.compile(
+    r"^\s*(?:undo|undo that|undo it|go back|step back|one step back|take (?:that|it) back|revert(?: that)?)\W*$", re.I
+)
 HOW_TO_SAY = (
     "You can change any field by naming it, e.g. 'budget 3M', 'audience adults 18-34 in the US and UK', "
     "'territories: US, GB', 'R rated max', 'release fall 2027', 'genres: horror, thriller', 'avoid: gore'."
 )
+EXAMPLES = ("e.g. 'budget around 2.5 million', 'release early spring 2028', 'territories Canada and New Zealand', "
+            "'keep it PG', 'an hour and 40 minutes', 'avoid drug use'")  # fmt: skip
 
 
-def _length(text: str) -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for number, unit in re.findall(r"(\d+(?:\.\d+)?)\s*-?\s*(minute|min|episode|track|hour|word)s?\b", text, re.I):
-        name = _UNITS[unit.lower()]
-        value = float(number)  # a number too long to count is kept as infinity, which the brief rejects by name
-        found[f"length.{name}"] = value if name in ("minutes", "hours") or not math.isfinite(value) else int(value)
-    return found
-
-
-def _items(text: str) -> list[str]:
-    return [g.strip(" .!") for g in re.split(r",|/|;|\band\b", text) if g.strip(" .!")]
-
-
-def _labelled(text: str, *labels: str) -> str | None:
-    """The value after `label:` or `label is`, up to the end of its sentence."""
-    names = "|".join(_words(label) for label in labels)
-    match = re.search(rf"\b(?:{names})\s*(?::|=|\bis\b)\s*[\"“']?(.+?)[\"”']?\s*(?:$|\n|;|\.(?:\s|$))", text, re.I)
-    return match.group(1).strip() if match else None
-
-
-def extract(text: str) -> dict[str, Any]:
+def extract(text: str, today: dt.date | None = None) -> dict[str, Any]:
     """Brief fields (dotted paths) a message states outright, e.g. 'budget 20000' or 'genres: thriller, drama'."""
-    return read(text).fields
-
-
-def read(text: str) -> Reading:
-    """Brief fields a message states outright, and what to tell the person about how they were read."""
-    reading = Reading()
-    found = reading.fields
-    title = _labelled(text, "working title", "title") or _called(text)
-    if title:
-        found["working_title"] = title
-    if (fmt := _format_in(text)) is not None:
-        found["format"] = fmt.value
-    if logline := _labelled(text, "logline", "premise") or (_about(text) if title or fmt else None):
-        found["logline"] = logline
-    if genres := _labelled(text, "genres", "genre"):
-        reading.update(read_genres(genres))
-    if tone := _labelled(text, "tone"):
-        found["tone"] = tone
-    if budget := re.search(rf"\bbudget\b[^\d$€£-]{{0,20}}{_AMOUNT}", text, re.I):
-        found.update(_budget(budget.group(0)))
-    elif _CORRECTION.search(text) or re.fullmatch(rf"\s*{_AMOUNT}\s*", text, re.I):
-        found.update(_money(text))
-    if (model := _find_keyword(text, _BUSINESS)) is not None and re.search(
-        r"\b(model|earn|revenue|release|on|via)\b", text, re.I
-    ):
-        found["business_model"] = model
-    if _RELEASE_CUE.search(text) or len(re.findall(_DATE, text)) >= 2:
-        found.update(_release(text))
-    found.update(_length(text))
-    if re.search(r"\baudience\b|\bages?d?\b|\badults\b|year[\s-]?olds", text, re.I):
-        found.update(read_audience(text))
-    reading.update(_territories(text))
-    if (rating := read_rating(text)) is not None:
-        found["constraints.age_rating_ceiling"] = rating
-    if avoid := _labelled(text, "avoid topics", "avoid") or _after(text, r"stay away from|do not mention|don't mention"):
-        found["constraints.avoid_topics"] = _items(avoid)
-    if include := _labelled(text, "must include") or _after(text, r"must[\s-]include|must feature"):
-        found["constraints.must_include"] = _items(include)
-    if studio := _labelled(text, "studio", "distributor") or _after(text, r"distributed by|from the studio"):
-        found["studio"] = studio
-    if not found and len(text.split()) <= 8:  # 'sometime this fall 2027' on its own is a release window
-        found.update(_release(text))
-    return reading
-
-
-def _after(text: str, cue: str, stops: str = ".;,\n") -> str | None:
-    """The words after `cue`, up to the first of `stops`."""
-    match = re.search(rf"\b(?:{cue})\s+([^{re.escape(stops)}]+)", text, re.I)
-    return match.group(1).strip() if match else None
-
-
-def _about(text: str) -> str | None:
-    """'A film called Night Shift, about a keeper who …' -> the logline 'A keeper who …' (at least 10 characters)."""
-    match = re.search(r"(?:,\s*|\s)(?:about|where|in which|following)\s+(.{10,})$", text.strip(), re.I | re.S)
-    if match is None:
-        return None
-    logline = match.group(1).strip()
-    return logline[0].upper() + logline[1:]
-
-
-def _money(text: str) -> dict[str, Any]:
-    """An amount that can only be money ('3M', '$250k', '40000 EUR'): the budget, in a correction or on its own."""
-    match, found = re.search(_AMOUNT, text, re.I), parse_amount(text)
-    if match is None or found is None or not (found[1] or match.group(3)):
-        return {}
-    if re.match(r"\s*(minute|min|episode|track|hour|word)", text[match.end(2) :], re.I):
-        return {}
-    return _budget(match.group(0))
-
-
-def _territories(text: str) -> Reading:
-    """'territories: US, GB' or 'released in the US and UK'; a list with a place not known is said, not guessed."""
-    reading = Reading()
-    labelled = _labelled(text, "territories", "territory", "markets", "countries")
-    spoken = labelled or _after(text, r"releas\w* (?:it )?(?:only )?in|launch\w* (?:it )?(?:only )?in", stops=".;\n")
-    if not spoken:
-        return reading
-    places = read_places(spoken)
-    if places is not None:
-        reading.fields["territories"] = places
-    elif labelled:
-        reading.notes.append(f"I could not read every territory in “{labelled}”; name countries, e.g. 'territories: US, GB, DE'.")
-    return reading
-
-
-def _format_in(text: str) -> Format | None:
-    """A format named with an article ('a film', 'an eight-part series') or a label ('format: podcast')."""
-    if labelled := _labelled(text, "format"):
-        return _find_keyword(labelled, _FORMATS)
-    for key in sorted(_FORMATS, key=len, reverse=True):
-        if re.search(rf"\b(?:a|an|our|my)\s+(?:[\w-]+\s+){{0,2}}?{_words(key)}\b", text, re.I):
-            return _FORMATS[key]
-    return None
-
-
-def _called(text: str) -> str | None:
-    match = re.search(r"\b(?:called|titled|named)\s+[\"“']?([^\"”'.,;\n]+)", text, re.I)
-    if match is None:
-        return None
-    return re.split(r"\s+(?:about|where|in which|following)\s", match.group(1), maxsplit=1, flags=re.I)[0].strip()
-
-
-def answer_for(field: str, text: str) -> dict[str, Any]:
-    """Read a whole message as the answer to the question about `field`."""
-    return read_answer(field, text).fields
-
-
-def read_answer(field: str, text: str) -> Reading:
-    """Read a whole message as the answer to `field`, saying what could not be read."""
-    text = text.strip()
-    if field == "genres":
-        return read_genres(text)
-    if field == "release":
-        if window := _release(text):
-            return Reading(window)
-        return Reading(notes=[f"I could not read a release window in “{text}”; try 'Sept 1 to Nov 15 2027', "
-                              "'fall 2027' or '2027-09-01 to 2027-12-15'."])  # fmt: skip
-    if field == "budget" and not _budget(text):
-        return Reading(notes=[f"I could not read an amount in “{text}”; try '250k USD' or '3M'."])
-    return Reading(_answer_fields(field, text))
-
-
-def _answer_fields(field: str, text: str) -> dict[str, Any]:
-    if field == "working_title":
-        return {"working_title": text.strip("\"“”'")}
-    if field == "logline":
-        return {"logline": text}
-    if field == "format":
-        fmt = _find_keyword(text, _FORMATS) or _find_keyword(text, {f.value.replace("_", " "): f for f in Format})
-        return {"format": fmt.value if fmt is not None else text}
-    if field == "business_model":
-        return {"business_model": _find_keyword(text, _BUSINESS) or text.lower().replace(" ", "_")}
-    if field == "budget":
-        return _budget(text)
-    if field == "length":
-        return _length(text)
-    return {}
+    return read_message(text, today=today).fields
 
 
 def missing_fields(draft: dict[str, Any]) -> list[str]:
@@ -321,15 +113,22 @@ class Followup(BaseModel):
 
     note: str = Field("", description="What to change, in words.")
     sets: dict[str, Any] = Field(default_factory=dict, description="Brief fields by dotted path.")
+    cannot: str = Field("", description="Why the change cannot be applied, in words; empty when it can.")
 
 
 _BUDGET_FACTORS = {r"halv|half": 0.5, r"doubl|twice": 2.0, r"tripl": 3.0, r"quarter": 0.25}
+_BRIEF_WORDS = re.compile(r"\b(?:budget|spend|money|release|window|launch date|territor\w*|countr\w*|markets?|rating|rated|"
+                          r"audience|ages?|genres?|business model|price|pricing|studio)\b", re.I)  # fmt: skip
 
 
-def parse_followup(text: str, brief: dict[str, Any]) -> Followup:
-    """'what if the budget were halved?' -> sets budget.amount; 'make it darker' -> a note; both may come together."""
+def parse_followup(text: str, brief: dict[str, Any], today: dt.date | None = None) -> Followup:
+    """'what if the budget were halved?' -> sets budget.amount; 'make it darker' -> a note; both may come together.
+
+    A what-if about the brief that names no value it can take ('what if it came out sooner?') is not sent to
+    the writer as words: `cannot` says why and what can be asked instead.
+    """
     sets: dict[str, Any] = {}
-    if re.search(r"\bbudget\b", text, re.I):
+    if re.search(r"\bbudget\b|\bspend", text, re.I):
         amount = float((brief.get("budget") or {}).get("amount", 0))
         factor = next((f for pattern, f in _BUDGET_FACTORS.items() if re.search(rf"\b({pattern})", text, re.I)), None)
         percent = re.search(r"\b(cut|reduce|lower|raise|increase)\w*\b.*?(\d+(?:\.\d+)?)\s*%", text, re.I)
@@ -338,12 +137,17 @@ def parse_followup(text: str, brief: dict[str, Any]) -> Followup:
         elif percent and amount:
             sign = -1 if percent.group(1).lower() in ("cut", "reduce", "lower") else 1
             sets["budget.amount"] = round(amount * (1 + sign * float(percent.group(2)) / 100), 2)
-        else:
-            sets.update(_budget(text))
-    fields = extract(text)
-    for key, value in fields.items():  # lengths and loglines in a follow-up are about the words, not the brief
-        if not key.startswith(("length.", "logline")) and not (key.startswith("budget.") and key in sets):
+    fields = read_message(text, today=today).fields if "budget.amount" in sets else {
+        **read_money(text).fields, **read_message(text, today=today).fields}  # fmt: skip
+    for key, value in fields.items():  # lengths, loglines and titles in a follow-up are about the words, not the brief
+        if not key.startswith(("length.", "logline", "working_title", "tone")) and not (
+            key.startswith("budget.") and key in sets
+        ):
             sets[key] = value
+    if not sets and re.match(r"\s*what if\b", text, re.I) and (about := _BRIEF_WORDS.search(text)):
+        return Followup(cannot=f"I cannot apply “{_clip(text)}”: it names the {about.group(0).lower()} but no value I can "
+                        "set. Say it with one, e.g. 'what if the budget were 1.5 million?', 'what if it came out in "
+                        "spring 2028?' or 'what if we released in Canada and the US?'.")  # fmt: skip
     note = "" if sets else text.strip()
     return Followup(note=note, sets=sets)
 
@@ -404,14 +208,40 @@ class Conversation:
     the rules' reading wins where both read a field.
     """
 
-    def __init__(self, model_reader: ModelReader | None = None) -> None:
+    def __init__(self, model_reader: ModelReader | None = None, *, today: dt.date | None = None, panel: bool = True) -> None:
         self.model_reader = model_reader
+        self.today = today
+        """The day relative dates are read from (None: the day of each message)."""
+        self.panel = panel
+        """The brief and the report are shown beside the chat (the web page); False in a terminal."""
         self.draft: dict[str, Any] = {}
         self.asking: str | None = None
         self.stage: Stage = "building"
         self.run_id: str | None = None
         self.run_status: str | None = None
         self.shown: LaunchPackage | None = None
+        self.asked_sets: dict[str, Any] = {}
+        """The brief changes the last revision asked for (to check that they were made)."""
+        self.undo: list[dict[str, Any]] = []
+        """The brief before each change, newest last (one step back restores the last)."""
+
+    def state(self) -> dict[str, Any]:
+        """Everything the conversation holds but its model reader and the package it showed, as JSON (to keep across restarts)."""
+        return {"draft": self.draft, "asking": self.asking, "stage": self.stage, "run_id": self.run_id,
+                "run_status": self.run_status, "undo": self.undo, "asked_sets": self.asked_sets, "panel": self.panel,
+                "today": self.today.isoformat() if self.today else None}  # fmt: skip
+
+    @classmethod
+    def restored(cls, state: dict[str, Any], model_reader: ModelReader | None = None,
+                 shown: LaunchPackage | None = None) -> Conversation:  # fmt: skip
+        """The conversation `state()` saved, with its model reader and the package it had shown."""
+        today = state.get("today")
+        conversation = cls(model_reader, today=dt.date.fromisoformat(today) if today else None, panel=state.get("panel", True))
+        conversation.draft, conversation.asking, conversation.stage = state["draft"], state.get("asking"), state["stage"]
+        conversation.run_id, conversation.run_status = state.get("run_id"), state.get("run_status")
+        conversation.undo, conversation.asked_sets = state.get("undo", []), state.get("asked_sets", {})
+        conversation.shown = shown
+        return conversation
 
     def greet(self) -> Turn:
         self.asking = "working_title"
@@ -429,7 +259,28 @@ class Conversation:
             return self._turn(["The agents are still working on it; I will show the package as soon as it is ready."])
         return self._follow_up(text)
 
+    def edit(self, dotted: str, text: str) -> Turn:
+        """A field changed in place in the brief form, as the words typed there: take it, confirm it in words, and go on."""
+        if self.stage not in ("building", "confirming"):
+            return self._turn(["The brief can be edited until it is launched; ask for a change in words now."])
+        try:
+            value = form_value(dotted, text)
+        except ValueError as exc:
+            return self._next_question([f"{field_label(dotted)}: {exc}; nothing changed."])
+        self._remember()
+        if value in (None, "", []):
+            _drop_dotted(self.draft, dotted)
+            return self._next_question([f"Cleared: {field_label(dotted)}. Say 'undo' to put it back."])
+        set_dotted(self.draft, dotted, value, create=True)
+        return self._next_question(
+            [f"Changed in the form: {_confirm({dotted: value}, {}, self.draft)}. Say 'undo' to take it back."]
+        )
+
     # --- building the brief ---
+
+    def _remember(self) -> None:
+        self.undo.append(copy.deepcopy(self.draft))
+        del self.undo[:-20]
 
     def _build(self, text: str) -> Turn:
         if self.stage == "confirming" and _YES.match(text):
@@ -437,36 +288,50 @@ class Conversation:
             self.stage = "running"
             return self._turn(["Launching it now. I will show each agent's progress."],
                               action=Launch(brief=brief.model_dump(mode="json")))  # fmt: skip
-        reading = read(text)
+        if _UNDO.match(text):
+            if not self.undo:
+                return self._next_question(["There is nothing to undo yet."])
+            before, self.draft = self.draft, self.undo.pop()
+            changed = [
+                k for k in dict.fromkeys([*_flat(before), *_flat(self.draft)]) if _flat(before).get(k) != _flat(self.draft).get(k)
+            ]
+            names = ", ".join(dict.fromkeys(field_label(k) for k in changed)) or "nothing"
+            return self._next_question([f"Undone: {names} is back to what it was."])
+        reading = read_message(text, asking=self.asking, draft=self.draft, today=self.today)
         if self.model_reader is not None:
-            stated = {k: v for k, v in self.model_reader(text, self.draft).items() if k not in reading.fields}
-            reading.fields.update(stated)
-        if self.asking and not reading.fields:  # a message that states fields is not also the answer as a whole
-            answer = read_answer(self.asking, text)
-            answer.update(Reading(reading.fields, reading.notes))
-            reading = answer
+            for dotted, value in self.model_reader(text, self.draft).items():
+                if dotted not in reading.fields:
+                    reading.put(dotted, value, text)
+            if reading.fields:
+                reading.unread = []
+        if reading.fields:
+            self._remember()
         for dotted, value in reading.fields.items():
             set_dotted(self.draft, dotted, value, create=True)
-        return self._next_question(noted=_noted(reading.fields), notes=reading.notes, heard=text)
+        say = [f"Noted: {_confirm(reading.fields, reading.sources, self.draft)}."] if reading.fields else []
+        say += reading.notes
+        if reading.unread:
+            heard = "”, “".join(_clip(u) for u in reading.unread)
+            say.append(f"I did not catch “{heard}”{', so nothing changed' if not reading.fields else ''}. "
+                       f"Name the field and its value, {EXAMPLES}.")  # fmt: skip
+        return self._next_question(say, noted=bool(reading.fields))
 
-    def _next_question(self, noted: list[str], notes: list[str], heard: str) -> Turn:
-        say = [f"Noted: {', '.join(noted)}.", *notes] if noted else list(notes)
-        if not noted and not notes:
-            say.append(f"I did not understand “{_clip(heard)}”, so nothing changed.")
+    def _next_question(self, say: list[str], noted: bool = True) -> Turn:
         errors = problems(self.draft)
         if errors:
             self.asking = _question_for(errors[0].field)
             self.stage = "building"
-            say += [f"That does not work yet: {_field_name(e.field)} {e.message}." for e in errors]
+            say = say + [f"That does not work yet: {field_label(e.field)} {e.message}." for e in errors]
             return self._turn([*say, question(self.asking, self.draft)], errors=errors)
         missing = missing_fields(self.draft)
-        if missing:
-            self.asking, self.stage = missing[0], "building"
+        if missing:  # the open question stays open until it is answered
+            self.asking, self.stage = self.asking if self.asking in missing else missing[0], "building"
             return self._turn([*say, question(self.asking, self.draft)])
         self.asking, self.stage = None, "confirming"
-        if not noted:
-            say.append(HOW_TO_SAY)
-        return self._turn([*say, "The brief is complete (see the panel). Shall I launch it? You can still change any field."],
+        if not noted and not any(line.startswith("I did not catch") for line in say):
+            say = [*say, HOW_TO_SAY]
+        where = " (see the brief form)" if self.panel else " (type 'brief' to see it)"
+        return self._turn([*say, f"The brief is complete{where}. Shall I launch it? You can still change any field."],
                           offers=["Launch it"])  # fmt: skip
 
     # --- after a package ---
@@ -481,8 +346,11 @@ class Conversation:
             return self._turn(["Rejecting this version."], action=Answer(answer={"action": "reject", "reason": text}))
         if re.fullmatch(r"(change|change it|changes?)\W*", text, re.I):
             return self._turn(["What should change? e.g. 'make it darker' or 'what if the budget were halved?'"])
-        change = parse_followup(text, self.draft)
+        change = parse_followup(text, self.draft, self.today)
+        if change.cannot:
+            return self._turn([change.cannot])
         self.stage = "running"
+        self.asked_sets = dict(change.sets)
         if awaiting and change.sets:  # a what-if builds a new version beside this one, which stays as it is
             version = self.shown.version if self.shown is not None else 1
             return self._turn([f"Building version {version + 1} with {_describe_sets(change.sets)}. Version {version} "
@@ -506,9 +374,9 @@ class Conversation:
             self.stage = "building"
             for error in errors:
                 self.asking = _question_for(error.field)
-            return self._turn([message, *(f"{e.field}: {e.message}" for e in errors)], errors=errors)
+            return self._turn([message, *(f"{field_label(e.field)}: {e.message}" for e in errors)], errors=errors)
         self.stage = "reviewing" if self.run_status in AT_REST else "running"
-        return self._turn([message, *(f"{e.field}: {e.message}" for e in errors)], errors=errors)
+        return self._turn([message, *(f"{field_label(e.field)}: {e.message}" for e in errors)], errors=errors)
 
     def settled(self, status: str, message: str, package: LaunchPackage | None) -> Turn:
         """The run came to rest: show the package and offer what can be done next."""
@@ -518,10 +386,14 @@ class Conversation:
             self.draft = package.brief.model_dump(mode="json")
         say = [f"Run {self.run_id}: {STATUS_WORDS.get(status, status.replace('_', ' '))} — {message}".rstrip(" —")]
         if package is not None:
-            say.append(summary(package))
+            say.append(summary(package, panel=self.panel))
             if self.shown is not None and self.shown.version != package.version:
                 comparison = compare(self.shown, package)
                 say.append("\n".join(describe(self.shown, package)))
+                if self.asked_sets and not any(c.kind == "brief" and c.changed for c in comparison):
+                    say.append(f"The change you asked for ({_describe_sets(self.asked_sets)}) was not made: version "
+                               f"{package.version} has the brief of version {self.shown.version}.")  # fmt: skip
+            self.asked_sets = {}
             self.shown = package
         if status == "awaiting_approval":
             self.stage = "reviewing"
@@ -541,26 +413,108 @@ class Conversation:
                     report_url="report" if report else None, comparison=comparison or [])  # fmt: skip
 
 
-_FIELD_WORDS = {"constraints": "content rules", "audience": "audience", "working_title": "working title",
-                "business_model": "business model"}  # fmt: skip
+FIELD_LABELS: dict[str, str] = {
+    "working_title": "Working title", "format": "Format", "logline": "Logline", "genres": "Genres", "length": "Length",
+    "budget": "Budget", "business_model": "Business model", "release": "Release", "audience": "Audience", "tone": "Tone",
+    "territories": "Territories", "studio": "Studio", "constraints.age_rating_ceiling": "Rating ceiling",
+    "constraints.avoid_topics": "Avoid", "constraints.must_include": "Must include",
+}  # fmt: skip
+"""Brief fields as a person names them, in the order the brief form shows them."""
+_LEAF_WORDS = {"age_min": "youngest age", "age_max": "oldest age", "regions": "regions", "interests": "interests",
+               "amount": "amount", "currency": "currency", "earliest": "earliest date", "latest": "latest date"}  # fmt: skip
 
 
-def _field_name(dotted: str) -> str:
-    """'release.earliest' -> 'release earliest'."""
-    return " ".join(part.replace("_", " ") for part in dotted.split("."))
+def field_label(dotted: str) -> str:
+    """A dotted path as a person names it: 'budget.amount' -> 'Budget amount', 'constraints.avoid_topics' -> 'Avoid'."""
+    if dotted in FIELD_LABELS:
+        return FIELD_LABELS[dotted]
+    head, _, leaf = dotted.partition(".")
+    if head in FIELD_LABELS and leaf:
+        return f"{FIELD_LABELS[head]} {_LEAF_WORDS.get(leaf, leaf.replace('_', ' '))}"
+    return dotted.replace(".", " ").replace("_", " ").capitalize()
 
 
-def _noted(fields: dict[str, Any]) -> list[str]:
-    """The fields a message set, as a person names them: 'budget', 'audience', 'rating ceiling'."""
-    names: list[str] = []
-    for dotted in fields:
-        head, _, leaf = dotted.partition(".")
-        name = leaf.replace("_", " ") if head == "constraints" else _FIELD_WORDS.get(head, head.replace("_", " "))
-        if name == "age rating ceiling":
-            name = "rating ceiling"
-        if name not in names:
-            names.append(name)
-    return names
+def _group(dotted: str) -> str:
+    return dotted if dotted.startswith("constraints.") else dotted.split(".")[0]
+
+
+def _flat(draft: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in draft.items():
+        if isinstance(value, dict):
+            out.update({f"{key}.{leaf}": v for leaf, v in value.items()})
+        else:
+            out[key] = value
+    return out
+
+
+def _drop_dotted(draft: dict[str, Any], dotted: str) -> None:
+    head, _, leaf = dotted.partition(".")
+    if leaf and isinstance(draft.get(head), dict):
+        draft[head].pop(leaf, None)
+    elif not leaf:
+        draft.pop(head, None)
+
+
+def _day(value: Any) -> str:
+    try:
+        day = dt.date.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    return f"{day.day} {day:%b %Y}"
+
+
+def _country(code: str) -> str:
+    try:
+        import pycountry
+
+        found = pycountry.countries.get(alpha_2=code)
+    except (KeyError, LookupError):
+        found = None
+    return str(getattr(found, "common_name", None) or getattr(found, "name", code)) if found else code
+
+
+def describe_field(group: str, draft: dict[str, Any]) -> str:
+    """One field of the brief in words: 'Budget' -> '$2.5M', 'Release' -> '10 Mar 2028 – 31 Mar 2028'."""
+    value = draft.get(group) if "." not in group else (draft.get("constraints") or {}).get(group.split(".", 1)[1])
+    if group == "budget" and isinstance(value, dict) and "amount" in value:
+        return money(float(value["amount"]), str(value.get("currency") or "USD"))
+    if group == "release" and isinstance(value, dict):
+        early, late = value.get("earliest"), value.get("latest")
+        if early and late:
+            return f"{_day(early)} – {_day(late)}"
+        return f"not before {_day(early)}" if early else f"no later than {_day(late)}" if late else ""
+    if group == "length" and isinstance(value, dict):
+        return ", ".join(f"{float(n):g} {unit}" for unit, n in value.items() if n)
+    if group == "audience" and isinstance(value, dict):
+        low, high = value.get("age_min"), value.get("age_max")
+        ages = f"ages {low}–{high}" if low is not None and high is not None else f"ages {low}+" if low is not None else ""
+        where = ", ".join(_country(r) for r in value.get("regions") or [])
+        likes = ", ".join(value.get("interests") or [])
+        return "; ".join(p for p in (ages, f"in {where}" if where else "", f"into {likes}" if likes else "") if p)
+    if group == "territories" and isinstance(value, list):
+        return ", ".join(_country(str(v)) for v in value)
+    if group in ("format", "business_model") and value:
+        return label(str(value))
+    if group == "constraints.age_rating_ceiling" and value:
+        return f"{value} at most"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def _confirm(fields: dict[str, Any], sources: dict[str, str], draft: dict[str, Any]) -> str:
+    """What a message set, in words, with the words it was read from: 'Budget: $2.5M (from “around two and a half million”)'."""
+    parts: list[str] = []
+    order = list(FIELD_LABELS)
+    for group in sorted(dict.fromkeys(_group(k) for k in fields), key=lambda g: order.index(g) if g in order else len(order)):
+        source = next((sources[k] for k in fields if _group(k) == group and sources.get(k)), "")
+        value = describe_field(group, draft)
+        if group in ("working_title", "logline", "tone", "studio"):  # the producer's own words: said back, not explained
+            source, value = "", f"“{_clip(value.rstrip('.'))}”"
+        heard = f" (from “{_clip(source)}”)" if source else ""
+        parts.append(f"{field_label(group)}: {value}{heard}")
+    return "; ".join(parts)
 
 
 def _clip(text: str, limit: int = 60) -> str:
@@ -572,28 +526,79 @@ def _question_for(field: str) -> str:
     return head if head in QUESTIONS else "working_title"
 
 
-def _describe_value(value: Any) -> str:
-    """A brief value as a person reads it: lists joined with commas, amounts with thousands separators."""
-    if isinstance(value, list | tuple | set):
-        return ", ".join(_describe_value(v) for v in value)
+FORM_FIELDS: tuple[str, ...] = (
+    "working_title", "format", "logline", "genres", "length", "budget.amount", "budget.currency", "business_model",
+    "release.earliest", "release.latest", "territories", "audience.age_min", "audience.age_max", "audience.regions",
+    "audience.interests", "tone", "studio", "constraints.age_rating_ceiling", "constraints.avoid_topics",
+    "constraints.must_include",
+)  # fmt: skip
+"""The brief form's fields, in order ('length' stands for the format's own unit)."""
+LIST_FIELDS = frozenset({"genres", "territories", "audience.regions", "audience.interests", "constraints.avoid_topics",
+                         "constraints.must_include"})  # fmt: skip
+
+
+def form_value(dotted: str, text: str) -> Any:
+    """A brief form's text as the field's value (None clears it); ValueError says in words what could not be read."""
+    text = text.strip()
+    if not text:
+        return None
+    if dotted in LIST_FIELDS:
+        items = [i.strip() for i in text.split(",") if i.strip()]
+        if dotted in ("territories", "audience.regions"):
+            places = [place(i) for i in items]
+            if None in places:
+                raise ValueError(f"“{items[places.index(None)]}” is not a country or region I know")
+            return list(dict.fromkeys(p for p in places if p))
+        return [i.lower() for i in items] if dotted == "genres" else items
+    if dotted == "budget.amount":
+        amount = read_money(text, asked=True).fields.get("budget.amount")
+        if amount is None:
+            raise ValueError(f"“{_clip(text)}” is not an amount (try 2500000, 2.5M or 250k)")
+        return amount
+    if dotted.startswith(("length.", "audience.age_")):
+        number = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*", numerals(text))
+        if number is None:
+            raise ValueError(f"“{_clip(text)}” is not a number")
+        value = float(number.group(1))
+        return value if dotted in ("length.minutes", "length.hours") else int(value)
+    if dotted.startswith("release."):
+        try:
+            return dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            raise ValueError(f"“{_clip(text)}” is not a date (YYYY-MM-DD)") from None
+    return text
+
+
+def form_text(dotted: str, draft: dict[str, Any]) -> str:
+    """A brief field's value as the form shows it for editing ('' when it has none)."""
+    head, _, leaf = dotted.partition(".")
+    value = (draft.get(head) or {}).get(leaf) if leaf else draft.get(head)
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
     if isinstance(value, float):
-        return f"{value:,.0f}" if value >= 100 else f"{value:,.2f}"
-    return str(getattr(value, "value", value))
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else str(value)
+    return str(value)
 
 
 def _describe_sets(sets: dict[str, Any]) -> str:
-    return ", ".join(f"{k.replace('_', ' ')} → {_describe_value(v)}" for k, v in sets.items())
+    """Brief changes in words: 'budget → $1.5M, territories → Canada'."""
+    draft: dict[str, Any] = {}
+    for dotted, value in sets.items():
+        set_dotted(draft, dotted, value, create=True)
+    return ", ".join(f"{field_label(g).lower()} → {describe_field(g, draft)}" for g in dict.fromkeys(_group(k) for k in sets))
 
 
-def summary(package: LaunchPackage) -> str:
-    """A package in two lines for the chat."""
+def summary(package: LaunchPackage, *, panel: bool = True) -> str:
+    """A package in two lines for the chat (`panel`: the report is shown below it, on the web page)."""
     promo, tiers = package.promotion_plan.allocation, package.pricing_plan.recommendation.tiers
     taglines = package.draft.hooks.taglines
     tagline = taglines[0] if taglines else ""
     prices = "; ".join(f"{label(t.tier)} {price(t.recommended.price, t.currency)}" for t in tiers) or "no viewer price"
     return (f"{package.brief.working_title}, version {package.version}: “{tagline}”. "
             f"Promotion {money(promo.budget, promo.currency)} over {promo.weeks} weeks; {prices}. "
-            "The full report with its charts is below.")  # fmt: skip
+            + ("The full report with its charts is below." if panel else "The full report is in the folder named above."))  # fmt: skip
 
 
 def describe_event(type: str, data: dict[str, Any]) -> str | None:

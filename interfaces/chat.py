@@ -4,8 +4,9 @@ The conversation itself (reading messages, asking for what is missing, turning
 follow-ups into revisions) lives in `graphs.conversation`. `ChatDesk` runs what
 it asks for on the same `RunService` the REST API uses, so a chat's runs are
 ordinary runs of its tenant. Each session also keeps its transcript (both sides,
-and the run's progress), so a reloaded page or a shared link picks it up again
-for as long as the server runs.
+and the run's progress), so a reloaded page or a shared link picks it up again.
+With a `ChatStore` every session is written after each turn and read back when
+asked for, so it survives a server restart.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from greenroom.core.brief import BriefError, in_words, parse_brief
+from greenroom.core.brief import AGE_RATINGS, PRIMARY_LENGTH_UNIT, BriefError, BusinessModel, Format, in_words, parse_brief
 from greenroom.core.vocabulary import AT_REST, STATUS_WORDS
 from greenroom.graphs.conversation import (
+    FORM_FIELDS,
     Answer,
     Conversation,
     Launch,
@@ -30,12 +32,15 @@ from greenroom.graphs.conversation import (
     Turn,
     announce,
     describe_event,
+    field_label,
+    form_text,
 )  # fmt: skip
 from greenroom.interfaces.service import RunBusyError, RunService
 
 if TYPE_CHECKING:
     from greenroom.core.package import LaunchPackage
     from greenroom.core.settings import ModelSettings
+    from greenroom.store.chats import ChatStore
     from greenroom.tools.llm import ModelHandle
 
 DEFAULT_TENANT = "chat"
@@ -64,6 +69,57 @@ class Row(BaseModel):
     label: str = Field(..., description="The field, as a person names it.")
     value: str = Field(..., description="Its value in words ('still needed' when a required field is not given yet).")
     needed: bool = Field(False, description="A required field that is not given yet.")
+
+
+class FormField(BaseModel):
+    """One field of the brief form: what it edits, how, and what it holds now."""
+
+    field: str = Field(..., description="The brief field by dotted path, e.g. 'budget.amount'.")
+    label: str = Field(..., description="The field, as a person names it.")
+    kind: Literal["text", "textarea", "number", "date", "select", "list"] = Field(..., description="How it is edited.")
+    value: str = Field("", description="Its value as text ('' when not given).")
+    options: list[str] = Field(default_factory=list, description="The choices of a select.")
+    needed: bool = Field(False, description="A required field that is not given yet.")
+    hint: str = Field("", description="What to write, e.g. 'comma-separated, e.g. Canada, New Zealand'.")
+
+
+_FORM_KINDS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "format": ("select", tuple(f.value for f in Format), ""), "logline": ("textarea", (), ""),
+    "business_model": ("select", tuple(b.value for b in BusinessModel), ""),
+    "constraints.age_rating_ceiling": ("select", AGE_RATINGS, ""), "budget.amount": ("text", (), "e.g. 2500000, 2.5M or 250k"),
+    "budget.currency": ("text", (), "USD unless given, e.g. EUR"),
+    "release.earliest": ("date", (), ""), "release.latest": ("date", (), ""), "audience.age_min": ("number", (), ""),
+    "audience.age_max": ("number", (), ""), "genres": ("list", (), "comma-separated, e.g. thriller, drama"),
+    "territories": ("list", (), "comma-separated, e.g. Canada, New Zealand"),
+    "audience.regions": ("list", (), "comma-separated countries"), "audience.interests": ("list", (), "comma-separated"),
+    "constraints.avoid_topics": ("list", (), "comma-separated"), "constraints.must_include": ("list", (), "comma-separated"),
+}  # fmt: skip
+_NEEDED = {"working_title": "working_title", "format": "format", "logline": "logline", "genres": "genres",
+           "budget.amount": "budget", "business_model": "business_model", "release.earliest": "release",
+           "release.latest": "release"}  # fmt: skip
+
+
+def brief_form(draft: dict[str, Any], missing: list[str]) -> list[FormField]:
+    """The brief as an editable form, every field shown (none folded away), required ones not given marked as needed."""
+    unit = PRIMARY_LENGTH_UNIT.get(Format(draft["format"])) if draft.get("format") in {f.value for f in Format} else None
+    fields: list[FormField] = []
+    for name in FORM_FIELDS:
+        paths = (
+            [f"length.{unit or 'minutes'}"] + (["length.minutes"] if unit not in (None, "minutes") else [])
+            if name == "length"
+            else [name]
+        )
+        for dotted in paths:
+            kind, options, hint = _FORM_KINDS.get(dotted, ("number" if dotted.startswith("length.") else "text", (), ""))
+            label = field_label(dotted) if not dotted.startswith("length.") else f"Length ({dotted.split('.')[1]})"
+            if dotted == "length.minutes" and unit not in (None, "minutes"):
+                label = "Minutes per episode"
+            needed = _NEEDED.get(dotted) in missing or (
+                dotted.startswith("length.") and "length" in missing and dotted != "length.minutes"
+            )
+            fields.append(FormField(field=dotted, label=label, kind=kind, value=form_text(dotted, draft),  # type: ignore[arg-type]
+                                    options=list(options), needed=needed, hint=hint))  # fmt: skip
+    return fields
 
 
 def model_reader_for(settings: ModelSettings) -> ModelReader | None:
@@ -127,6 +183,21 @@ class ChatSession:
         """The working title, or 'Untitled brief' before there is one."""
         return str(self.conversation.draft.get("working_title") or "Untitled brief")
 
+    def state(self) -> dict[str, Any]:
+        """The session as JSON, to be kept across restarts."""
+        return {"keyed": self.keyed, "conversation": self.conversation.state(), "chars": self.chars,
+                "transcript": [line.model_dump() for line in self.transcript], "events_seen": self.events_seen,
+                "report": self.report, "last": self.last.model_dump(mode="json") if self.last else None}  # fmt: skip
+
+    @classmethod
+    def restored(cls, tenant: str, state: dict[str, Any], conversation: Conversation) -> ChatSession:
+        """The session `state()` saved, around its restored conversation."""
+        last = state.get("last")
+        return cls(tenant=tenant, keyed=bool(state.get("keyed")), conversation=conversation,
+                   transcript=[Line.model_validate(line) for line in state.get("transcript", [])],
+                   chars=int(state.get("chars", 0)), last=Turn.model_validate(last) if last else None,
+                   events_seen=int(state.get("events_seen", 0)), report=bool(state.get("report")))  # fmt: skip
+
 
 class ChatDesk:
     """Chat sessions of one server, in memory; their actions run on the shared RunService.
@@ -136,8 +207,10 @@ class ChatDesk:
     """
 
     def __init__(self, service: RunService, max_sessions: int = 1000, max_per_tenant: int = 100,
-                 model_reader: ModelReader | None = None) -> None:  # fmt: skip
+                 model_reader: ModelReader | None = None, store: ChatStore | None = None) -> None:  # fmt: skip
         self.service = service
+        self.store = store
+        """Where sessions are kept across restarts (None: in memory only)."""
         self.max_sessions, self.max_per_tenant = max_sessions, max_per_tenant
         self.model_reader = model_reader
         self._sessions: dict[str, ChatSession] = {}
@@ -151,21 +224,46 @@ class ChatDesk:
         with self._lock:
             own = [s for s, held in self._sessions.items() if held.tenant == tenant and held.keyed == keyed]
             if len(own) >= self.max_per_tenant:
-                del self._sessions[own[0]]
+                self._drop(own[0])
             elif len(self._sessions) >= self.max_sessions:
                 keyless = next((s for s, held in self._sessions.items() if not held.keyed), None)
                 if keyless is None and not keyed:
                     raise ChatFullError("the chat is full; try again later or use an API key")
-                del self._sessions[keyless or next(iter(self._sessions))]
+                self._drop(keyless or next(iter(self._sessions)))
             self._sessions[session_id] = session
+        self._keep(session_id, session)
         return session_id, turn
+
+    def _drop(self, session_id: str) -> None:
+        del self._sessions[session_id]
+        if self.store is not None:
+            self.store.drop(session_id)
+
+    def _keep(self, session_id: str, session: ChatSession) -> None:
+        """Write the session where it outlives the server."""
+        if self.store is not None:
+            self.store.save(session_id, session.tenant, session.state())
+
+    def _load(self, session_id: str, tenant: str | None) -> ChatSession | None:
+        """A session this server does not hold, from the store (after a restart, or from another server)."""
+        saved = self.store.load(session_id, tenant) if self.store is not None else None
+        if saved is None:
+            return None
+        owner, state = saved
+        run_id = state["conversation"].get("run_id")
+        shown = self.service.latest_package(run_id) if run_id else None
+        conversation = Conversation.restored(state["conversation"], self.model_reader, shown)
+        session = ChatSession.restored(owner, state, conversation)
+        with self._lock:
+            return self._sessions.setdefault(session_id, session)
 
     def session(self, session_id: str, tenant: str) -> ChatSession:
         """The session (UnknownChatError when there is none, or when it belongs to a tenant other than `tenant`).
 
-        Every route names the caller's tenant: a session id alone (a leaked report link) reaches nothing.
+        Every route names the caller's tenant: a session id alone (a leaked report link) reaches nothing. A session
+        this server does not hold is loaded from the store, for its own tenant only.
         """
-        found = self._sessions.get(session_id)
+        found = self._sessions.get(session_id) or self._load(session_id, tenant)
         if found is None or found.tenant != tenant:
             raise UnknownChatError(session_id)
         return found
@@ -181,7 +279,17 @@ class ChatDesk:
         with session.lock:
             session.record("me", [text])
             turn = self._carry_out(session, session.conversation.reply(text))
-            return self._remember(session, turn)
+            turn = self._remember(session, turn)
+            self._keep(session_id, session)
+            return turn
+
+    def edit(self, session_id: str, tenant: str, dotted: str, value: Any) -> Turn:
+        """A brief field changed in the form: the chat says what changed, as if it had been typed."""
+        session = self.session(session_id, tenant)
+        with session.lock:
+            turn = self._remember(session, session.conversation.edit(dotted, value))
+            self._keep(session_id, session)
+            return turn
 
     def settle(self, session_id: str, tenant: str) -> Turn:
         """Called when the followed run came to rest: show its package (or start a pending revision)."""
@@ -196,7 +304,9 @@ class ChatDesk:
             self._catch_up(session)
             package = self.service.latest_package(conversation.run_id)
             turn = conversation.settled(record.status, record.message, package)
-            return self._remember(session, self._carry_out(session, turn))
+            turn = self._remember(session, self._carry_out(session, turn))
+            self._keep(session_id, session)
+            return turn
 
     def package(self, session_id: str, tenant: str) -> LaunchPackage | None:
         """The latest package of the session's run."""

@@ -5,6 +5,7 @@
     GET  /chat/sessions/{id}                   the session so far: transcript, brief panel, run and report (same tenant)
     POST /chat/sessions/summaries              {"ids": [...]} -> title and status of each of those sessions still held
     POST /chat/sessions/{id}/messages          {"text": ...} -> the chat's answer (a Turn)
+    POST /chat/sessions/{id}/brief             {"field": "budget.amount", "value": "3M"} -> a field edited in the form
     POST /chat/sessions/{id}/settle            the followed run came to rest -> its package and what can be done next
     GET  /chat/sessions/{id}/events?after=N    Server-Sent Events of the followed run, each with a line of text
     GET  /chat/sessions/{id}/report            the latest package's HTML report (charts included)
@@ -30,15 +31,17 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 from sse_starlette import EventSourceResponse
 
-from greenroom.graphs.conversation import Turn
+from greenroom.graphs.conversation import FORM_FIELDS, Turn
 from greenroom.interfaces.chat import (
     DEFAULT_TENANT,
     ChatDesk,
     ChatFullError,
     ChatSession,
+    FormField,
     Line,
     Row,
     UnknownChatError,
+    brief_form,
     brief_rows,
     model_reader_for,
     progress_line,
@@ -47,6 +50,7 @@ from greenroom.interfaces.chat import (
 from greenroom.interfaces.http import SSE_PING_S, bearer, event_stream
 from greenroom.interfaces.reports import render_html
 from greenroom.interfaces.service import RunService
+from greenroom.store.chats import ChatStore
 
 CHAT_PATH = "/chat"
 _PAGE = Path(__file__).parent / "templates" / "chat.html"
@@ -65,7 +69,19 @@ class Shown(Turn):
     title: str = Field(..., description="The working title, or 'Untitled brief'.")
     status: str = Field(..., description="Where the session stands, in words (its run's status once it has one).")
     panel: list[Row] = Field(default_factory=list, description="The brief, one labelled line per field.")
+    form: list[FormField] = Field(default_factory=list, description="The brief as an editable form, every field.")
     needed: list[str] = Field(default_factory=list, description="Required fields not given yet, in words.")
+
+
+class Edit(BaseModel):
+    """A brief field changed in the form."""
+
+    field: str = Field(..., max_length=60, description="The field by dotted path, e.g. 'budget.amount'.")
+    value: str = Field("", max_length=4000, description="Its new value, as typed ('' clears it).")
+
+
+_EDITABLE = frozenset([*(f for f in FORM_FIELDS if f != "length"), "length.minutes", "length.episodes", "length.tracks",
+                       "length.hours", "length.words"])  # fmt: skip
 
 
 class Opened(BaseModel):
@@ -170,7 +186,8 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
     """Mount the chat page and its routes on `app`; the chat shares `service` (and so the run registry) with the API."""
     api = service.settings.api
     desk = ChatDesk(service, max_sessions=api.chat_sessions, max_per_tenant=api.chat_sessions_per_tenant,
-                    model_reader=model_reader_for(service.settings.model))  # fmt: skip
+                    model_reader=model_reader_for(service.settings.model),
+                    store=ChatStore(service.settings.registry_target))  # fmt: skip
     app.state.chat_tenant = default_tenant
     app.state.chat_hosts = [h.strip("[]").lower() for h in api.chat_hosts]
     _quiet_session_ids()
@@ -219,6 +236,13 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
         """Answer one message, launching, approving or revising the run as it asks."""
         return shown(desk.send(session_id, tenant, message.text), desk.session(session_id, tenant))
 
+    @router.post("/sessions/{session_id}/brief", response_model=Shown)
+    def edit_brief(session_id: str, change: Edit, tenant: SessionTenant) -> Shown:
+        """A field edited in place in the brief form; the chat says what changed."""
+        if change.field not in _EDITABLE:
+            raise HTTPException(422, f"{change.field!r} is not a field of the brief form")
+        return shown(desk.edit(session_id, tenant, change.field, change.value), desk.session(session_id, tenant))
+
     @router.post("/sessions/{session_id}/settle", response_model=Shown)
     def settle(session_id: str, tenant: SessionTenant) -> Shown:
         """The followed run came to rest: its package and what can be done next."""
@@ -228,7 +252,8 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
         """The turn with its report linked to the session, and the panel and status in words."""
         report = f"{CHAT_PATH}/sessions/{session.id}/report" if turn.report_url is not None else None
         return Shown(**{**dict(turn), "report_url": report}, title=session.title, status=desk.status(session),
-                     panel=brief_rows(turn.brief, turn.missing), needed=still_needed(turn.missing))  # fmt: skip
+                     panel=brief_rows(turn.brief, turn.missing), form=brief_form(turn.brief, turn.missing),
+                     needed=still_needed(turn.missing))  # fmt: skip
 
     @router.get("/sessions/{session_id}/events")
     async def events(session_id: str, tenant: SessionTenant, after: Annotated[int, Query(ge=0)] = 0) -> EventSourceResponse:
@@ -245,7 +270,8 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
         package = desk.package(session_id, tenant)
         if package is None:
             raise HTTPException(404, "no package yet")
-        return HTMLResponse(render_html(package), headers=_NO_REFERRER)
+        status = desk.session(session_id, tenant).conversation.run_status  # a person's decision, not the editor's verdict
+        return HTMLResponse(render_html(package, status), headers=_NO_REFERRER)
 
     @router.post("/sessions/{session_id}/results", response_model=ResultsReply)
     def results(
@@ -256,7 +282,7 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
 
     @app.exception_handler(UnknownChatError)
     async def _unknown(request: Request, exc: UnknownChatError) -> JSONResponse:
-        return JSONResponse({"detail": "no such chat session (sessions live as long as the server)"}, status_code=404)
+        return JSONResponse({"detail": "no such chat session"}, status_code=404)
 
     app.include_router(router)
     app.state.chat_router = router

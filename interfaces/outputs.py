@@ -241,10 +241,11 @@ def editor_outcome(result: LaunchPackage | WriteResult) -> str:
 
 
 DECISIONS = {
-    "approved": ("approved", "Approved", "A person accepted this launch package."),
-    "rejected": ("not-approved", "Not approved", "A person rejected this launch package."),
-    "awaiting_approval": ("awaiting", "Awaiting approval", "A person has still to accept, change or reject this launch package."),
+    "approved": ("approved", "Approved by a person", "A person accepted this launch package."),
+    "rejected": ("not-approved", "Rejected by a person", "A person rejected this launch package."),
+    "awaiting_approval": ("awaiting", "Awaiting your approval", "You have still to accept, change or reject this launch package."),
 }  # fmt: skip
+"""A person's decision on the package; the editor's verdict on the draft is worded apart ("Editor's verdict: …")."""
 
 
 def decision(package: LaunchPackage, status: str | None = None) -> tuple[str, str, str]:
@@ -256,8 +257,8 @@ def decision(package: LaunchPackage, status: str | None = None) -> tuple[str, st
     if status in DECISIONS:
         return DECISIONS[status]
     if package.edit_outcome == "approved":
-        return "approved", "Approved", "The editor approved the draft; no sign-off by a person was asked for."
-    return "not-approved", "Not approved", "The editor did not approve the draft: review it before use."
+        return "approved", "Editor's verdict: approved", "The editor approved the draft; no sign-off by a person was asked for."
+    return "not-approved", "Editor's verdict: not approved", "The editor did not approve the draft: review it before use."
 
 
 _WEAK = ("weak signal", "no model forecast", "not a model forecast", "below", "above", "outside")

@@ -39,7 +39,7 @@ from slack_sdk.signature import SignatureVerifier
 from greenroom.core import limits
 from greenroom.core.brief import Brief, BriefError, FieldError, parse_brief
 from greenroom.core.package import LaunchPackage
-from greenroom.core.vocabulary import ACTIVE, STEP_LABELS
+from greenroom.core.vocabulary import ACTIVE, STATUS_WORDS, STEP_LABELS
 from greenroom.interfaces.outputs import (
     ESTIMATE_NAMES,
     REACH_NAME,
@@ -204,7 +204,7 @@ def errors_text(exc: BriefError) -> str:
 def progress_text(title: str, done: list[str], status: str, message: str = "") -> str:
     """The progress message: the steps finished so far and where the run stands."""
     icon = STATUS_ICONS.get(status, "⏳")
-    lines = [f"{icon} *{title}* — {status.replace('_', ' ')}" + (f": {message}" if message else "")]
+    lines = [f"{icon} *{title}* — {STATUS_WORDS.get(status, status.replace('_', ' '))}" + (f": {message}" if message else "")]
     lines += [f"  ✓ {step}: {STEP_LABELS.get(step, step)}" for step in done]
     return "\n".join(lines)
 
@@ -225,7 +225,7 @@ def package_fields(package: LaunchPackage) -> list[str]:
         f"*Promotion budget*\n{money(promo.budget, promo.currency)} over {promo.weeks} weeks",
         f"*{sentence(REACH_NAME)}*\n{amount(reach.expected)} by the promotion (gross; {span(reach.low, reach.high, reach.interval)})",
         f"*Recommended prices*\n{prices or f'No viewer price ({label(package.brief.business_model.value)} release)'}",
-        f"*Editor*\n{editor_outcome(package)}",
+        f"*Editor's verdict*\n{editor_outcome(package)}",
         *(["*Caveats*\n" + "\n".join(notes)] if notes else []),
     ]
 
@@ -488,10 +488,10 @@ class SlackBot:
         package = self.service.latest_package(run_id) if status in ("done", "awaiting_approval") else None
         if package is None:
             record = self.service.registry.get(run_id)
-            text = f"{STATUS_ICONS.get(status, '•')} run `{run_id}` is {status.replace('_', ' ')}: {record.message}"
+            text = f"{STATUS_ICONS.get(status, '•')} run `{run_id}` is {STATUS_WORDS.get(status, status.replace('_', ' '))}: {record.message}"
             self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
             return
-        summary = f"{package.brief.working_title}: launch package v{package.version} ({status.replace('_', ' ')})"
+        summary = f"{package.brief.working_title}: launch package v{package.version} ({STATUS_WORDS.get(status, status.replace('_', ' '))})"
         self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=summary, blocks=package_blocks(package, status))
 
 

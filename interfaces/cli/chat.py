@@ -20,6 +20,17 @@ def _show(turn: Turn) -> None:
         console.print(f"  [dim]({' / '.join(turn.offers)})[/dim]")
 
 
+def _show_brief(conversation: Conversation) -> None:
+    """The brief as it stands, one field a line (the web page shows it as a form beside the chat)."""
+    from greenroom.graphs.conversation import missing_fields
+    from greenroom.interfaces.chat import brief_rows
+
+    for row in brief_rows(conversation.draft, missing_fields(conversation.draft)):
+        console.print(
+            f"  [bold]{row.label}[/bold]: " + ("[yellow]still needed[/yellow]" if row.needed else row.value), markup=True
+        )
+
+
 def _carry_out(action: Launch | Answer | Revise, conversation: Conversation, settings: Settings, context: Any) -> Turn:
     """Run what the conversation asked for, and let it read the outcome."""
     from greenroom.interfaces.runs import answer_approval, launch_run, revise_run
@@ -52,7 +63,7 @@ def register(app: typer.Typer) -> None:
 
         settings = Settings()
         context = context_for(settings, approval=True)
-        conversation = Conversation(model_reader_for(settings.model))
+        conversation = Conversation(model_reader_for(settings.model), panel=False)
         _show(conversation.greet())
         while True:
             try:
@@ -62,6 +73,9 @@ def register(app: typer.Typer) -> None:
                 return
             if text.strip().lower() in ("quit", "exit", "bye"):
                 return
+            if text.strip().lower() in ("brief", "show brief", "the brief"):
+                _show_brief(conversation)
+                continue
             turn = conversation.reply(text)
             _show(turn)
             while turn.action is not None:

@@ -202,7 +202,7 @@ def runs_list(
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, width=min(out.width, 80))
     table.add_column("run", no_wrap=True)
     table.add_column("title / folder", overflow="fold", ratio=1)
-    table.add_column("status", no_wrap=True)
+    table.add_column("status", max_width=14)  # "awaiting your approval" wraps, so the folder keeps its room
     table.add_column("v", justify="right", no_wrap=True)
     table.add_column("updated (UTC)", no_wrap=True)
     for record in records:
@@ -233,7 +233,7 @@ def _package_lines(folder: Path) -> list[tuple[str, str]]:
         ("promotion", f"{amount(promo.budget, promo.currency)} over {promo.weeks} weeks"),
         ("reached", f"{amount(reach.expected)} people (gross; {amount(reach.low)} – {amount(reach.high)})"),
         ("prices", prices or "no viewer price"),
-        ("editor", editor_outcome(package)),
+        ("editor's verdict", editor_outcome(package)),
     ]
 
 

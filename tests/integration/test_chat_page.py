@@ -110,9 +110,9 @@ def _say(page: Page, *messages: str) -> None:
 
 
 def _panel(page: Page) -> dict[str, str]:
-    """The brief panel as the page shows it: label -> value."""
+    """The brief form as the page shows it: label -> value."""
     rows: list[list[str]] = page.eval_on_selector_all(
-        "#brief dt", "dts => dts.map(dt => [dt.textContent, dt.nextElementSibling.textContent])"
+        "#brief label", "labels => labels.map(l => [l.firstChild.textContent, l.lastChild.value])"
     )
     return dict((label, value) for label, value in rows)
 
@@ -146,15 +146,16 @@ def test_a_conversation_builds_a_brief_runs_it_and_approves_the_package(served: 
     _ready(page)
     _say(page, *FILM)
     expect(page.locator("#missing")).to_have_text("Still needed: release")
-    expect(page.locator("#brief dd.todo")).to_have_text(["still needed"])
+    expect(page.locator("#brief label.todo > span")).to_have_text(["Release earliest date", "Release latest date"])
     _say(page, "release 2027-09-01 to 2027-12-15", *MORE)
     expect(page.locator(".msg.me")).to_have_count(20)
-    expect(page.locator("#brief")).to_contain_text("Harbour Light Pictures")
+    expect(page.locator("#brief [name='studio']")).to_have_value("Harbour Light Pictures")
     expect(page.locator("#offers").get_by_role("button", name="Launch it")).to_be_visible()
     assert _inside_viewport(page, "#say button") and _inside_viewport(page, "#text")  # the input stays in view
     panel = _panel(page)
-    assert panel["Working title"] == "Night Shift at the Lighthouse" and panel["Budget"] == "250,000 USD"
-    assert panel["Release"] == "1 Sep 2027 – 15 Dec 2027" and panel["Audience"] == "ages 18–34, US, GB"
+    assert panel["Working title"] == "Night Shift at the Lighthouse" and panel["Budget amount"] == "250000"
+    assert panel["Release earliest date"] == "2027-09-01" and panel["Release latest date"] == "2027-12-15"
+    assert panel["Audience youngest age"] == "18" and panel["Audience regions"] == "US, GB"
     assert panel["Genres"] == "thriller, drama" and panel["Avoid"] == "gore, smoking"
     assert not any(c in page.locator("aside").inner_text() for c in "{}[]_")
 
@@ -164,7 +165,7 @@ def test_a_conversation_builds_a_brief_runs_it_and_approves_the_package(served: 
     report = page.frame_locator("iframe[title='Launch package report']")
     expect(report.locator("h1")).to_have_text("Night Shift at the Lighthouse")
     expect(report.locator("figure[id^='chart-'] svg").first).to_be_visible()
-    expect(page.locator("#run")).to_contain_text("awaiting approval")
+    expect(page.locator("#run")).to_contain_text("awaiting your approval")
     assert _inside_viewport(page, "#say button")
     run_id = page.locator("#run").inner_text().split()[1]
     said, panel, progress = _mine(page), _panel(page), page.locator(".progress").all_inner_texts()
@@ -175,13 +176,13 @@ def test_a_conversation_builds_a_brief_runs_it_and_approves_the_package(served: 
     assert page.url.split("#", 1)[1].startswith("s=")
     assert _mine(page) == said and _panel(page) == panel
     assert page.locator(".progress").all_inner_texts() == progress
-    expect(page.locator("#run")).to_have_text(f"Run {run_id} — awaiting approval")
+    expect(page.locator("#run")).to_have_text(f"Run {run_id} — awaiting your approval")
     expect(report.locator("h1")).to_have_text("Night Shift at the Lighthouse")
     expect(page.locator("#sessions li[aria-current]")).to_contain_text("Night Shift at the Lighthouse")
-    expect(page.locator("#sessions li[aria-current]")).to_contain_text("awaiting approval")
+    expect(page.locator("#sessions li[aria-current]")).to_contain_text("awaiting your approval")
 
     page.get_by_role("button", name="Approve").click()
-    expect(page.locator(".msg.bot", has_text="approved").last).to_be_visible()
+    expect(page.locator(".msg.bot", has_text="approved by a person").last).to_be_visible()
     expect(page.locator(".progress", has_text="your answer is waiting for a worker")).to_have_count(1)
     text = page.locator("body").inner_text()
     assert "awaiting_approval" not in text and "approve queued" not in text
@@ -206,10 +207,9 @@ def test_on_a_phone_the_page_fits_the_screen_and_a_reload_or_the_session_list_br
     assert _page_width(page) <= PHONE["width"]
     assert _inside_viewport(page, "#say button") and _inside_viewport(page, "#text")
 
-    page.locator("#panel summary").click()  # the brief panel folds away on a phone
-    expect(page.locator("#brief")).to_contain_text("Harbour Light Pictures")
+    expect(page.locator("#brief [name='studio']")).to_have_value("Harbour Light Pictures")  # nothing folded, on a phone too
     panel = _panel(page)
-    assert panel["Budget"] == "250,000 USD" and panel["Release"] == "1 Sep 2027 – 15 Dec 2027"
+    assert panel["Budget amount"] == "250000" and panel["Release latest date"] == "2027-12-15"
     assert not any(c in page.locator("#panel").inner_text() for c in "{}[]_")
     assert _page_width(page) <= PHONE["width"] and _inside_viewport(page, "#say button")
     _screenshot(page, "chat-phone.png")
@@ -218,7 +218,6 @@ def test_on_a_phone_the_page_fits_the_screen_and_a_reload_or_the_session_list_br
     page.reload()
     _ready(page)
     assert page.url == address and _mine(page) == said
-    page.locator("#panel summary").click()
     assert _panel(page) == panel and _page_width(page) <= PHONE["width"]
 
     page.get_by_role("button", name="New chat").click()

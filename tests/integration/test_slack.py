@@ -202,7 +202,7 @@ def test_a_slash_command_brief_runs_in_its_thread_then_approve_and_a_reply_revis
     message = _package_message(bot.fake, thread_ts)
     # Progress: one message in the thread, updated as steps finished.
     updates = [a["text"] for a in bot.fake.of("chat.update") if a.get("channel") == "C1"]
-    assert any("draft written" in text for text in updates) and any("awaiting approval" in text for text in updates)
+    assert any("draft written" in text for text in updates) and any("awaiting your approval" in text for text in updates)
     fields = " ".join(f["text"] for b in message["blocks"] if b["type"] == "section" for f in b["fields"])
     for label in ("Launch date", "Promotion budget", "People reached", "Recommended prices", "Editor"):
         assert label in fields

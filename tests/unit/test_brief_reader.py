@@ -43,9 +43,9 @@ def test_places_are_read_only_when_every_item_is_a_place() -> None:
 
 
 def test_audience_ages_need_a_cue_so_a_date_range_is_not_an_age() -> None:
-    assert read_audience("adults 25 to 54") == {"audience.age_min": 25, "audience.age_max": 54}
-    assert read_audience("pages 10-20 of the script") == {}
-    assert read_audience("viewers 18+") == {"audience.age_min": 18}
+    assert read_audience("adults 25 to 54").fields == {"audience.age_min": 25, "audience.age_max": 54}
+    assert read_audience("pages 10-20 of the script").fields == {}
+    assert read_audience("viewers 18+").fields == {"audience.age_min": 18}
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_rating_ceiling(text: str, rating: str | None) -> None:
 
 def test_genres_keep_known_ones_and_say_what_was_read_loosely() -> None:
     reading = read_genres("thriller, horor, sci fi")
-    assert reading.fields["genres"] == ["thriller", "Horror", "sci fi"]
+    assert reading.fields["genres"] == ["thriller", "horror", "sci-fi"]
     assert reading.notes == ["I read “horor” as horror; say 'genres: …' to change it."]
 
 

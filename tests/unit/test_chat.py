@@ -170,8 +170,8 @@ def test_the_launched_brief_carries_the_audience_rating_and_territories_from_the
 
 def test_a_message_that_changes_nothing_says_so_and_how_to_say_it() -> None:
     turn = _chat(*FILM).reply("blah blah")
-    assert turn.say[0] == "I did not understand “blah blah”, so nothing changed."
-    assert "budget 3M" in turn.say[1] and "territories" in turn.say[1]
+    assert turn.say[0].startswith("I did not catch “blah blah”, so nothing changed. Name the field and its value, e.g.")
+    assert "'budget around 2.5 million'" in turn.say[0] and "territories" in turn.say[0]
 
 
 def test_a_logline_in_the_first_message_is_kept() -> None:
@@ -180,21 +180,23 @@ def test_a_logline_in_the_first_message_is_kept() -> None:
     turn = conversation.reply("A film called Night Shift, about a retired keeper and a runaway who keep the lamp burning.")
     assert conversation.draft["working_title"] == "Night Shift"
     assert conversation.draft["logline"] == "A retired keeper and a runaway who keep the lamp burning."
-    assert "Noted: working title, format, logline." in turn.say
+    assert turn.say[0] == ("Noted: Working title: “Night Shift”; Format: film (from “A film”); "
+                           "Logline: “A retired keeper and a runaway who keep the lamp burning”.")  # fmt: skip
 
 
 def test_a_genre_typo_is_read_as_the_close_genre_and_said() -> None:
     conversation = _chat(*FILM[:2])
     turn = conversation.reply("horor, thriller")
-    assert conversation.draft["genres"] == ["Horror", "thriller"]
+    assert conversation.draft["genres"] == ["horror", "thriller"]
     assert any("“horor” as horror" in line for line in turn.say)
-    turn = _chat(*FILM[:2]).reply("zzyzx")
-    assert any("“zzyzx” is not a genre I know" in line for line in turn.say)
+    conversation = _chat(*FILM[:2])
+    turn = conversation.reply("zzyzx")
+    assert any("“zzyzx” is not a genre I know" in line for line in turn.say) and "genres" not in conversation.draft
 
 
 def test_an_unreadable_date_is_asked_again_in_plain_words() -> None:
     turn = _chat(*FILM[:6]).reply("someday")
-    assert turn.say[0].startswith("I could not read a release window in “someday”")
+    assert turn.say[0].startswith("I did not catch “someday”, so nothing changed.")
     assert turn.stage == "building" and "release" in turn.missing
     assert not any("Input should" in line or "invalid character" in line for line in turn.say)
 
@@ -216,3 +218,26 @@ def test_a_message_that_states_other_fields_is_not_taken_as_the_answer_to_the_qu
 )
 def test_follow_ups_change_the_fields_they_name(text: str, expected: dict[str, Any]) -> None:
     assert parse_followup(text, {"budget": {"amount": 250_000, "currency": "USD"}}).sets == expected
+
+
+def test_a_what_if_in_a_producers_words_changes_the_brief_and_is_said_without_internal_paths() -> None:
+    turn = _reviewing().reply("what if we only had 1.5 million to spend?")
+    assert isinstance(turn.action, Revise) and turn.action.sets == {"budget.amount": 1_500_000}
+    assert "budget → $1.5M" in turn.say[0] and "budget.amount" not in " ".join(turn.say)
+
+
+def test_a_what_if_that_cannot_be_applied_says_so_and_sends_nothing() -> None:
+    turn = _reviewing().reply("what if the release came sooner?")
+    assert turn.action is None and turn.stage == "reviewing"
+    assert turn.say[0].startswith("I cannot apply “what if the release came sooner?”: it names the release but no value")
+
+
+def test_the_terminal_chat_words_its_replies_for_a_terminal() -> None:
+    web, terminal = Conversation(), Conversation(panel=False)
+    for conversation in (web, terminal):
+        conversation.greet()
+        for message in FILM:
+            conversation.reply(message)
+    assert "see the brief form" in " ".join(web.reply("territories: US").say)
+    said = " ".join(terminal.reply("territories: US").say)
+    assert "panel" not in said and "form beside" not in said and "type 'brief'" in said

@@ -106,7 +106,7 @@ def test_run_statuses_are_said_in_words() -> None:
         "Status: running — working on the revision again"
     )
     line = progress_line("status", {"status": "awaiting_approval", "message": "waiting for a person"})
-    assert line == "Status: awaiting approval — waiting for a person"
+    assert line == "Status: awaiting your approval — waiting for a person"
     assert progress_line("step_started", {"step": "writer"}) == "▶ Writer started"
 
 
@@ -133,3 +133,39 @@ def test_the_chat_reads_with_a_model_only_where_the_model_is_able() -> None:
     assert model_reader_for(ModelSettings(provider="embedded")) is None
     assert model_reader_for(ModelSettings(provider="fake")) is None
     assert callable(model_reader_for(ModelSettings(provider="openai", base_url="http://127.0.0.1:9/v1")))
+
+
+def _app(settings: Settings) -> Any:
+    return create_app(settings, lambda s: AgentContext(model=build_model(s.model), catalog=Catalog.memory(), trained=None))
+
+
+def test_a_session_survives_a_server_restart(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", output_dir=tmp_path / "out", seed_catalog=False,  # type: ignore[call-arg]
+                        model=ModelSettings(provider="fake"))  # fmt: skip
+    settings.ensure_dirs()
+    with TestClient(_app(settings), base_url="http://127.0.0.1:8000") as first:
+        session = _open(first, *FILM, "budget is around two and a half million")
+    with TestClient(_app(settings), base_url="http://127.0.0.1:8000") as second:  # a new server on the same data
+        restored = second.get(f"/chat/sessions/{session}").json()
+        assert [line["text"] for line in restored["transcript"] if line["who"] == "me"][
+            -1
+        ] == "budget is around two and a half million"
+        form = {f["field"]: f["value"] for f in restored["turn"]["form"]}
+        assert form["working_title"] == "Night Shift at the Lighthouse" and form["budget.amount"] == "2500000"
+        turn = second.post(f"/chat/sessions/{session}/messages", json={"text": "theatrical"}).json()
+        assert turn["say"][-1].startswith("What is the release window")  # the conversation goes on where it was
+        assert second.get(f"/chat/sessions/{session}", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_a_field_edited_in_the_form_shows_in_the_chat_and_can_be_undone(chat: Any) -> None:
+    session = _open(chat, *FILM, "budget 2M")
+    turn = chat.post(f"/chat/sessions/{session}/brief", json={"field": "budget.amount", "value": "3.5M"}).json()
+    assert turn["say"][0] == "Changed in the form: Budget: $3.5M. Say 'undo' to take it back."
+    assert {f["field"]: f["value"] for f in turn["form"]}["budget.amount"] == "3500000"
+    bad = chat.post(f"/chat/sessions/{session}/brief", json={"field": "territories", "value": "Canada, Mars"}).json()
+    assert bad["say"][0] == "Territories: “Mars” is not a country or region I know; nothing changed."
+    turn = chat.post(f"/chat/sessions/{session}/messages", json={"text": "undo"}).json()
+    assert {f["field"]: f["value"] for f in turn["form"]}["budget.amount"] == "2000000"
+    assert chat.post(f"/chat/sessions/{session}/brief", json={"field": "brief.secret", "value": "x"}).status_code == 422
+    transcript = chat.get(f"/chat/sessions/{session}").json()["transcript"]
+    assert any(line["text"].startswith("Changed in the form: Budget: $3.5M") for line in transcript)

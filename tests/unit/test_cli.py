@@ -112,7 +112,7 @@ def test_runs_list_fits_80_columns_and_names_each_folder(two_runs: list[str]) ->
     for run_id in two_runs:
         assert run_id in result.stdout
     assert "out/a1b2c3d4e5f6" in result.stdout and "(no package yet)" in result.stdout
-    assert "awaiting approval" in result.stdout and "awaiting_approval" not in result.stdout
+    assert "awaiting your" in result.stdout and "awaiting_approval" not in result.stdout
 
 
 def test_runs_show_is_readable_and_json_on_request(two_runs: list[str]) -> None:
@@ -120,7 +120,7 @@ def test_runs_show_is_readable_and_json_on_request(two_runs: list[str]) -> None:
     assert result.exit_code == 0, result.stderr
     shown = result.stdout
     assert not shown.lstrip().startswith("{")
-    assert "awaiting approval: waiting for a person" in shown and "out/a1b2c3d4e5f6" in shown
+    assert "awaiting your approval: waiting for a person" in shown and "out/a1b2c3d4e5f6" in shown
     assert "report.html" in shown and "launch" in shown and "people (gross" in shown and "approved in round 1" in shown
     as_json = CliRunner().invoke(app, ["runs", "show", two_runs[0], "--json"])
     record = json.loads(as_json.stdout)

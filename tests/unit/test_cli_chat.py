@@ -27,7 +27,7 @@ def env(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, trained_small:
 
 
 def test_a_conversation_becomes_an_approved_revised_launch(env: Path) -> None:
-    lines = [*FILM, "yes", "what if the budget were halved?", "approve", "quit"]
+    lines = [*FILM, "brief", "yes", "what if the budget were halved?", "approve", "quit"]
     result = CliRunner().invoke(app, ["chat"], input="\n".join(lines) + "\n")
     assert result.exit_code == 0, result.output
     runs = registry(Settings(data_dir=env / "data")).list()  # type: ignore[call-arg]
@@ -36,3 +36,5 @@ def test_a_conversation_becomes_an_approved_revised_launch(env: Path) -> None:
     budgets = [json.loads((f / "package.json").read_text())["brief"]["budget"]["amount"] for f in folders]
     assert budgets[0] == 250000 and budgets[-1] == 125000
     assert "What is the working title?" in result.output
+    assert "Budget: $250K" in result.output and "Release: 1 Sep 2027 – 15 Dec 2027" in result.output  # 'brief' lists it
+    assert "panel" not in result.output and "is below" not in result.output  # words for a terminal

@@ -42,8 +42,16 @@ def test_the_chat_shows_the_new_version_beside_the_one_it_showed_before() -> Non
     conversation = Conversation()
     conversation.run_id = old.run_id
     first = conversation.settled("awaiting_approval", "", old)
-    assert first.comparison == [] and "awaiting approval" in first.say[0]
+    assert first.comparison == [] and "awaiting your approval" in first.say[0]
     assert "Promotion $250K over" in first.say[1] and "tier(s)" not in first.say[1]  # rounded as the report rounds
     turn = conversation.settled("awaiting_approval", "", _halved(old))
     assert any(c.name == "budget amount" and c.changed for c in turn.comparison)
     assert any(line.startswith("Version 2 beside version 1:") for line in turn.say)
+
+
+def test_a_revision_that_left_the_brief_alone_lists_no_number_as_unchanged() -> None:
+    old = make_package()
+    new = old.model_copy(update={"version": 2, "revision_note": "make it darker"})
+    lines = describe(old, new)
+    assert lines[1] == "The brief did not change, so the key numbers are as they were; only the words were revised."
+    assert not any("(unchanged)" in line for line in lines)

@@ -189,3 +189,14 @@ def test_resume_after_a_failure_asks_with_new_seeds(settings: Settings, context:
     assert resumed.status == "done"
     resumed_seeds = [c.seed for c in resumed.package.calls if c.agent == "analyst"]
     assert resumed_seeds and not set(resumed_seeds) & set(sent)
+
+
+def test_a_revision_of_an_approved_run_goes_back_to_awaiting_approval(
+    settings: Settings, context: AgentContext, film_brief: Brief
+) -> None:
+    run = _awaiting(settings, context, film_brief)
+    assert answer_approval(run.run_id, {"action": "accept"}, settings, context).status == "approved"
+    revised = revise_run(run.run_id, settings, context, sets={"budget.amount": film_brief.budget.amount / 2})
+    assert revised.status == "awaiting_approval" and revised.package.version == 2
+    assert registry(settings).get(run.run_id).status == "awaiting_approval"
+    assert answer_approval(run.run_id, {"action": "accept"}, settings, context).status == "approved"

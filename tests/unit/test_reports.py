@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -231,7 +232,7 @@ def test_the_summary_comes_first_with_the_decision_and_its_numbers(film: LaunchP
     for text in (markdown, html):
         summary = text[: text.find("Logline")]
         assert film.brief.working_title in summary and "Film" in summary.replace("film", "Film")
-        assert "Awaiting approval" in summary
+        assert "Awaiting your approval" in summary
         assert film.release_plan.chosen.start.strftime("%A %d %B %Y") in summary  # the launch date, in words
         assert "$250K" in summary and "People reached" in summary and "IMDb votes (interest)" in summary
         assert f"${box_office.point / 1e6:.3g}M" in summary and "80% interval" in summary and "million" in summary
@@ -245,10 +246,11 @@ def test_the_summary_comes_first_with_the_decision_and_its_numbers(film: LaunchP
 
 
 @pytest.mark.parametrize(("status", "verdict"), [
-    ("approved", "Approved"), ("rejected", "Not approved"), ("awaiting_approval", "Awaiting approval"), (None, "Approved"),
+    ("approved", "Approved by a person"), ("rejected", "Rejected by a person"), ("awaiting_approval", "Awaiting your approval"),
+    (None, "Editor's verdict: approved"),
 ])  # fmt: skip
 def test_the_cover_states_the_decision_in_words(film: LaunchPackage, status: str | None, verdict: str) -> None:
-    html = render_html(film, status)
+    html = unescape(render_html(film, status))
     cover = html[html.find('<section id="summary"') : html.find("</section>")]
     assert f"<strong>{verdict}</strong>" in cover
     assert f"**{verdict}.**" in render_markdown(film, status)
@@ -257,8 +259,8 @@ def test_the_cover_states_the_decision_in_words(film: LaunchPackage, status: str
 def test_an_unapproved_draft_without_a_person_is_not_approved_on_the_cover(troubled: LaunchPackage) -> None:
     html = render_html(troubled)
     cover = html[html.find('<section id="summary"') : html.find("</section>")]
-    assert '<div class="verdict not-approved"><strong>Not approved</strong>' in cover
-    assert "**Not approved.**" in render_markdown(troubled)
+    assert """<div class="verdict not-approved"><strong>Editor&#39;s verdict: not approved</strong>""" in cover
+    assert "**Editor's verdict: not approved.**" in render_markdown(troubled)
 
 
 def test_the_cover_lists_at_most_three_risks_most_serious_first(troubled: LaunchPackage, film: LaunchPackage) -> None:
