@@ -78,11 +78,14 @@ def test_every_chat_route_refuses_a_session_of_another_tenant_with_a_key_or_with
     before = server.get(f"/chat/sessions/{mine}", headers=server.keys["acme"]).json()
     routes = _session_routes(server)
     assert {path.rsplit("/", 1)[-1] for _, path in routes} >= {"{session_id}", "messages", "settle", "events", "report"}
-    bodies = {"messages": {"text": "Reject: x"}}
+    bodies = {"messages": {"text": "Reject: x"}, "brief": {"field": "working_title", "value": "Taken over"}}
+    files = {"results": {"file": ("results.csv", b"day,channel,creative_id,spend,impressions,clicks,conversions\n", "text/csv")}}
     for caller in (server.keys["beta"], {}):
         for method, path in routes:
-            body = bodies.get(path.rsplit("/", 1)[-1])
-            answer = server.request(method, path.format(session_id=mine), headers=caller, json=body)
+            last = path.rsplit("/", 1)[-1]
+            answer = server.request(
+                method, path.format(session_id=mine), headers=caller, json=bodies.get(last), files=files.get(last)
+            )
             assert answer.status_code == 404, (method, path, caller, answer.text)
             assert "Night Shift" not in answer.text
     after = server.get(f"/chat/sessions/{mine}", headers=server.keys["acme"]).json()
