@@ -31,7 +31,7 @@ def approves(checks: list[CheckResult], verdict: str) -> bool:
     repeated part, a synopsis of 20 words, a missing must-include element), so a draft with one is not ready, and the
     rubric's scores (`draft_checks.criterion_score`) only describe it. A field drafted from the brief fails the check
     "every field written by the model", so such a draft is never approved as written. The model's verdict can hold a
-    draft back but never approve one the checks fail: a 135M model approves almost anything (DESIGN.md). When the
+    draft back but never approve one the checks fail: a 135M model approves almost anything (measured on SmolLM2-135M). When the
     model's answer is unusable (verdict "unavailable"), the checks decide alone.
     """
     return all(c.passed for c in checks) and verdict != "revise"

@@ -5,7 +5,7 @@ Every number in a plan comes from a tool (`tools.release`, `tools.promotion`,
 uncertainty and assumptions. The model writes only the words: the rationale
 and the ad copy. Its structured-output targets (`MarketingRationale`,
 `PricingRationale`, `AdCopyShort`/`AdCopy`/`AdCopyLong`) are small, and every
-string and list in them is bounded (DESIGN.md: SmolLM2 under a grammar).
+string and list in them is bounded (measured on SmolLM2 under a grammar).
 """
 
 from __future__ import annotations

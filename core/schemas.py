@@ -3,7 +3,7 @@
 The same model is the structured-output target, the REST response and the
 report's input. String and list lengths are bounded on purpose: under a
 JSON-schema grammar a small model repeats list items and sentences until its
-token limit unless the schema stops it (see DESIGN.md), and scores are
+token limit unless the schema stops it (measured on SmolLM2-135M), and scores are
 `Literal` because grammars do not enforce integer minimum/maximum.
 """
 

@@ -7,7 +7,7 @@ digit, and holds no brackets, braces, angle brackets, quotes, backslashes
 or line breaks. The length goes into the pattern as well, since the grammar
 follows a string's `pattern` and then ignores its length keywords.
 
-Measured on SmolLM2-135M (DESIGN.md): without the pattern the model starts
+Measured on SmolLM2-135M: without the pattern the model starts
 strings with debris (`"]\n,\n,"`, `] { taglines: [`) that passes a plain JSON
 grammar, and the same prompt gives debris on one CPU and prose on another.
 With the pattern the grammar cannot produce it on any CPU.

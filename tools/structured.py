@@ -3,7 +3,7 @@
 Two ways of asking, picked per provider (`ModelHandle.structured_mode`):
 - `llamacpp`: the JSON schema travels in `response_format` inside the request
   body, where llama.cpp's server turns it into a grammar. This measured best on
-  the embedded model (DESIGN.md): function calling truncates silently and
+  the embedded model (measured on SmolLM2-135M): function calling truncates silently and
   `json_mode` sends no schema. The reply is parsed with `strict=False` because
   the grammar lets raw newlines into strings.
 - `native`: the provider's own structured output (`with_structured_output`
