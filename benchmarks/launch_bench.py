@@ -13,7 +13,7 @@ limit is completion tokens / decode rate + fresh prompt tokens / prompt rate,
 both rates measured on the same server at the start of the run.
 Targets: overhead at most 5% of wall time; wall / limit at most 1.3.
 
-    .venv/bin/python benchmarks/launch_bench.py [--rounds 1] [--data-dir .greenroom] [BRIEF ...]
+    .venv/bin/python benchmarks/launch_bench.py [--rounds 2] [--tier small] [--data-dir .greenroom] [BRIEF ...]
 
 The catalog and trained models come from --data-dir (seeded/trained on first
 use, which is not timed).
@@ -22,6 +22,7 @@ use, which is not timed).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import tempfile
 import time
 import uuid
@@ -69,41 +70,45 @@ def _tokens(message: Any, key: str) -> int:
 
 
 def measure_rates(handle: ModelHandle) -> tuple[float, float] | None:
-    """(prompt tokens/s, decode tokens/s) of a single-slot server, measured now; None for other models."""
-    cache = prompt_cache(handle)
-    if cache is None:
+    """(prompt tokens/s, decode tokens/s) of a local llama.cpp server, measured now, one request at a time;
+    None for other models."""
+    if not (handle.local_slots or handle.single_slot):
         return None
+    cache = prompt_cache(handle)
     filler = " ".join(f"Line {i}: the {w} keeper counts {i * 7} ships." for i, w in enumerate(["lighthouse", "harbour"] * 60))
-    with cache.lock:
+    with cache.lock if cache else contextlib.nullcontext():
         handle.chat.invoke([HumanMessage("Say hello.")], extra_body={"max_tokens": 2})  # the server is up and warm
         started = time.perf_counter()
         read = handle.chat.invoke([HumanMessage(f"{uuid.uuid4().hex} {filler}")], extra_body={"max_tokens": 1})
         prompt_rate = _tokens(read, "input_tokens") / (time.perf_counter() - started)
         started = time.perf_counter()
         story = f"{uuid.uuid4().hex} Write a long story about a lighthouse keeper and a storm, in many paragraphs."
-        out = handle.chat.invoke([HumanMessage(story)], extra_body={"max_tokens": 200})
+        out = handle.chat.invoke([HumanMessage(story)], extra_body={"max_tokens": 200, "max_completion_tokens": 200})
         decode_s = time.perf_counter() - started - _tokens(out, "input_tokens") / prompt_rate
-        cache.text = ""  # the server now holds a text no run shares
+        if cache:
+            cache.text = ""  # the server now holds a text no run shares
     return prompt_rate, _tokens(out, "output_tokens") / max(decode_s, 1e-6)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("briefs", nargs="*", type=Path, default=sorted((ROOT / "examples" / "briefs").glob("*.*")))
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--data-dir", type=Path, default=Path(".greenroom"))
     parser.add_argument("--provider", default="embedded")
+    parser.add_argument("--tier", default="small", choices=("small", "capable", "auto"))
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(_env_file=None, data_dir=args.data_dir, output_dir=Path(tmp), max_edit_rounds=args.rounds,  # type: ignore[call-arg]
-                            model=ModelSettings(provider=args.provider))  # fmt: skip
+                            model=ModelSettings(provider=args.provider, tier=args.tier))  # fmt: skip
         context = agent_context(settings)
         rates = measure_rates(context.model)
         rate_note = f"prompt {rates[0]:.0f} tok/s, decode {rates[1]:.0f} tok/s" if rates else "rates not measured"
         table = Table(title=f"greenroom launch, {context.model.label}, {args.rounds} edit round(s), {rate_note}")
         columns = ("brief", "status", "wall s", "model s (crit.)", "tools s (crit.)", "overhead %", "calls",
-                   "prompt fresh", "prompt reused", "completion", "limit s", "wall / limit", "plans overlap s")  # fmt: skip
+                   "prompt fresh", "prompt reused", "completion", "tokens sent", "longest call s", "limit s", "wall / limit",
+                   "plans overlap s", "editor")  # fmt: skip
         for col in columns:
             table.add_column(col, justify="left" if col in ("brief", "status") else "right")
         for path in args.briefs:
@@ -121,8 +126,10 @@ def main() -> None:
             table.add_row(
                 path.name, outcome.status, f"{wall:.1f}", f"{model_s:.1f}", f"{steps_s - model_s:.1f}",
                 f"{overhead / wall:.1%}", str(acct.model_calls), str(fresh), str(acct.cached_input_tokens),
-                str(acct.output_tokens), f"{limit:.1f}" if limit else "-", f"{wall / limit:.2f}" if limit else "-",
-                f"{overlap(acct.steps):.2f}",
+                str(acct.output_tokens), str(acct.input_tokens + acct.output_tokens),
+                f"{max((c.seconds for c in outcome.package.calls), default=0.0):.1f}",
+                f"{limit:.1f}" if limit else "-", f"{wall / limit:.2f}" if limit else "-",
+                f"{overlap(acct.steps):.2f}", outcome.package.edit_outcome,
             )  # fmt: skip
         Console(width=220).print(table)
 
