@@ -147,6 +147,8 @@ def summarise(rows: list[dict[str, Any]], briefs: dict[str, Path]) -> dict[str, 
         "approved": f"{approvals}/{len(rows)}",
         "writer+editor model s (median)": f"{statistics.median(seconds):.1f}" if seconds else "-",
         "writer+editor model s (total)": f"{sum(seconds):.0f}",
+        "longest call s": f"{max((c['seconds'] for r in rows for c in r['calls']), default=0.0):.1f}",
+        "calls cut off at the deadline": str(sum(c.get("finish_reason") == "deadline" for r in rows for c in r["calls"])),
         "tokens per loop (median)": f"{statistics.median(tokens):.0f}" if tokens else "-",
     }
 
