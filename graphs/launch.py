@@ -38,6 +38,7 @@ from greenroom.graphs.inputs import checked_inputs
 from greenroom.graphs.served import served
 from greenroom.graphs.write import writing_done
 from greenroom.tools.costs import call_cost
+from greenroom.tools.funnel import build_funnel
 
 STEPS = ("analyst", "writer", "marketer", "pricing")
 
@@ -121,6 +122,8 @@ def assemble(state: LaunchState) -> dict[str, Any]:
         release_plan=state["release_plan"],
         promotion_plan=state["promotion_plan"],
         pricing_plan=state["pricing_plan"],
+        funnel=build_funnel(state["brief"], state["promotion_plan"].allocation, state["pricing_plan"].recommendation,
+                            state["audience"].forecast if state["audience"] else None),  # fmt: skip
         accounting=_accounting(steps),
         calls=calls,
         revision_note=state.get("revision_note", ""),
