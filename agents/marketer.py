@@ -261,7 +261,7 @@ def promotion_facts(allocation: PromotionAllocation) -> list[str]:
     if allocation.audience is not None and allocation.unique_reach is not None:
         facts.append(
             f"In all the plan reaches {_people(allocation.unique_reach)} of an addressable audience of "
-            f"{_people(allocation.audience)}, each counted once; {allocation.gross_impressions:,.0f} gross impressions, "
+            f"{_people(allocation.audience)}, each counted once; {allocation.gross_impressions / 1e6:,.1f} million gross impressions, "
             f"{allocation.gross_impressions / max(allocation.unique_reach, 1):.1f} per person reached."
         )
         facts.append(

@@ -17,6 +17,7 @@ import yaml
 from greenroom.core.analysis import AudienceForecast
 from greenroom.core.brief import Brief, BusinessModel
 from greenroom.core.funnel import AudienceFunnel, FunnelStage, PopulationCount
+from greenroom.core.numbers import amount, money, price
 from greenroom.core.market import PriceTier, PricingRecommendation, PromotionAllocation
 from greenroom.tools.population import count_people
 
@@ -91,7 +92,7 @@ def build_funnel(
         "population", f"people aged {population.age_min}-{population.age_max} in the territories", people,
         people * (1 - POPULATION_MARGIN), people * (1 + POPULATION_MARGIN), "people",
         f"±{POPULATION_MARGIN:.0%} for the rounded age shares", population.source,
-        [f"{places}: {', '.join(f'{t.name} {t.people:,.0f}' for t in population.territories)}",
+        [f"{places}: {', '.join(f'{t.name} {amount(t.people)}' for t in population.territories)}",
          "ages are spread evenly inside each age band of the data file", *population.notes],
     )  # fmt: skip
     addressable_point = people * i_point
@@ -112,12 +113,12 @@ def build_funnel(
         min(reach_point * ratio_high, add_stage.point), "people",
         f"{est.interval:.0%} interval from the curve parameters' stated uncertainty, capped at the addressable audience",
         "tools/promotion.py: the channel curves of channels.yaml sized to this audience, the optimiser's allocation",
-        [f"{allocation.gross_impressions:,.0f} gross impressions (not people): "
+        [f"{amount(allocation.gross_impressions)} gross impressions (not people): "
          f"{allocation.gross_impressions / max(reach_point, 1.0):.1f} per person reached on average"
          + (f", cap {allocation.frequency_cap:g}" if allocation.frequency_cap else ""),
          "people reached by several channels or weeks are counted once (random duplication)",
-         f"promotion budget {allocation.budget:,.0f} {allocation.currency} over {allocation.weeks} weeks"
-         + (f", of which {allocation.unspent:,.0f} left unspent" if allocation.unspent else "")],
+         f"promotion budget {money(allocation.budget, allocation.currency)} over {allocation.weeks} weeks"
+         + (f", of which {money(allocation.unspent, allocation.currency)} left unspent" if allocation.unspent else "")],
     )  # fmt: skip
     tier = _paying_tier(pricing)
     model = brief.business_model
@@ -142,7 +143,7 @@ def build_funnel(
         tier_name = tier.tier.replace("_", " ")
         pay_stage_assumptions = [
             f"{conv:.1%} of the people reached {'subscribe' if model is BusinessModel.SUBSCRIPTION else 'buy'} at the "
-            f"recommended {tier_name} price {rec.price:.2f} {tier.currency} ({tier.prior.source})",
+            f"recommended {tier_name} price {price(rec.price, tier.currency)} ({tier.prior.source})",
         ]
         paying_stage = _stage(
             "paying", f"paying viewers ({tier_name})", pay_point, reach_stage.low * conv / CONVERSION_SPREAD,
@@ -157,11 +158,11 @@ def build_funnel(
         )  # fmt: skip
         if model is BusinessModel.SUBSCRIPTION:
             revenue_note = (
-                f"revenue per subscriber: {rec.price:.2f} {tier.currency} a month over the {pricing.horizon_months}-month "
-                f"horizon, less churn ({rec.expected_monthly_churn or 0:.1%} a month): {per_paying:,.2f} {tier.currency}"
+                f"revenue per subscriber: {price(rec.price, tier.currency)} a month over the {pricing.horizon_months}-month "
+                f"horizon, less churn ({rec.expected_monthly_churn or 0:.1%} a month): {price(per_paying, tier.currency)}"
             )
         else:
-            revenue_note = f"revenue per paying viewer: the {tier_name} price {per_paying:,.2f} {tier.currency}"
+            revenue_note = f"revenue per paying viewer: the {tier_name} price {price(per_paying, tier.currency)}"
     revenue_stage = _stage(
         "revenue", "revenue from viewers", paying_stage.point * per_paying, paying_stage.low * per_paying,
         paying_stage.high * per_paying, currency, "the paying viewers' interval times the revenue per paying viewer",
@@ -189,9 +190,9 @@ def _box_office_check(
     tickets = box.point / max(tier.recommended.price, 0.01)
     share = tickets / max(reached.point, 1.0)
     text = (
-        f"the box office forecast ({box.point:,.0f} USD, US gross, {box.basis}) would mean {tickets:,.0f} tickets at "
-        f"{tier.recommended.price:.2f}: {share:.0%} of the people the campaign reaches, against the funnel's "
-        f"{paying.point:,.0f} ticket buyers"
+        f"the box office forecast ({money(box.point, 'USD')}, US gross, {box.basis}) would mean {amount(tickets)} tickets at "
+        f"{price(tier.recommended.price, tier.currency)}: {share:.0%} of the people the campaign reaches, against the funnel's "
+        f"{amount(paying.point)} ticket buyers"
     )
     if tickets > reached.point:
         text += "; more tickets than people reached, so the funnel's figure is the one to plan with"

@@ -38,6 +38,7 @@ from scipy.optimize import least_squares, minimize
 from threadpoolctl import threadpool_limits
 
 from greenroom.core.funnel import PopulationCount
+from greenroom.core.numbers import amount, money
 from greenroom.core.market import (
     DECAY_BOUNDS,
     SHAPE_BOUNDS,
@@ -651,7 +652,7 @@ def allocate(
         ]
     else:
         counted = [
-            f"reach is unique people in the audience of {audience:,.0f}: each channel-week reaches a random share of "
+            f"reach is unique people in the audience of {amount(audience)} people: each channel-week reaches a random share of "
             "it, independently of the others (random duplication), so no plan reaches more than the audience",
             "the optimiser maximises attentive reach: a person counts by the attention of the channels that reach them "
             "(attention x format fit, channels.yaml)",
@@ -663,7 +664,7 @@ def allocate(
     unspent = round(budget - float(spend.sum()), 2)
     if unspent > 0:
         counted.append(
-            f"{unspent:,.2f} {currency} left unspent: more money would buy repeats above the frequency cap, not people"
+            f"{money(unspent, currency)} left unspent: more money would buy repeats above the frequency cap, not people"
         )
     return PromotionAllocation(
         budget=budget,
