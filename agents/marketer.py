@@ -60,9 +60,9 @@ from greenroom.core.viewers import TargetingList
 from greenroom.prompts import render
 from greenroom.tools.candidates import answers_per_request
 from greenroom.tools.draft_checks import mentions
+from greenroom.tools.funnel import Addressable, addressable_audience, frequency_cap
 from greenroom.tools.grounding import echoes_prompt, explain, strip_junk
 from greenroom.tools.llm import ModelHandle
-from greenroom.tools.funnel import Addressable, addressable_audience, frequency_cap
 from greenroom.tools.promotion import allocate, curves_in_audience, load_channel_curves
 from greenroom.tools.release import plan_release
 from greenroom.tools.structured import StructuredOutputError, generate
@@ -148,7 +148,8 @@ def promotion_assumptions(
     brief: Brief, allocation: PromotionAllocation, launch: dt.date, left_out: Sequence[str] = ()
 ) -> list[str]:
     """The marketer's own assumptions; the engine's stay in the allocation."""
-    notes = [*(f"left out: {reason}" for reason in left_out),
+    notes = [
+        *(f"left out: {reason}" for reason in left_out),
         f"promotion budget: {PROMOTION_SHARE:.0%} of the brief's launch budget goes to paid media; "
         "release and delivery costs are budgeted elsewhere",
         f"campaign: {allocation.weeks} weeks ending with the launch week that starts {launch.isoformat()}",

@@ -11,14 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from greenroom.core.analysis import AudienceForecast
 from greenroom.core.brief import Brief, BusinessModel
 from greenroom.core.funnel import AudienceFunnel, FunnelStage, PopulationCount
-from greenroom.core.numbers import amount, money, price
 from greenroom.core.market import PriceTier, PricingRecommendation, PromotionAllocation
+from greenroom.core.numbers import amount, money, price
 from greenroom.tools.population import count_people
 
 FUNNEL_PATH = Path(__file__).parent / "data" / "funnel.yaml"
@@ -29,9 +30,9 @@ CONVERSION_SPREAD = 2.0
 
 
 @lru_cache(maxsize=1)
-def funnel_rates() -> dict[str, object]:
+def funnel_rates() -> dict[str, Any]:
     """The stated rates of the funnel (funnel.yaml)."""
-    data: dict[str, object] = yaml.safe_load(FUNNEL_PATH.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(FUNNEL_PATH.read_text(encoding="utf-8"))
     return data
 
 
@@ -53,20 +54,20 @@ class Addressable:
 def addressable_audience(brief: Brief) -> Addressable:
     """The brief's territories' people in its age band, and the share who take up its format (funnel.yaml)."""
     population = count_people(brief.territories, brief.audience.age_min, brief.audience.age_max)
-    rule = funnel_rates()["interest"][brief.format.value]  # type: ignore[index]
+    rule = funnel_rates()["interest"][brief.format.value]
     low, point, high = (float(v) for v in rule["share"])
     return Addressable(population=population, interest=(low, point, high), interest_source=str(rule["source"]))
 
 
 def frequency_cap() -> float:
     """Most impressions per unique person the promotion plan may buy, on average (funnel.yaml)."""
-    return float(funnel_rates()["frequency_cap"])  # type: ignore[arg-type]
+    return float(funnel_rates()["frequency_cap"])
 
 
 def _stage(name: str, label: str, point: float, low: float, high: float, unit: str, interval: str, source: str,
            assumptions: list[str]) -> FunnelStage:  # fmt: skip
     low, high = min(low, point), max(high, point)
-    return FunnelStage(name=name, label=label, point=round(point, 2), low=round(max(low, 0.0), 2), high=round(high, 2),  # type: ignore[arg-type]
+    return FunnelStage(name=name, label=label, point=round(point, 2), low=round(max(low, 0.0), 2), high=round(high, 2),
                        unit=unit, interval=interval, source=source, assumptions=assumptions)  # fmt: skip
 
 
@@ -103,7 +104,11 @@ def build_funnel(
         [f"interest share {i_point:.0%}: the share of these people who take up the format at all",
          "the brief's genres and interests do not narrow it further: no offline data measures them by country"],
     )  # fmt: skip
-    unique = allocation.unique_reach if allocation.unique_reach is not None else min(allocation.expected_reach.expected, addressable_point)
+    unique = (
+        allocation.unique_reach
+        if allocation.unique_reach is not None
+        else min(allocation.expected_reach.expected, addressable_point)
+    )
     est = allocation.expected_reach
     ratio_low = est.low / est.expected if est.expected else 1.0
     ratio_high = est.high / est.expected if est.expected else 1.0
@@ -124,7 +129,7 @@ def build_funnel(
     model = brief.business_model
     currency = tier.currency if tier else allocation.currency
     if tier is None:
-        rule = funnel_rates()["free_view_rate"]  # type: ignore[index]
+        rule = funnel_rates()["free_view_rate"]
         v_low, v_point, v_high = (float(x) for x in rule["share"])
         view_stage = _stage(
             "viewers", "viewers (watch, listen or read)", reach_point * v_point, reach_stage.low * v_low,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pycountry
@@ -22,8 +23,8 @@ POPULATION_PATH = Path(__file__).parent / "data" / "population.yaml"
 
 
 @lru_cache(maxsize=1)
-def _table() -> dict[str, object]:
-    data: dict[str, object] = yaml.safe_load(POPULATION_PATH.read_text(encoding="utf-8"))
+def _table() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(POPULATION_PATH.read_text(encoding="utf-8"))
     return data
 
 
@@ -34,7 +35,7 @@ def population_by_code() -> tuple[dict[str, tuple[str, float]], int]:
     known = frame[frame["population"].notna()]
     year = int(known["year"].max())
     latest = known[known["year"] == year]
-    aliases: dict[str, str] = dict(_table()["gapminder_names"])  # type: ignore[arg-type]
+    aliases: dict[str, str] = dict(_table()["gapminder_names"])
     out: dict[str, tuple[str, float]] = {}
     for name, people in zip(latest["country"], latest["population"], strict=True):
         code = aliases.get(name) or _code(str(name))
@@ -53,14 +54,14 @@ def _code(name: str) -> str:
 def territory_code(territory: str) -> str:
     """The ISO alpha-2 code of a territory as a brief writes it (code or name), or empty when it is not a country."""
     text = territory.strip()
-    aliases: dict[str, str] = dict(_table()["territory_aliases"])  # type: ignore[arg-type]
+    aliases: dict[str, str] = dict(_table()["territory_aliases"])
     return aliases.get(text.upper()) or _code(text)
 
 
 def band_shares(code: str, age_min: int, age_max: int) -> tuple[list[tuple[int, int, float]], str]:
     """Share of a country's people in each age band inside [age_min, age_max] (ages spread evenly in a band), and whose."""
-    shares: dict[str, list[float]] = _table()["age_shares"]  # type: ignore[assignment]
-    bands: list[list[int]] = _table()["bands"]  # type: ignore[assignment]
+    shares: dict[str, list[float]] = _table()["age_shares"]
+    bands: list[list[int]] = _table()["bands"]
     whose = code if code in shares else "world"
     out = []
     for (first, last), share in zip(bands, shares[whose], strict=True):
@@ -99,9 +100,7 @@ def count_people(territories: Sequence[str], age_min: int, age_max: int) -> Popu
     if worlds:
         notes.append(f"no age shares for {', '.join(worlds)} in the data file: the world's shares were used")
     if unknown:
-        notes.append(
-            f"not counted: {', '.join(unknown)} (not a country the population data knows; write an ISO code such as NZ)"
-        )
+        notes.append(f"not counted: {', '.join(unknown)} (not a country the population data knows; write an ISO code such as NZ)")
     return PopulationCount(
         territories=rows,
         unknown=unknown,

@@ -38,7 +38,6 @@ from scipy.optimize import least_squares, minimize
 from threadpoolctl import threadpool_limits
 
 from greenroom.core.funnel import PopulationCount
-from greenroom.core.numbers import amount, money
 from greenroom.core.market import (
     DECAY_BOUNDS,
     SHAPE_BOUNDS,
@@ -52,6 +51,7 @@ from greenroom.core.market import (
     PromotionAllocation,
     ReachEstimate,
 )
+from greenroom.core.numbers import amount, money
 from greenroom.tools.errors import InputError
 from greenroom.tools.population import POPULATION_PATH
 
@@ -143,7 +143,9 @@ def curves_in_audience(
             continue
         pool = 0.0
         for lo, hi, people in population.by_band:
-            share = next((s for (first, last), s in zip(bands, profile.reach_by_band, strict=True) if first <= lo and hi <= last), 0.0)
+            share = next(
+                (s for (first, last), s in zip(bands, profile.reach_by_band, strict=True) if first <= lo and hi <= last), 0.0
+            )
             pool += people * share * interest
         top = pool * profile.weekly_share
         if top < 1:
@@ -162,7 +164,8 @@ def curves_in_audience(
                     "audience_note": (
                         f"reaches {pool:,.0f} of the audience ({profile.source}); at most {profile.weekly_share:.0%} of them "
                         f"a week, at {profile.cpm:g} per 1,000 impressions and {profile.frequency:g} a week each; attention "
-                        f"{profile.attention:.2f}" + (f" x format fit {fit:.2f} for a {fmt.replace('_', ' ')}" if fit != 1.0 else "")
+                        f"{profile.attention:.2f}"
+                        + (f" x format fit {fit:.2f} for a {fmt.replace('_', ' ')}" if fit != 1.0 else "")
                         + f" ({attention_source})"
                     ),
                     "source": f"{curve.source}; sized to the brief's audience (channels.yaml audience)",
