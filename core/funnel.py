@@ -69,7 +69,9 @@ class AudienceFunnel(BaseModel):
     gross_impressions: float = Field(..., ge=0, description="Impressions bought, counting every repeat: not people.")
     revenue_per_paying: float = Field(..., ge=0, description="What one paying viewer pays: the price, or price x months.")
     currency: str = Field(..., description="Currency of revenue.")
-    box_office_check: str = Field("", description="How the box office model's forecast compares with the funnel, when it has one.")
+    box_office_check: str = Field(
+        "", description="How the box office model's forecast compares with the funnel, when it has one."
+    )
 
     def stage(self, name: StageName) -> FunnelStage:
         """The stage called `name`."""

@@ -123,7 +123,9 @@ class ChannelCurve(BaseModel):
     attention: float = Field(
         1.0, gt=0, le=1, description="Weight of a person reached in the audience objective: attention x format fit (1.0 = full)."
     )
-    frequency: float = Field(1.0, gt=0, description="Impressions per person reached in a week (gross impressions = reach x this).")
+    frequency: float = Field(
+        1.0, gt=0, description="Impressions per person reached in a week (gross impressions = reach x this)."
+    )
     audience_note: str = Field("", description="Who the channel reaches in the brief's audience and why, in words.")
 
 
