@@ -75,6 +75,17 @@ def stage_span(stage: FunnelStage) -> str:
     return f"{show(stage.low)} – {show(stage.high)} ({stage.interval})"
 
 
+def percentile_note(estimate: Estimate) -> str:
+    """Where a votes forecast ranks among the same years' releases, and why the count itself does not carry over."""
+    if estimate.percentile is None:
+        return ""
+    low, high = estimate.percentile_lower, estimate.percentile_upper
+    return (
+        f"percentile {estimate.percentile:.0f} of {estimate.percentile_of} (interval {low:.0f}-{high:.0f}), the unit "
+        "to read: the count is of a 2005 snapshot and is not calibrated forward"
+    )
+
+
 def budget_assumption(package: LaunchPackage) -> str:
     """The production budget the box office forecast assumed, in words; empty when it assumed none."""
     forecast = package.audience.forecast
@@ -343,7 +354,7 @@ TEMPLATES.filters.update(
 TEMPLATES.globals.update(
     ESTIMATE_NAMES=ESTIMATE_NAMES, ESTIMATE_NOTES=ESTIMATE_NOTES, REACH_NAME=REACH_NAME, span=span, joined=joined,
     estimate_value=estimate_value, estimate_span=estimate_span, stage_value=stage_value, stage_span=stage_span,
-    budget_assumption=budget_assumption, fallback_mark=fallback_mark, fallback_notes=fallback_notes, editor_outcome=editor_outcome, decision=decision,
+    budget_assumption=budget_assumption, percentile_note=percentile_note, fallback_mark=fallback_mark, fallback_notes=fallback_notes, editor_outcome=editor_outcome, decision=decision,
     risks=risks, headline=headline,
 )  # fmt: skip
 
