@@ -84,6 +84,13 @@ class IntervalForecaster:
     learned on the films that record one then carries over to later films,
     whose budget the data does not record. With `use_studio` the frame's
     `major_studio` column (1.0 for a major studio's release) is a feature.
+
+    With `year_up_to_budgets` the year feature stops at the last year whose training films
+    record a budget: a later film is read as a film of that year. Without it, when budgets are
+    recorded only up to some year (ggplot2movies: 2005) and the gross of later films is known
+    (movies.db: to 2014), the trees learn the later years' effect on films that all lack a
+    budget, so the year effect absorbs the missing-budget offset; a brief has both a budget and a
+    later year, and got both effects (issue 29: 63% of 2006-2010 grosses fell below the interval).
     """
 
     def __init__(
@@ -100,6 +107,7 @@ class IntervalForecaster:
         additive_budget: bool = False,
         use_studio: bool = False,
         primary_genre_baseline: bool = False,
+        year_up_to_budgets: bool = False,
         random_state: int = 0,
     ) -> None:
         if not 0 < coverage < 1:
@@ -117,6 +125,9 @@ class IntervalForecaster:
         self.additive_budget = additive_budget
         self.use_studio = use_studio
         self.primary_genre_baseline = primary_genre_baseline
+        self.year_up_to_budgets = year_up_to_budgets
+        self.year_cap: int | None = None
+        """With `year_up_to_budgets`: the last year whose training films record a budget; later years are read as it."""
         self.random_state = random_state
         self.domain: FeatureDomain | None = None
         self.calibration: IntervalCalibration | None = None
@@ -164,7 +175,10 @@ class IntervalForecaster:
         z = self.to_space(np.asarray(y, dtype=float))
         if not np.isfinite(z).all():
             raise ValueError(f"{self.target}: target has values the {self.transform} transform cannot take")
-        X = feature_matrix(frame, self.genre_columns, self.use_budget, self.use_studio)
+        if self.year_up_to_budgets:
+            budgeted = frame["year"][frame["budget_usd"].astype(float).notna()]
+            self.year_cap = int(budgeted.max()) if len(budgeted) else None
+        X = self._features(frame)
         self._point_model = self._regressor(list(X.columns)).fit(X, z)
         self.baseline.fit(frame, z)
         self.domain = FeatureDomain.of(frame, self.genre_columns, self.use_budget)
@@ -178,6 +192,12 @@ class IntervalForecaster:
                 QuantileRegressor(quantile=0.5, alpha=0.0, solver="highs"),
             ).fit(self._clipped(X), z)
         return self
+
+    def _features(self, frame: pd.DataFrame) -> pd.DataFrame:
+        X = feature_matrix(frame, self.genre_columns, self.use_budget, self.use_studio)
+        if self.year_cap is not None:
+            X["year"] = X["year"].clip(upper=float(self.year_cap))
+        return X
 
     def calibrate(self, calibration: IntervalCalibration) -> IntervalForecaster:
         """Set the interval: offsets from the errors earlier models made on later films."""
@@ -195,7 +215,7 @@ class IntervalForecaster:
         """The point forecast in model space."""
         if self._point_model is None:
             raise RuntimeError(f"{self.target} forecaster is not fitted; call fit() or train the models first")
-        X = feature_matrix(frame, self.genre_columns, self.use_budget, self.use_studio)
+        X = self._features(frame)
         point = self._point_model.predict(X)
         if self._linear is not None:
             point = (point + self._linear.predict(self._clipped(X))) / 2
