@@ -359,10 +359,10 @@ def test_a_budgeted_film_of_a_later_year_is_forecast_as_a_film_of_the_last_year_
     with threadpool_limits(limits=1):
         old = box_forecaster().fit(frame, gross)
         before = float(old.from_space(old.point_space(brief))[0])
-        fixed = box_forecaster(year_up_to_budgets=True).fit(frame, gross)
+        fixed = box_forecaster(budgeted_model=True).fit(frame, gross)
         after = float(fixed.from_space(fixed.point_space(brief))[0])
         as_2000 = float(fixed.from_space(fixed.point_space(brief.assign(year=2000)))[0])
-    assert fixed.year_cap == 2000
+    assert fixed.budgeted_years == (1980, 2000)
     assert after == pytest.approx(as_2000)
     # Gross is twice the budget for every budgeted film: the fixed model stays near 2x, the old one did not.
     assert 1.0 < after / 1e7 < 4.0

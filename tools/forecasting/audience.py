@@ -35,8 +35,8 @@ MODEL_VERSION = "forecast-2.1"
 Bump as well when a saved class (AudienceModels, IntervalForecaster, FeatureDomain) moves to another
 module: the joblib files name each class by its module path, so an old file would fail to load instead
 of being retrained. forecast-2.0: intervals calibrated on later films (rolling origins), box office
-learns from every movies.db film with a box office figure, metrics are forward in time. forecast-2.1: the box
-office model reads every year after the last budgeted training film as that year (`year_up_to_budgets`)."""
+learns from every movies.db film with a box office figure, metrics are forward in time. forecast-2.1: a film
+with a budget gets its box office from a model fitted on the budgeted films only (`budgeted_model`)."""
 
 BLEND_LINEAR: frozenset[str] = frozenset()
 """Targets whose point forecast averages the boosted and the linear median (see IntervalForecaster).
@@ -137,7 +137,7 @@ def train_audience_models(
             additive_budget=box_office,
             use_studio=box_office,
             primary_genre_baseline=box_office,
-            year_up_to_budgets=box_office,
+            budgeted_model=box_office,
             random_state=seed,
         )
 
@@ -325,14 +325,15 @@ def forecast_audience(brief: Brief, models: AudienceModels) -> AudienceForecast:
     if brief.business_model is BusinessModel.THEATRICAL:
         ood += [f"box office: {r}" for r in box_batch.ood[0] if r not in ood]
         notes += [f"box office: {n}" for n in box_batch.notes[0]]
-        cap = models.box_office.year_cap
+        years = models.box_office.budgeted_years
         notes.append(
             "box office model learned from every movies.db film with a box office figure (released up to 2014); "
-            "its budget effect from those whose production budget ggplot2movies records (up to 2005)"
+            "a brief with a budget is forecast by its part fitted only on the films whose production budget "
+            "ggplot2movies records"
             + (
-                f"; it reads every later year as {cap}, the last year with budgets, so that the later years' "
-                "effect, learned on films without a budget, is not added to a budgeted brief's"
-                if cap is not None
+                f" ({years[0]}-{years[1]}; a later year is read as {years[1]}), so that the effects learned on films "
+                "without a budget (the later years', a major studio's) do not stand in for the budget a second time"
+                if years is not None
                 else ""
             )
         )
