@@ -4,8 +4,8 @@ and each plan's channel mix.
 Run: PYTHONPATH=. python benchmarks/funnel_bench.py [--quick]
 
 The grid crosses territories x age bands x budgets x formats (600 briefs; --quick takes every fifth) and
-checks in each package: unique reach <= addressable audience, reached >= viewers >= paying viewers, and
-revenue = paying viewers x revenue per paying viewer. In the grid the optimiser runs with 1 start and 100 draws
+checks in each package: unique reach <= addressable audience, reached >= viewers >= paying viewers,
+revenue = paying viewers x revenue per paying viewer, and impressions per person within the frequency cap. In the grid the optimiser runs with 1 start and 100 draws
 (a launch uses 6 and 1,000), so that 600 allocations fit on a busy 2-core machine; `--only grid|mix|funnel`
 prints one part.
 """
@@ -92,6 +92,8 @@ def check(allocation: PromotionAllocation, funnel: AudienceFunnel) -> list[str]:
         broken.append("reach above addressable")
     if not reached.point >= viewers.point >= paying.point:
         broken.append("reached >= viewers >= paying broken")
+    if funnel.frequency_cap is not None and funnel.gross_impressions > funnel.frequency_cap * reached.point * 1.001:
+        broken.append("impressions per person above the frequency cap")
     if abs(revenue.point - paying.point * funnel.revenue_per_paying) > max(0.01, 1e-6 * revenue.point):
         broken.append("revenue != paying x price")
     return broken

@@ -484,7 +484,8 @@ def _estimate(central: float, draws: np.ndarray, interval: float, n_draws: int) 
 
 
 FULL_SPEND = 0.995
-"""An optimum that spends at least this share of the budget spends all of it (the optimiser's tolerance)."""
+"""An optimum that spends at least this share of the budget spends all of it (the optimiser's tolerance), unless
+the rest would break the frequency cap."""
 
 
 def allocate(
@@ -616,7 +617,13 @@ def allocate(
                 best, best_fun = x, fun
     assert best is not None
     raw = np.clip(best, 0, None).reshape(n, weeks) * budget
-    spent = budget if audience is None or raw.sum() >= FULL_SPEND * budget else max(round(float(raw.sum()), 2), 0.01)
+    spent = max(round(float(raw.sum()), 2), 0.01)
+    if audience is None:
+        spent = budget
+    elif raw.sum() >= FULL_SPEND * budget:
+        scaled = best / max(float(best.sum()), 1e-12)  # the whole budget, where the frequency cap still holds
+        if frequency_cap is None or headroom(scaled)[0] >= 0:
+            raw, spent = scaled.reshape(n, weeks) * budget, budget
     spent = max(spent, round(float(lows.sum()), 2))
     spend = _round_to_cents(raw, lows, np.minimum(highs, spent), spent, build)
 

@@ -75,3 +75,15 @@ def test_an_unknown_territory_is_named_and_not_counted() -> None:
     count = count_people(["GB", "Narnia"], 18, 34)
     assert count.unknown == ["Narnia"] and [t.code for t in count.territories] == ["GB"]
     assert any("Narnia" in note for note in count.notes)
+
+
+def test_money_that_would_buy_only_repeats_above_the_frequency_cap_stays_unspent() -> None:
+    brief = load_brief(EXAMPLES / "orbital-series.yaml").model_copy(update={"territories": ["NZ"]})
+    brief.budget.amount = 20_000_000  # for about 170,000 New Zealanders aged 13-17 who watch series
+    brief.audience.age_min, brief.audience.age_max = 13, 17
+    allocation, _ = _plan(brief)
+    assert allocation.unique_reach is not None and allocation.frequency_cap == frequency_cap()
+    assert allocation.gross_impressions <= allocation.frequency_cap * allocation.unique_reach * 1.001
+    assert allocation.unspent > 0
+    assert round(sum(c.total for c in allocation.channels) + allocation.unspent, 2) == allocation.budget
+    assert any("left unspent" in a for a in allocation.assumptions)
