@@ -33,7 +33,7 @@ from greenroom.tools.pricing import recommend_pricing
 from greenroom.tools.promotion import allocate
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = sorted((ROOT / "examples" / "briefs").glob("*.yaml"))
+EXAMPLES = sorted(p for p in (ROOT / "examples" / "briefs").iterdir() if p.suffix in (".yaml", ".json"))
 AUDIENCE_BRIEFS = sorted((ROOT / "benchmarks" / "briefs" / "audience").glob("*.yaml"))
 
 TERRITORIES = (["NZ"], ["US"], ["GB"], ["CA", "AU", "NZ"], ["US", "CA", "GB"], ["JP"], ["BR"], ["DE", "FR"])

@@ -58,7 +58,7 @@ def test_a_preschool_series_spends_nothing_on_display_aimed_at_children() -> Non
     assert {c.channel for c in allocation.channels if c.total > 0} <= {"ctv", "out_of_home"}
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.glob("*.yaml")))
+@pytest.mark.parametrize("name", sorted(p.name for p in EXAMPLES.iterdir() if p.suffix in (".yaml", ".json")))
 def test_funnel_stages_never_exceed_the_stage_before(name: str) -> None:
     brief = load_brief(EXAMPLES / name)
     _, funnel = _plan(brief)
