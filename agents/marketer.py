@@ -60,9 +60,10 @@ from greenroom.core.viewers import TargetingList
 from greenroom.prompts import render
 from greenroom.tools.candidates import answers_per_request
 from greenroom.tools.draft_checks import mentions
+from greenroom.tools.funnel import Addressable, addressable_audience, frequency_cap
 from greenroom.tools.grounding import echoes_prompt, explain, strip_junk
 from greenroom.tools.llm import ModelHandle
-from greenroom.tools.promotion import allocate, load_channel_curves
+from greenroom.tools.promotion import allocate, curves_in_audience, load_channel_curves
 from greenroom.tools.release import plan_release
 from greenroom.tools.structured import StructuredOutputError, generate
 from greenroom.tools.viewers import owned_channel_curves
@@ -107,13 +108,27 @@ MAX_TOKENS = {"ad_copy": 260, "rationale": 420}
 # --------------------------------------------------------------------------- numbers
 
 
-def channel_curves(brief: Brief, inputs: MarketingInputs, audience: object | None = None) -> list[ChannelCurve]:
-    """The user's curves if given; else the default curves that suit the brief's format, and owned channels sized
-    to the tenant's high-affinity audience when the analyst scored the tenant's own viewers."""
+def channel_curves(
+    brief: Brief, inputs: MarketingInputs, audience: object | None = None, addressable: Addressable | None = None
+) -> list[ChannelCurve]:
+    """The user's curves if given; else the default curves that suit the brief's format, sized to the brief's
+    addressable audience (who each channel reaches, by age band), and owned channels sized to the tenant's
+    high-affinity audience when the analyst scored the tenant's own viewers."""
+    return channel_plan(brief, inputs, audience, addressable)[0]
+
+
+def channel_plan(
+    brief: Brief, inputs: MarketingInputs, audience: object | None = None, addressable: Addressable | None = None
+) -> tuple[list[ChannelCurve], list[str]]:
+    """`channel_curves` and the default channels left out, each with the reason."""
     if inputs.channel_curves is not None:
-        return list(inputs.channel_curves)
+        return list(inputs.channel_curves), []
     defaults = [c for c in load_channel_curves() if brief.format in FORMAT_ONLY_CHANNELS.get(c.name, frozenset(Format))]
-    return defaults + owned_curves(audience)
+    left_out: list[str] = []
+    found = addressable or addressable_audience(brief)
+    if found.people > 0:
+        defaults, left_out = curves_in_audience(found.population, found.interest[1], brief.format.value, defaults)
+    return defaults + owned_curves(audience), left_out
 
 
 def owned_curves(audience: object | None) -> list[ChannelCurve]:
@@ -129,9 +144,12 @@ def campaign_week_starts(launch: dt.date, weeks: int) -> list[dt.date]:
     return [launch - dt.timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
 
 
-def promotion_assumptions(brief: Brief, allocation: PromotionAllocation, launch: dt.date) -> list[str]:
+def promotion_assumptions(
+    brief: Brief, allocation: PromotionAllocation, launch: dt.date, left_out: Sequence[str] = ()
+) -> list[str]:
     """The marketer's own assumptions; the engine's stay in the allocation."""
     notes = [
+        *(f"left out: {reason}" for reason in left_out),
         f"promotion budget: {PROMOTION_SHARE:.0%} of the brief's launch budget goes to paid media; "
         "release and delivery costs are budgeted elsewhere",
         f"campaign: {allocation.weeks} weeks ending with the launch week that starts {launch.isoformat()}",
@@ -241,10 +259,23 @@ def promotion_facts(allocation: PromotionAllocation) -> list[str]:
     if unfunded:
         facts.append(f"No money for: {', '.join(unfunded)} (less reach per {cur} at this budget).")
     r, e = allocation.expected_reach, allocation.equal_split_reach
-    facts.append(
-        f"In all the plan is expected to reach {_people(r.expected)}, counting a person once per channel that reaches "
-        f"them ({r.interval:.0%} interval {_people(r.low)} to {_people(r.high)})."
-    )
+    if allocation.audience is not None and allocation.unique_reach is not None:
+        facts.append(
+            f"In all the plan reaches {_people(allocation.unique_reach)} of an addressable audience of "
+            f"{_people(allocation.audience)}, each counted once; {allocation.gross_impressions / 1e6:,.1f} million gross impressions, "
+            f"{allocation.gross_impressions / max(allocation.unique_reach, 1):.1f} per person reached."
+        )
+        facts.append(
+            f"Weighted by attention it reaches {_people(r.expected)} ({r.interval:.0%} interval {_people(r.low)} "
+            f"to {_people(r.high)})."
+        )
+        if allocation.unspent:
+            facts.append(f"{_money(allocation.unspent, cur)} is left unspent: it would buy repeats, not people.")
+    else:
+        facts.append(
+            f"In all the plan is expected to reach {_people(r.expected)}, counting a person once per channel that reaches "
+            f"them ({r.interval:.0%} interval {_people(r.low)} to {_people(r.high)})."
+        )
     facts.append(
         f"An equal split across channels would reach {_people(e.expected)}; this plan reaches "
         f"{allocation.uplift_vs_equal_split:.0%} more, and does better in {allocation.prob_beats_equal_split:.0%} of simulations."
@@ -388,9 +419,12 @@ def market(state: PlanState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     recommendation = plan_release(brief, inputs.competitors)
     chosen = recommendation.windows[0]
     weeks = inputs.campaign_weeks or CAMPAIGN_WEEKS[brief.format]
+    addressable = addressable_audience(brief)
+    curves, left_out = channel_plan(brief, inputs, state.get("audience"), addressable)
     allocation = allocate(
-        round(brief.budget.amount * PROMOTION_SHARE, 2), weeks, channel_curves(brief, inputs, state.get("audience")),
+        round(brief.budget.amount * PROMOTION_SHARE, 2), weeks, curves,
         min_spend=inputs.min_spend, max_spend=inputs.max_spend, currency=brief.budget.currency,
+        audience=addressable.people if addressable.people > 0 else None, frequency_cap=frequency_cap(),
     )  # fmt: skip
     segments = target_segments(brief, state.get("audience"))
     seeds = seed_lines(brief, state.get("draft"))
@@ -423,7 +457,7 @@ def market(state: PlanState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         week_starts=campaign_week_starts(chosen.start, allocation.weeks),
         ad_copy=ad_copy,
         target_segments=segments,
-        added_assumptions=promotion_assumptions(brief, allocation, chosen.start),
+        added_assumptions=promotion_assumptions(brief, allocation, chosen.start, left_out),
         rationale=rationale.promotion if rationale else " ".join(promotion_text),
         rationale_source=source,
         rationale_error=error,

@@ -112,6 +112,16 @@ class Estimate(BaseModel):
     error_space: str = Field("", description="Space the errors are measured in, e.g. log1p(votes).")
     evaluated_on: str = Field("", description="Which films the errors were measured on, e.g. releases 1997-2005.")
     source: str = Field(..., description="Training data behind the estimate.")
+    percentile: float | None = Field(
+        None,
+        description=(
+            "Where the point falls among the releases of `percentile_of` (0-100): a unit that survives time, unlike a "
+            "count that keeps growing after release and with the platform; None where not computed."
+        ),
+    )
+    percentile_lower: float | None = Field(None, description="The interval's lower end as the same percentile.")
+    percentile_upper: float | None = Field(None, description="The interval's upper end as the same percentile.")
+    percentile_of: str = Field("", description="The releases the percentile ranks among, e.g. 'IMDb films released 2001-2005'.")
 
 
 class AudienceForecast(BaseModel):

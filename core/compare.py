@@ -36,6 +36,10 @@ def _estimate(estimate: Estimate, currency: str = "") -> str:
     return f"{show(estimate.point)} ({show(estimate.lower)} – {show(estimate.upper)})"
 
 
+def _stage(point: float, low: float, high: float) -> str:
+    return f"{amount(point)} ({amount(low)} – {amount(high)})"
+
+
 def key_numbers(package: LaunchPackage) -> dict[str, str]:
     """The numbers a producer compares first, named as the report names them."""
     promo = package.promotion_plan.allocation
@@ -43,7 +47,11 @@ def key_numbers(package: LaunchPackage) -> dict[str, str]:
     numbers = {
         "launch date": f"{package.release_plan.chosen.start:%d %b %Y}",
         "promotion budget": money(promo.budget, promo.currency),
-        "people reached": f"{amount(reach.expected)} ({amount(reach.low)} – {amount(reach.high)})",
+        "people reached": f"{amount(reach.expected)} ({amount(reach.low)} – {amount(reach.high)})"
+        if package.funnel is None
+        else _stage(
+            package.funnel.stage("reached").point, package.funnel.stage("reached").low, package.funnel.stage("reached").high
+        ),
     }
     forecast = package.audience.forecast
     if forecast is not None and forecast.votes is not None:

@@ -129,6 +129,26 @@ class ChannelCurve(BaseModel):
         default_factory=ParamUncertainty, description="Parameter uncertainty used for reach intervals."
     )
     source: str = Field("", description="Where the parameters come from (assumption file or fitted history).")
+    attention: float = Field(
+        1.0, gt=0, le=1, description="Weight of a person reached in the audience objective: attention x format fit (1.0 = full)."
+    )
+    frequency: float = Field(
+        1.0, gt=0, description="Impressions per person reached in a week (gross impressions = reach x this)."
+    )
+    audience_note: str = Field("", description="Who the channel reaches in the brief's audience and why, in words.")
+
+
+class ChannelAudience(BaseModel):
+    """Who a channel reaches: its use by age band, costs, attention and fit by format (channels.yaml `audience`)."""
+
+    cpm: float = Field(..., gt=0, description="Cost per 1,000 impressions, in the file's currency.")
+    frequency: float = Field(..., gt=0, description="Impressions per person reached in a week.")
+    weekly_share: float = Field(..., gt=0, le=1, description="Most of its users in the audience a campaign reaches in a week.")
+    attention: float = Field(..., gt=0, le=1, description="Share of an impression seen or heard through.")
+    children: bool = Field(..., description="Whether it may reach under-13s.")
+    reach_by_band: list[float] = Field(..., description="Share of each age band who use it weekly (population.yaml bands).")
+    format_fit: dict[str, float] = Field(default_factory=dict, description="Attention multiplier by format; absent is 1.0.")
+    source: str = Field(..., description="Where the age profile comes from.")
 
 
 class FitDiagnostics(BaseModel):
@@ -151,7 +171,13 @@ class FittedChannels(BaseModel):
 class ReachEstimate(BaseModel):
     """Expected reach of a spend plan, with an interval from parameter uncertainty."""
 
-    expected: float = Field(..., description="Gross reach at the central curve parameters (people).")
+    expected: float = Field(
+        ...,
+        description=(
+            "Reach at the central curve parameters (people): unique people in the audience when the allocation "
+            "knows its audience, else gross (summed over channels and weeks)."
+        ),
+    )
     low: float = Field(..., description="Lower end of the interval (people).")
     high: float = Field(..., description="Upper end of the interval (people).")
     interval: float = Field(..., description="Probability the interval is meant to cover, e.g. 0.9.")
@@ -191,6 +217,18 @@ class PromotionAllocation(BaseModel):
     )
     equal_split_respects_bounds: bool = Field(..., description="Whether the equal split would itself satisfy the channel bounds.")
     optimizer: str = Field(..., description="Method, starts and convergence of the optimiser.")
+    audience: float | None = Field(
+        None, description="People in the brief's audience the reach is counted in; None: gross reach, no audience."
+    )
+    unique_reach: float | None = Field(
+        None, description="Unique people reached in the audience (unweighted), never above `audience`; None without one."
+    )
+    attentive_reach: float | None = Field(
+        None, description="Unique people reached, each weighted by the attention of the channels that reached them."
+    )
+    gross_impressions: float = Field(0.0, description="Impressions bought: people reached per channel per week x its frequency.")
+    frequency_cap: float | None = Field(None, description="Most average impressions per unique person the plan allowed.")
+    unspent: float = Field(0.0, ge=0, description="Budget left unspent because the audience was reached up to the cap.")
     seconds: float = Field(..., description="Wall time of the allocation.")
     assumptions: list[str] = Field(..., description="Assumptions behind the numbers.")
 
@@ -329,5 +367,6 @@ class PricingRecommendation(BaseModel):
     offers: list[SegmentOffer] = Field(..., description="Retention offers per segment (subscriptions only).")
     churn_model: ChurnModelInfo | None = Field(None, description="The churn model, for subscriptions.")
     horizon_months: int = Field(..., description="Months of subscription revenue counted.")
+    prospects: int = Field(1000, gt=0, description="Prospects the tiers' expected counts and revenue refer to.")
     format_note: str = Field("", description="Tiers of the business model the title's format is not sold by, and why.")
     assumptions: list[str] = Field(..., description="Assumptions behind the numbers.")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from greenroom.core.audience import AudienceReport
 from greenroom.core.brief import Brief
+from greenroom.core.funnel import AudienceFunnel
 from greenroom.core.plans import PricingPlan, PromotionPlan, ReleasePlan
 from greenroom.core.results import ResultsUpdate
 from greenroom.core.schemas import CallRecord, Draft, EditReview
@@ -56,6 +57,9 @@ class LaunchPackage(BaseModel):
     release_plan: ReleasePlan = Field(..., description="When and where it comes out.")
     promotion_plan: PromotionPlan = Field(..., description="How the promotion budget is spent.")
     pricing_plan: PricingPlan = Field(..., description="What viewers pay.")
+    funnel: AudienceFunnel | None = Field(
+        None, description="Population -> addressable -> reached -> viewers -> paying -> revenue; None in packages made before it."
+    )
     accounting: Accounting = Field(default_factory=Accounting, description="Time, calls, tokens and cost per step.")
     calls: list[CallRecord] = Field(default_factory=list, description="Every model call of the run, in order.")
     revision_note: str = Field("", description="What the revision that produced this version asked for, if any.")

@@ -30,6 +30,7 @@ from greenroom.agents.pricing import price
 from greenroom.agents.writer import write
 from greenroom.core import limits
 from greenroom.core.brief import Brief
+from greenroom.core.funnel import AudienceFunnel
 from greenroom.core.package import Accounting, LaunchPackage, StepRecord, fallback_warning
 from greenroom.core.schemas import CallRecord
 from greenroom.core.state import LaunchInput, LaunchState
@@ -38,6 +39,7 @@ from greenroom.graphs.inputs import checked_inputs
 from greenroom.graphs.served import served
 from greenroom.graphs.write import writing_done
 from greenroom.tools.costs import call_cost
+from greenroom.tools.funnel import build_funnel
 
 STEPS = ("analyst", "writer", "marketer", "pricing")
 
@@ -121,12 +123,20 @@ def assemble(state: LaunchState) -> dict[str, Any]:
         release_plan=state["release_plan"],
         promotion_plan=state["promotion_plan"],
         pricing_plan=state["pricing_plan"],
+        funnel=_funnel(state),
         accounting=_accounting(steps),
         calls=calls,
         revision_note=state.get("revision_note", ""),
         warnings=[fallback_warning([f.field for f in draft.fallbacks])] if draft.fallbacks else [],
     )
     return {"package": package, "versions": [package], "revision_note": ""}
+
+
+def _funnel(state: LaunchState) -> AudienceFunnel:
+    """The one audience funnel the report reads: the marketer's allocation and the pricing plan on the same count."""
+    audience = state["audience"]
+    return build_funnel(state["brief"], state["promotion_plan"].allocation, state["pricing_plan"].recommendation,
+                        audience.forecast if audience is not None else None)  # fmt: skip
 
 
 def approval(state: LaunchState) -> Command[Literal["writer", "approval", "__end__"]]:

@@ -211,7 +211,8 @@ def budget_chart(plan: PromotionPlan) -> Chart:
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncols=min(4, len(funded)), fontsize=7.5, frameon=False)
 
     caption = (
-        f"{money(split.budget, split.currency)} over {split.weeks} weeks; expected {REACH_NAME} (gross) "
+        f"{money(split.budget, split.currency)} over {split.weeks} weeks; expected {REACH_NAME} "
+        f"({'unique in the audience, weighted by attention' if split.audience else 'gross'}) "
         f"{amount(split.expected_reach.expected)} ({split.uplift_vs_equal_split:+.0%} against an equal split)."
     )
     return _draw("budget", title, 7.2, 3.4, draw, caption)

@@ -23,6 +23,7 @@ from jinja2.nodes import EvalContext
 
 from greenroom.core.analysis import Estimate
 from greenroom.core.audience import AudienceReport
+from greenroom.core.funnel import FunnelStage
 from greenroom.core.numbers import amount, label, money, price
 from greenroom.core.package import LaunchPackage
 from greenroom.core.plans import RATIONALE_NOT_ASKED, PricingPlan, PromotionPlan, ReleasePlan
@@ -61,6 +62,36 @@ def estimate_span(key: str, estimate: Estimate) -> str:
     """A forecast estimate's interval: '80% interval $322K – $55.2M'."""
     low, high = (estimate_value(key, v, estimate.unit) for v in (estimate.lower, estimate.upper))
     return f"{estimate.coverage:.0%} interval {low} – {high}"
+
+
+def stage_value(stage: FunnelStage) -> str:
+    """One funnel stage's point: money for revenue, a count of people otherwise."""
+    return money(stage.point, stage.unit) if stage.name == "revenue" else amount(stage.point)
+
+
+def stage_span(stage: FunnelStage) -> str:
+    """One funnel stage's interval, with what it is: '3.1M – 8.2M (90% interval from ...)'."""
+    show = (lambda v: money(v, stage.unit)) if stage.name == "revenue" else amount
+    return f"{show(stage.low)} – {show(stage.high)} ({stage.interval})"
+
+
+def percentile_note(estimate: Estimate) -> str:
+    """Where a votes forecast ranks among the same years' releases, and why the count itself does not carry over."""
+    if estimate.percentile is None:
+        return ""
+    low, high = estimate.percentile_lower, estimate.percentile_upper
+    return (
+        f"percentile {estimate.percentile:.0f} of {estimate.percentile_of} (interval {low:.0f}-{high:.0f}), the unit "
+        "to read: the count is of a 2005 snapshot and is not calibrated forward"
+    )
+
+
+def budget_assumption(package: LaunchPackage) -> str:
+    """The production budget the box office forecast assumed, in words; empty when it assumed none."""
+    forecast = package.audience.forecast
+    if forecast is None or forecast.inputs is None:
+        return ""
+    return next((a for a in forecast.inputs.assumptions if a.startswith("Production budget")), "")
 
 
 # --------------------------------------------------------------------------- names
@@ -329,8 +360,8 @@ TEMPLATES.filters.update(
 )  # fmt: skip
 TEMPLATES.globals.update(
     ESTIMATE_NAMES=ESTIMATE_NAMES, ESTIMATE_NOTES=ESTIMATE_NOTES, REACH_NAME=REACH_NAME, span=span, joined=joined,
-    estimate_value=estimate_value, estimate_span=estimate_span,
-    fallback_mark=fallback_mark, fallback_notes=fallback_notes, editor_outcome=editor_outcome, decision=decision,
+    estimate_value=estimate_value, estimate_span=estimate_span, stage_value=stage_value, stage_span=stage_span,
+    budget_assumption=budget_assumption, percentile_note=percentile_note, fallback_mark=fallback_mark, fallback_notes=fallback_notes, editor_outcome=editor_outcome, decision=decision,
     risks=risks, headline=headline,
 )  # fmt: skip
 

@@ -209,11 +209,23 @@ def progress_text(title: str, done: list[str], status: str, message: str = "") -
     return "\n".join(lines)
 
 
+def _reach_field(package: LaunchPackage) -> str:
+    """People reached as the report's funnel counts them (unique, in the addressable audience), else gross."""
+    if package.funnel is None:
+        reach = package.promotion_plan.allocation.expected_reach
+        return f"*{sentence(REACH_NAME)}*\n{amount(reach.expected)} by the promotion (gross; {span(reach.low, reach.high, reach.interval)})"
+    reached, addressable = package.funnel.stage("reached"), package.funnel.stage("addressable")
+    return (
+        f"*{sentence(REACH_NAME)}*\n{amount(reached.point)} of an addressable {amount(addressable.point)}, each counted once "
+        f"({amount(reached.low)} – {amount(reached.high)})"
+    )
+
+
 def package_fields(package: LaunchPackage) -> list[str]:
     """The key numbers a person decides on, named and rounded as in the report: launch date, forecast, promotion
     budget and people reached, prices, the editor's outcome, and what the model could not write."""
     promo = package.promotion_plan.allocation
-    reach, tiers, forecast = promo.expected_reach, package.pricing_plan.recommendation.tiers, package.audience.forecast
+    tiers, forecast = package.pricing_plan.recommendation.tiers, package.audience.forecast
     prices = "\n".join(f"{sentence(label(t.tier))}: {price(t.recommended.price, t.currency)}" for t in tiers)
     estimates = [(key, getattr(forecast, key)) for key in ("votes", "box_office")] if forecast else []
     outlook = "\n".join(f"{sentence(ESTIMATE_NAMES[key])}: {estimate_value(key, e.point, e.unit)} ({estimate_span(key, e)})"
@@ -223,7 +235,7 @@ def package_fields(package: LaunchPackage) -> list[str]:
         f"*Launch date*\n{package.release_plan.chosen.start:%a %d %b %Y}",
         *([f"*Forecast*\n{outlook}"] if outlook else []),
         f"*Promotion budget*\n{money(promo.budget, promo.currency)} over {promo.weeks} weeks",
-        f"*{sentence(REACH_NAME)}*\n{amount(reach.expected)} by the promotion (gross; {span(reach.low, reach.high, reach.interval)})",
+        _reach_field(package),
         f"*Recommended prices*\n{prices or f'No viewer price ({label(package.brief.business_model.value)} release)'}",
         f"*Editor's verdict*\n{editor_outcome(package)}",
         *(["*Caveats*\n" + "\n".join(notes)] if notes else []),

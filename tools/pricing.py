@@ -374,6 +374,7 @@ def recommend_pricing(
             offers=offers,
             churn_model=churn.info,
             horizon_months=assumptions.horizon_months,
+            prospects=assumptions.prospects,
             format_note=format_note,
             assumptions=notes,
         )
@@ -386,6 +387,7 @@ def recommend_pricing(
         offers=[],
         churn_model=None,
         horizon_months=assumptions.horizon_months,
+        prospects=assumptions.prospects,
         format_note=format_note,
         assumptions=notes,
     )

@@ -29,6 +29,7 @@ import math
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,10 +37,12 @@ import yaml
 from scipy.optimize import least_squares, minimize
 from threadpoolctl import threadpool_limits
 
+from greenroom.core.funnel import PopulationCount
 from greenroom.core.market import (
     DECAY_BOUNDS,
     SHAPE_BOUNDS,
     ChannelAllocation,
+    ChannelAudience,
     ChannelCurve,
     FitDiagnostics,
     FittedChannels,
@@ -48,7 +51,9 @@ from greenroom.core.market import (
     PromotionAllocation,
     ReachEstimate,
 )
+from greenroom.core.numbers import amount, money
 from greenroom.tools.errors import InputError
+from greenroom.tools.population import POPULATION_PATH
 
 DEFAULT_CHANNELS_PATH = Path(__file__).parent / "data" / "channels.yaml"
 CHANNEL_NAMES: tuple[str, ...] = (
@@ -82,7 +87,97 @@ def load_channel_curves(path: str | Path | None = None) -> list[ChannelCurve]:
         return FittedChannels.model_validate_json(text).curves
     data = yaml.safe_load(text)
     source = f"{path.name}: {data.get('source', 'stated assumptions')}"
-    return [ChannelCurve(name=name, source=source, **params) for name, params in data["channels"].items()]
+    return [
+        ChannelCurve(name=name, source=source, frequency=(params.get("audience") or {}).get("frequency", 1.0),
+                     **{k: v for k, v in params.items() if k != "audience"})
+        for name, params in data["channels"].items()
+    ]  # fmt: skip
+
+
+def load_channel_audiences(path: str | Path | None = None) -> tuple[dict[str, ChannelAudience], str]:
+    """Who each channel reaches (`audience` per channel in channels.yaml), and the source of the attention weights."""
+    path = Path(path) if path is not None else DEFAULT_CHANNELS_PATH
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    found = {
+        name: ChannelAudience.model_validate(params["audience"])
+        for name, params in (data.get("channels") or {}).items()
+        if isinstance(params, dict) and params.get("audience")
+    }
+    return found, str(data.get("attention_source", ""))
+
+
+CHILD_AGE = 13
+"""Below this age a person is a child: channels marked `children: false` are not aimed at an audience this young."""
+
+
+def curves_in_audience(
+    population: PopulationCount,
+    interest: float,
+    fmt: str,
+    curves: Sequence[ChannelCurve] | None = None,
+    path: str | Path | None = None,
+) -> tuple[list[ChannelCurve], list[str]]:
+    """The channel curves sized to a brief's audience, and the channels left out with the reason.
+
+    A channel's pool is the audience's people in each age band times the share of that band who use
+    the channel (and times `interest`, the share who take up the format); its weekly top is the pool
+    times `weekly_share`, its half-saturation top x cpm x frequency / 1000 (the rule of channels.yaml),
+    its attention weight attention x format fit, its Hill shape 1 (the repeats a person needs are in the
+    frequency it pays for; a small budget can concentrate on part of the pool). A channel that may not reach children is left out
+    when the audience's youngest age is under 13; one with no profile keeps its curve, its top capped
+    by the caller at the audience.
+    """
+    audiences, attention_source = load_channel_audiences(path)
+    base = list(curves) if curves is not None else load_channel_curves(path)
+    bands = _population_bands()
+    kept: list[ChannelCurve] = []
+    left_out: list[str] = []
+    for curve in base:
+        profile = audiences.get(curve.name)
+        if profile is None:
+            kept.append(curve)
+            continue
+        label = curve.label or curve.name
+        if population.age_min < CHILD_AGE and not profile.children:
+            left_out.append(f"{label}: not aimed at children, and the audience starts at age {population.age_min}")
+            continue
+        pool = 0.0
+        for lo, hi, people in population.by_band:
+            share = next(
+                (s for (first, last), s in zip(bands, profile.reach_by_band, strict=True) if first <= lo and hi <= last), 0.0
+            )
+            pool += people * share * interest
+        top = pool * profile.weekly_share
+        if top < 1:
+            left_out.append(f"{label}: reaches none of this audience's age band")
+            continue
+        fit = profile.format_fit.get(fmt, 1.0)
+        kept.append(
+            curve.model_copy(
+                update={
+                    "top": top,
+                    "half_saturation": top * profile.cpm * profile.frequency / 1000,
+                    "shape": 1.0,  # the cost per person already buys `frequency` impressions each; a campaign can
+                    # always concentrate a small budget on part of the pool, so no threshold across the whole pool
+                    "attention": min(1.0, profile.attention * fit),
+                    "frequency": profile.frequency,
+                    "audience_note": (
+                        f"reaches {pool:,.0f} of the audience ({profile.source}); at most {profile.weekly_share:.0%} of them "
+                        f"a week, at {profile.cpm:g} per 1,000 impressions and {profile.frequency:g} a week each; attention "
+                        f"{profile.attention:.2f}"
+                        + (f" x format fit {fit:.2f} for a {fmt.replace('_', ' ')}" if fit != 1.0 else "")
+                        + f" ({attention_source})"
+                    ),
+                    "source": f"{curve.source}; sized to the brief's audience (channels.yaml audience)",
+                }
+            )
+        )
+    return kept, left_out
+
+
+def _population_bands() -> list[tuple[int, int]]:
+    data = yaml.safe_load(POPULATION_PATH.read_text(encoding="utf-8"))
+    return [(int(a), int(b)) for a, b in data["bands"]]
 
 
 PHASING_RULE = (
@@ -177,6 +272,31 @@ def week_weights(objective: Objective, weeks: int) -> np.ndarray:
     return weights
 
 
+def _backprop(q: np.ndarray, decay: np.ndarray) -> np.ndarray:
+    """d value / d spend from d value / d adstock (q): sum over w >= k of q[w] decay^(w-k)."""
+    grad = np.empty_like(q)
+    carry = np.zeros(q.shape[0])
+    for w in range(q.shape[1] - 1, -1, -1):
+        carry = q[:, w] + decay * carry
+        grad[:, w] = carry
+    return grad
+
+
+def unique_reach(reach: np.ndarray, audience: float, weight: np.ndarray) -> tuple[float, np.ndarray]:
+    """Unique people in an audience of `audience` reached by a (..., channels, weeks) matrix of weekly reach, each
+    contact counted with `weight` (broadcast against reach); and d unique / d reach.
+
+    Every channel-week reaches a random `reach / audience` share of the audience, independently of the
+    others (random duplication, the Sainsbury formula of media planning): unique = audience x (1 - product
+    of (1 - weight x reach / audience)). It never exceeds the audience.
+    """
+    x = np.clip(weight * reach / audience, 0.0, 1.0 - 1e-12)
+    missed = np.exp(np.log1p(-x).sum(axis=(-2, -1), keepdims=True))
+    value = audience * (1.0 - missed)
+    grad = weight * missed / (1.0 - x)
+    return float(value.sum()), grad
+
+
 def _reach_and_gradient(
     spend: np.ndarray,
     top: np.ndarray,
@@ -184,17 +304,28 @@ def _reach_and_gradient(
     shape: np.ndarray,
     decay: np.ndarray,
     weights: np.ndarray,
+    audience: float | None = None,
+    attention: np.ndarray | None = None,
     carry_in: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
+    """Reach and its gradient by spend: gross (summed) reach, or unique attentive reach in `audience` when given;
+    `carry_in` is each channel's adstock from spend before the first week."""
     a = adstock(spend, decay, carry_in)
-    value = float((hill(a, top[:, None], half[:, None], shape[:, None]) * weights).sum())
-    q = _hill_slope(a, top[:, None], half[:, None], shape[:, None]) * weights
-    grad = np.empty_like(q)
-    carry = np.zeros(q.shape[0])
-    for w in range(q.shape[1] - 1, -1, -1):  # d reach / d spend[k] = sum_{w>=k} q[w] decay^(w-k)
-        carry = q[:, w] + decay * carry
-        grad[:, w] = carry
-    return value, grad
+    reach = hill(a, top[:, None], half[:, None], shape[:, None])
+    slope = _hill_slope(a, top[:, None], half[:, None], shape[:, None])
+    if audience is None:
+        return float((reach * weights).sum()), _backprop(slope * weights, decay)
+    k = (np.ones(len(top)) if attention is None else attention)[:, None] * weights[None, :]
+    value, d_reach = unique_reach(reach, audience, k)
+    return value, _backprop(slope * d_reach, decay)
+
+
+def _impressions_and_gradient(
+    spend: np.ndarray, top: np.ndarray, half: np.ndarray, shape: np.ndarray, decay: np.ndarray, frequency: np.ndarray
+) -> tuple[float, np.ndarray]:
+    a = adstock(spend, decay)
+    value = float((hill(a, top[:, None], half[:, None], shape[:, None]) * frequency[:, None]).sum())
+    return value, _backprop(_hill_slope(a, top[:, None], half[:, None], shape[:, None]) * frequency[:, None], decay)
 
 
 # --------------------------------------------------------------------------- allocation
@@ -319,21 +450,32 @@ def simulate_reach(
     n_draws: int,
     seed: int,
     carry_in: np.ndarray | None = None,
+    audience: float | None = None,
 ) -> np.ndarray:
-    """Weighted reach of each spend matrix under `n_draws` parameter draws; shape (len(spends), n_draws)."""
+    """Reach of each spend matrix under `n_draws` parameter draws; shape (len(spends), n_draws).
+
+    Gross weighted reach, or unique attentive reach in `audience` when given (tops capped at it).
+    """
     rng = np.random.default_rng(seed)
     top, half, shape, decay = _param_arrays(curves)
     unc = [c.uncertainty for c in curves]
     size = (n_draws, len(curves))
     top_d = top * np.exp(rng.normal(0, 1, size) * np.array([u.top for u in unc]))
+    if audience is not None:
+        top_d = np.minimum(top_d, audience)
     half_d = half * np.exp(rng.normal(0, 1, size) * np.array([u.half_saturation for u in unc]))
     shape_d = np.clip(shape + rng.normal(0, 1, size) * np.array([u.shape for u in unc]), *SHAPE_BOUNDS)
     decay_d = np.clip(decay + rng.normal(0, 1, size) * np.array([u.decay for u in unc]), *DECAY_BOUNDS)
+    attention = np.array([c.attention for c in curves])[:, None] * weights[None, :]
     out = np.empty((len(spends), n_draws))
     for i, spend in enumerate(spends):
         a = adstock(np.broadcast_to(spend, (n_draws, *spend.shape)), decay_d, carry_in)
         r = hill(a, top_d[..., None], half_d[..., None], shape_d[..., None])
-        out[i] = (r * weights).sum(axis=(1, 2))
+        if audience is None:
+            out[i] = (r * weights).sum(axis=(1, 2))
+        else:
+            x = np.clip(attention * r / audience, 0.0, 1.0 - 1e-12)
+            out[i] = audience * (1.0 - np.exp(np.log1p(-x).sum(axis=(1, 2))))
     return out
 
 
@@ -346,6 +488,11 @@ def _estimate(central: float, draws: np.ndarray, interval: float, n_draws: int) 
         interval=interval,
         method=f"{n_draws} draws of the curve parameters from their stated uncertainty (percentile interval)",
     )
+
+
+FULL_SPEND = 0.995
+"""An optimum that spends at least this share of the budget spends all of it (the optimiser's tolerance), unless
+the rest would break the frequency cap."""
 
 
 def allocate(
@@ -362,14 +509,22 @@ def allocate(
     seed: int = 0,
     front_loaded: Mapping[str, str] | None = None,
     carry_in: Mapping[str, float] | None = None,
+    audience: float | None = None,
+    frequency_cap: float | None = None,
 ) -> PromotionAllocation:
     """Split `budget` across channels and weeks to maximise expected reach.
 
     Bounds apply to each channel's total over the campaign. The result's weekly spends are
-    rounded to cents and sum exactly to the budget. `objective` is `total_reach` (gross
-    reach over all weeks) or `launch_week_reach` (reach in the last week, the launch).
-    Each channel whose effect decays builds towards the launch (`PHASING_RULE`) unless
-    `front_loaded` (default: `phasing.front_loaded` in channels.yaml) names it.
+    rounded to cents. `objective` is `total_reach` (reach over all weeks) or `launch_week_reach`
+    (reach in the last week, the launch). Each channel whose effect decays builds towards the
+    launch (`PHASING_RULE`) unless `front_loaded` (default: `phasing.front_loaded` in
+    channels.yaml) names it.
+
+    Without `audience` the reach is gross (people per channel per week, summed) and the whole
+    budget is spent. With `audience` (people) the optimiser maximises the unique people reached
+    in it, each weighted by the attention of the channels that reach them (`ChannelCurve.attention`);
+    no channel reaches more than the audience, and with `frequency_cap` the average impressions per
+    unique person may not exceed the cap, so money that would buy only repeats stays unspent.
     `carry_in` is each channel's adstock from spend before week 1 (a campaign re-planned after
     some weeks ran): it adds to the reach of the weeks planned here, and costs nothing from `budget`.
     """
@@ -378,12 +533,20 @@ def allocate(
     names = [c.name for c in curves]
     min_spend, max_spend = dict(min_spend or {}), dict(max_spend or {})
     _check_allocation_inputs(budget, weeks, names, min_spend, max_spend)
+    if audience is not None and not (math.isfinite(audience) and audience > 0):
+        raise PromotionInputError("audience", f"must be more than 0 people (got {audience:g})")
+    if frequency_cap is not None and frequency_cap <= 0:
+        raise PromotionInputError("frequency_cap", f"must be greater than 0 (got {frequency_cap:g})")
     budget = round(budget, 2)  # allocations are exact to the cent, so the budget is too
     if budget <= 0:
         raise PromotionInputError("budget", "must be at least 0.01")
+    if audience is not None:
+        curves = [c.model_copy(update={"top": min(c.top, audience)}) if c.top > audience else c for c in curves]
     lows = np.array([float(min_spend.get(n, 0.0)) for n in names])
     highs = np.array([float(min(max_spend.get(n, budget), budget)) for n in names])
     top, half, shape, decay = _param_arrays(curves)
+    attention = np.array([c.attention for c in curves])
+    frequency = np.array([c.frequency for c in curves])
     weights = week_weights(objective, weeks)
     n, size = len(curves), len(curves) * weeks
     exempt = dict(load_phasing() if front_loaded is None else front_loaded)
@@ -393,17 +556,25 @@ def allocate(
         raise PromotionInputError(f"carry_in.{unknown[0]}", f"is not one of the channels ({', '.join(names)})")
     carry = np.array([max(float((carry_in or {}).get(n, 0.0)), 0.0) for n in names])
 
+    def value_of(spend: np.ndarray) -> tuple[float, np.ndarray]:
+        return _reach_and_gradient(spend, top, half, shape, decay, weights, audience, attention if audience else None, carry)
+
     equal = np.full((n, weeks), budget / (n * weeks))
-    scale = max(_reach_and_gradient(equal, top, half, shape, decay, weights, carry)[0], 1.0)
+    scale = max(value_of(equal)[0], 1.0)
 
     def negative(z: np.ndarray) -> tuple[float, np.ndarray]:
-        value, grad = _reach_and_gradient(z.reshape(n, weeks) * budget, top, half, shape, decay, weights, carry)
+        value, grad = value_of(z.reshape(n, weeks) * budget)
         return -value / scale, -(grad * budget / scale).ravel()
 
     rows = np.kron(np.eye(n), np.ones(weeks))  # channel totals as a linear map of the flat variables
     low_rows, high_rows = rows[lows > 0], rows[highs < budget]  # only the bounds that bind anything
     low_b, high_b = lows[lows > 0] / budget, highs[highs < budget] / budget
-    constraints = [{"type": "eq", "fun": lambda z: np.array([z.sum() - 1.0]), "jac": lambda z: np.ones((1, size))}]
+    ones = np.ones((1, size))
+    constraints: list[dict[str, Any]] = [
+        {"type": "eq", "fun": lambda z: np.array([z.sum() - 1.0]), "jac": lambda z: ones}
+        if audience is None
+        else {"type": "ineq", "fun": lambda z: np.array([1.0 - z.sum()]), "jac": lambda z: -ones}
+    ]
     if len(low_b):
         constraints.append({"type": "ineq", "fun": lambda z: low_rows @ z - low_b, "jac": lambda z: low_rows})
     if len(high_b):
@@ -411,15 +582,42 @@ def allocate(
     ramp = _build_rows(build, weeks)
     if len(ramp):
         constraints.append({"type": "ineq", "fun": lambda z: ramp @ z, "jac": lambda z: ramp})
+    all_weeks, plain = np.ones(weeks), np.ones(n)
+
+    def headroom(z: np.ndarray) -> tuple[float, np.ndarray]:
+        """(cap x unique people - impressions) and its gradient, scaled like the objective."""
+        assert audience is not None and frequency_cap is not None
+        spend = z.reshape(n, weeks) * budget
+        people, d_people = _reach_and_gradient(spend, top, half, shape, decay, all_weeks, audience, plain)
+        shown, d_shown = _impressions_and_gradient(spend, top, half, shape, decay, frequency)
+        return (frequency_cap * people - shown) / scale, ((frequency_cap * d_people - d_shown) * budget / scale).ravel()
+
+    if audience is not None and frequency_cap is not None:
+        constraints.append(
+            {"type": "ineq", "fun": lambda z: np.array([headroom(z)[0]]), "jac": lambda z: headroom(z)[1][None, :]}
+        )
     bounds = [(0.0, None)] * size  # a cell cannot exceed its channel's maximum once the channel constraint holds
+
+    def within_cap(z: np.ndarray) -> np.ndarray:
+        """`z` scaled down (bisection) until its impressions respect the frequency cap; unchanged without a cap."""
+        z = np.clip(z, 0.0, None)
+        z = z / max(z.sum(), 1.0)
+        if audience is None or frequency_cap is None or headroom(z)[0] >= 0:
+            return z
+        lo, hi = 0.0, 1.0
+        for _ in range(40):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if headroom(z * mid)[0] >= 0 else (lo, mid)
+        return z * lo
+
     rng = np.random.default_rng(seed)
-    best, converged = None, 0
+    best, best_fun, converged = None, math.inf, 0
     # SLSQP's small dense solves run ~10x slower when BLAS threads compete for the cores.
     with threadpool_limits(limits=1, user_api="blas"):
         for start in _start_points(lows, highs, budget, weeks, n_starts, rng, build):
             res = minimize(
                 negative,
-                (start / budget).ravel(),
+                within_cap((start / budget).ravel()) if audience is not None else (start / budget).ravel(),
                 jac=True,
                 method="SLSQP",
                 bounds=bounds,
@@ -427,18 +625,35 @@ def allocate(
                 options={"maxiter": 500, "ftol": 1e-10},
             )
             converged += int(res.success)
-            if best is None or res.fun < best.fun:
-                best = res
+            x = within_cap(res.x) if audience is not None else res.x  # a failed run may end outside the constraints
+            fun = negative(x)[0]
+            if best is None or fun < best_fun:
+                best, best_fun = x, fun
     assert best is not None
-    spend = _round_to_cents(np.clip(best.x, 0, None).reshape(n, weeks) * budget, lows, highs, budget, build)
+    raw = np.clip(best, 0, None).reshape(n, weeks) * budget
+    spent = max(round(float(raw.sum()), 2), 0.01)
+    if audience is None:
+        spent = budget
+    elif raw.sum() >= FULL_SPEND * budget:
+        scaled = best / max(float(best.sum()), 1e-12)  # the whole budget, where the frequency cap still holds
+        if frequency_cap is None or headroom(scaled)[0] >= 0:
+            raw, spent = scaled.reshape(n, weeks) * budget, budget
+    spent = max(spent, round(float(lows.sum()), 2))
+    spend = _round_to_cents(raw, lows, np.minimum(highs, spent), spent, build)
 
     reach_c = weekly_reach(curves, spend, carry) * weights
-    _, grad = _reach_and_gradient(spend, top, half, shape, decay, weights, carry)
-    sims = simulate_reach(curves, [spend, equal], weights, n_draws, seed, carry)
-    opt_est = _estimate(float(reach_c.sum()), sims[0], interval, n_draws)
-    eq_central = float((weekly_reach(curves, equal, carry) * weights).sum())
+    _, grad = value_of(spend)
+    sims = simulate_reach(curves, [spend, equal], weights, n_draws, seed, carry, audience)
+    opt_central, _ = value_of(spend)
+    opt_est = _estimate(opt_central, sims[0], interval, n_draws)
+    eq_central = value_of(equal)[0]
     eq_est = _estimate(eq_central, sims[1], interval, n_draws)
     per_channel = equal.sum(axis=1)
+    impressions = float((weekly_reach(curves, spend) * frequency[:, None]).sum())
+    people = attentive = None
+    if audience is not None:
+        people = unique_reach(weekly_reach(curves, spend), audience, np.ones((n, 1)))[0]
+        attentive = opt_central
     allocations = [
         ChannelAllocation(
             channel=c.name,
@@ -448,11 +663,33 @@ def allocate(
             share=float(spend[i].sum() / budget),
             min_spend=float(lows[i]),
             max_spend=float(highs[i]),
-            expected_reach=round(float(reach_c[i].sum())),
+            expected_reach=round(
+                float(reach_c[i].sum()) if audience is None else unique_reach(reach_c[i][None, :], audience, np.ones(1))[0]
+            ),
             marginal_reach_per_1000=_best_marginal(grad[i], bool(build[i])) * 1000,
         )
         for i, c in enumerate(curves)
     ]
+    if audience is None:
+        counted = [
+            "reach is gross: people reached per channel per week, summed, not de-duplicated",
+        ]
+    else:
+        counted = [
+            f"reach is unique people in the audience of {amount(audience)} people: each channel-week reaches a random share of "
+            "it, independently of the others (random duplication), so no plan reaches more than the audience",
+            "the optimiser maximises attentive reach: a person counts by the attention of the channels that reach them "
+            "(attention x format fit, channels.yaml)",
+        ]
+        if frequency_cap is not None:
+            counted.append(
+                f"frequency cap: at most {frequency_cap:g} impressions per unique person reached, on average over the campaign"
+            )
+    unspent = round(budget - float(spend.sum()), 2)
+    if unspent > 0:
+        counted.append(
+            f"{money(unspent, currency)} left unspent: more money would buy repeats above the frequency cap, not people"
+        )
     return PromotionAllocation(
         budget=budget,
         currency=currency,
@@ -465,9 +702,15 @@ def allocate(
         prob_beats_equal_split=float((sims[0] > sims[1]).mean()),
         equal_split_respects_bounds=bool(np.all(per_channel >= lows - 1e-9) and np.all(per_channel <= highs + 1e-9)),
         optimizer=f"SLSQP, analytic gradient, {n_starts} starts ({converged} converged), best kept",
+        audience=audience,
+        unique_reach=None if people is None else round(people),
+        attentive_reach=None if attentive is None else round(attentive),
+        gross_impressions=round(impressions),
+        frequency_cap=frequency_cap if audience is not None else None,
+        unspent=max(unspent, 0.0),
         seconds=time.perf_counter() - started,
         assumptions=[
-            "reach is gross: people reached per channel per week, summed, not de-duplicated",
+            *counted,
             "only reach inside the campaign weeks counts; carryover after the last week is ignored",
             "curves: " + "; ".join(sorted({c.source for c in curves})),
             "bounds apply to each channel's total over the campaign; the equal split ignores them",

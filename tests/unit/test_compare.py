@@ -5,6 +5,7 @@ from __future__ import annotations
 from greenroom.core.compare import compare, describe
 from greenroom.core.package import LaunchPackage
 from greenroom.graphs.conversation import Conversation
+from greenroom.tools.funnel import build_funnel
 from tests.packages import make_package
 
 
@@ -18,9 +19,11 @@ def _halved(package: LaunchPackage) -> LaunchPackage:
     halved = allocation.model_copy(update={
         "budget": allocation.budget / 2,
         "expected_reach": reach.model_copy(update={"expected": reach.expected * 0.6, "low": reach.low * 0.6, "high": reach.high * 0.6}),
+        "unique_reach": None if allocation.unique_reach is None else allocation.unique_reach * 0.6,
     })  # fmt: skip
     plan = package.promotion_plan.model_copy(update={"allocation": halved})
-    return package.model_copy(update={"version": 2, "brief": brief, "promotion_plan": plan})
+    funnel = build_funnel(brief, halved, package.pricing_plan.recommendation)  # assembly rebuilds it from the new plan
+    return package.model_copy(update={"version": 2, "brief": brief, "promotion_plan": plan, "funnel": funnel})
 
 
 def test_the_comparison_names_what_the_revision_changed_and_every_key_number() -> None:

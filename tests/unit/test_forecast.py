@@ -330,3 +330,50 @@ def test_a_forecast_that_barely_beats_the_baseline_says_so(trained: TrainedModel
     forecast = forecast_audience(make_brief(), narrow)
     assert forecast.votes is not None and forecast.votes.basis == "model"
     assert any(n.startswith("reach forecast is a weak signal") and "0.95 against" in n for n in forecast.notes)
+
+
+def _films_with_budgets_up_to(last_budget_year: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Synthetic films 1980-2010: gross = 2 x budget; budgets recorded up to `last_budget_year` only, and the later,
+    budget-less films are small ones (as the films that lack a budget in the data tend to be)."""
+    rng = np.random.default_rng(3)
+    rows, gross = [], []
+    for year in range(1980, 2011):
+        for _ in range(60):
+            budget = float(np.exp(rng.uniform(np.log(1e6), np.log(1e8))))
+            known = year <= last_budget_year
+            rows.append({"genres": ("Drama",), "minutes": 100.0, "budget_usd": budget if known else np.nan,
+                         "year": year, "mpaa": "PG-13", "major_studio": 0.0})  # fmt: skip
+            gross.append(2 * budget * (1.0 if known else 0.02) * float(np.exp(rng.normal(0, 0.2))))
+    return pd.DataFrame(rows), np.array(gross)
+
+
+def box_forecaster(**options: Any) -> IntervalForecaster:
+    return IntervalForecaster(target="gross", genre_columns=["Drama"], use_budget=True, transform="log", max_iter=60,
+                              additive_budget=True, use_studio=True, **options)  # fmt: skip
+
+
+def test_a_budgeted_film_of_a_later_year_is_forecast_as_a_film_of_the_last_year_with_budgets() -> None:
+    frame, gross = _films_with_budgets_up_to(2000)
+    brief = pd.DataFrame([{"genres": ("Drama",), "minutes": 100.0, "budget_usd": 1e7, "year": 2027, "mpaa": "PG-13",
+                           "major_studio": 0.0}])  # fmt: skip
+    with threadpool_limits(limits=1):
+        old = box_forecaster().fit(frame, gross)
+        before = float(old.from_space(old.point_space(brief))[0])
+        fixed = box_forecaster(budgeted_model=True).fit(frame, gross)
+        after = float(fixed.from_space(fixed.point_space(brief))[0])
+        as_2000 = float(fixed.from_space(fixed.point_space(brief.assign(year=2000)))[0])
+    assert fixed.budgeted_years == (1980, 2000)
+    assert after == pytest.approx(as_2000)
+    # Gross is twice the budget for every budgeted film: the fixed model stays near 2x, the old one did not.
+    assert 1.0 < after / 1e7 < 4.0
+    assert abs(np.log(after / 2e7)) < abs(np.log(before / 2e7))
+
+
+def test_interest_is_ranked_as_a_percentile_among_the_same_years_releases(trained: TrainedModels) -> None:
+    forecast = forecast_audience(make_brief(), trained.forecast)
+    votes = forecast.votes
+    assert votes is not None and votes.percentile is not None
+    assert votes.percentile_lower is not None and votes.percentile_upper is not None
+    assert 0 <= votes.percentile_lower <= votes.percentile <= votes.percentile_upper <= 100
+    assert "released 2001-2005" in votes.percentile_of
+    assert any("percentile" in note and "snapshot" in note for note in forecast.notes)

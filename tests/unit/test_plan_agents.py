@@ -27,6 +27,7 @@ from greenroom.interfaces.settings import Settings
 from greenroom.store.checkpoints import sqlite_checkpointer
 from greenroom.tools.candidates import answers_per_request
 from greenroom.tools.fake_model import ScriptedChatModel
+from greenroom.tools.funnel import addressable_audience, frequency_cap
 from greenroom.tools.llm import ModelHandle
 from greenroom.tools.pricing import recommend_pricing
 from greenroom.tools.promotion import allocate
@@ -95,9 +96,11 @@ def test_the_marketers_numbers_are_the_engines_and_the_words_the_models(routed, 
     out = market({"brief": film_brief}, _runtime(routed(MarketingRationale=MARKETING)))
     release, promo = out["release_plan"], out["promotion_plan"]
     expected_release = plan_release(film_brief)
+    audience = addressable_audience(film_brief).people
     expected_split = allocate(
-        film_brief.budget.amount, CAMPAIGN_WEEKS[film_brief.format], channel_curves(film_brief, MarketingInputs())
-    )
+        film_brief.budget.amount, CAMPAIGN_WEEKS[film_brief.format], channel_curves(film_brief, MarketingInputs()),
+        audience=audience, frequency_cap=frequency_cap(),
+    )  # fmt: skip
     assert release.recommendation == expected_release and release.chosen == expected_release.windows[0]
     split = promo.allocation
     assert split.channels == expected_split.channels

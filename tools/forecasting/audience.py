@@ -29,13 +29,14 @@ from greenroom.tools.forecasting.data import (
 from greenroom.tools.forecasting.evaluation import TARGET_MAE_RATIO, backtest, beats_baseline, forward_metrics
 from greenroom.tools.forecasting.features import brief_inputs, common_genres, inputs_frame
 
-MODEL_VERSION = "forecast-2.0"
+MODEL_VERSION = "forecast-2.1"
 """Bump when features, targets or training data change; saved models with another version are retrained.
 
 Bump as well when a saved class (AudienceModels, IntervalForecaster, FeatureDomain) moves to another
 module: the joblib files name each class by its module path, so an old file would fail to load instead
 of being retrained. forecast-2.0: intervals calibrated on later films (rolling origins), box office
-learns from every movies.db film with a box office figure, metrics are forward in time."""
+learns from every movies.db film with a box office figure, metrics are forward in time. forecast-2.1: a film
+with a budget gets its box office from a model fitted on the budgeted films only (`budgeted_model`)."""
 
 BLEND_LINEAR: frozenset[str] = frozenset()
 """Targets whose point forecast averages the boosted and the linear median (see IntervalForecaster).
@@ -44,6 +45,9 @@ None since the forward evaluation: on box office trained on every movies.db film
 MAE ratio on each window of 2006-2014 releases (0.88 -> 0.91, 0.75 -> 0.79, 0.70 -> 0.71; pooled
 0.763 -> 0.790, `forecast_bench.py --blend box_office_usd`) and doubled the training time; on random
 splits it had lowered it (0.750 -> 0.739)."""
+
+REFERENCE_YEARS = 5
+"""Latest training years whose releases the votes forecast is ranked among (a percentile survives time; a count does not)."""
 
 FORWARD_HORIZON = 3
 """Years in each rolling-origin test window: models trained up to a year are scored on the next three."""
@@ -68,6 +72,9 @@ class AudienceModels:
     box_office: IntervalForecaster
     version: str = MODEL_VERSION
     metrics: dict[str, HoldoutMetrics] = field(default_factory=dict)
+    votes_reference: list[float] = field(default_factory=list)
+    """Sorted IMDb votes of the training films of the last `REFERENCE_YEARS` years: the votes forecast's percentile ranks among them."""
+    votes_reference_years: str = ""
 
     def shows(self, key: str) -> bool:
         """Whether `key`'s model forecast is shown: only when it beat the baseline on later films."""
@@ -130,6 +137,7 @@ def train_audience_models(
             additive_budget=box_office,
             use_studio=box_office,
             primary_genre_baseline=box_office,
+            budgeted_model=box_office,
             random_state=seed,
         )
 
@@ -146,7 +154,30 @@ def train_audience_models(
     box_genres = common_genres(box_frame["genres"])
     box, box_metrics = fit(forecaster("box_office_usd", box_genres, "log", (0, math.inf), box_office=True), box_frame, gross)
     metrics = {"votes": votes_metrics, "rating": rating_metrics, "box_office": box_metrics}
-    return AudienceModels(votes=votes, rating=rating, box_office=box, metrics=metrics)
+    last = int(frame["year"].max())
+    recent = (frame["year"] > last - REFERENCE_YEARS).to_numpy()
+    reference = sorted(float(v) for v in targets["votes"].to_numpy()[recent])
+    return AudienceModels(votes=votes, rating=rating, box_office=box, metrics=metrics, votes_reference=reference,
+                          votes_reference_years=f"{last - REFERENCE_YEARS + 1}-{last}")  # fmt: skip
+
+
+def votes_percentile(models: AudienceModels, estimate: Estimate) -> Estimate:
+    """The votes estimate with its point and interval also ranked among the latest training years' releases."""
+    reference = np.asarray(models.votes_reference, dtype=float)
+    if reference.size == 0:
+        return estimate
+
+    def rank(value: float) -> float:
+        return round(float(np.searchsorted(reference, value, side="right")) / reference.size * 100, 1)
+
+    return estimate.model_copy(
+        update={
+            "percentile": rank(estimate.point),
+            "percentile_lower": rank(estimate.lower),
+            "percentile_upper": rank(estimate.upper),
+            "percentile_of": f"the {reference.size:,} budgeted films of ggplot2movies released {models.votes_reference_years}",
+        }
+    )
 
 
 def _calibration_text(forecaster: IntervalForecaster, offsets: Offsets, own_class: str, year: int) -> str:
@@ -294,15 +325,31 @@ def forecast_audience(brief: Brief, models: AudienceModels) -> AudienceForecast:
     if brief.business_model is BusinessModel.THEATRICAL:
         ood += [f"box office: {r}" for r in box_batch.ood[0] if r not in ood]
         notes += [f"box office: {n}" for n in box_batch.notes[0]]
+        years = models.box_office.budgeted_years
         notes.append(
             "box office model learned from every movies.db film with a box office figure (released up to 2014); "
-            "its budget effect from those whose production budget ggplot2movies records (up to 2005)"
+            "a brief with a budget is forecast by its part fitted only on the films whose production budget "
+            "ggplot2movies records"
+            + (
+                f" ({years[0]}-{years[1]}; a later year is read as {years[1]}), so that the effects learned on films "
+                "without a budget (the later years', a major studio's) do not stand in for the budget a second time"
+                if years is not None
+                else ""
+            )
         )
         box_flags = box_batch.flags[0] + _territory_flags(brief)
         box = _estimate("box_office", models, models.box_office, box_batch, "USD", BOX_OFFICE_SOURCE, inputs.year, box_flags)
     else:
         notes.append(f"no box office forecast: business model is {brief.business_model.value}, not theatrical")
-    votes = _estimate("votes", models, models.votes, votes_batch, "IMDb votes", VOTES_SOURCE, inputs.year, votes_batch.flags[0])
+    votes = votes_percentile(
+        models,
+        _estimate("votes", models, models.votes, votes_batch, "IMDb votes", VOTES_SOURCE, inputs.year, votes_batch.flags[0]),
+    )
+    notes.append(
+        "interest is stated as a percentile among the releases of the training data's last years: IMDb vote counts "
+        f"keep growing for years after release and with the platform, so the count (a {models.votes.domain.year[1] if models.votes.domain else 2005} "
+        "snapshot) does not carry over to a later release; the count is not calibrated forward"
+    )
     rating = _estimate(
         "rating", models, models.rating, rating_batch, "IMDb rating (1-10)", VOTES_SOURCE, inputs.year, rating_batch.flags[0],
     )  # fmt: skip
