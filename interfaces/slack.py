@@ -221,6 +221,17 @@ def _reach_field(package: LaunchPackage) -> str:
     )
 
 
+def _estimate_line(key: str, estimate: Any) -> str:
+    """One forecast in words; interest as its percentile among the same years' releases (a unit that survives
+    time), the count beside it named as a 2005 snapshot, as the report has it."""
+    name = sentence(ESTIMATE_NAMES[key])
+    if key == "votes" and estimate.percentile is not None:
+        return (f"{name}: percentile {estimate.percentile:.0f} of {estimate.percentile_of} "
+                f"({estimate.percentile_lower:.0f}–{estimate.percentile_upper:.0f}); the count, "
+                f"{estimate_value(key, estimate.point, estimate.unit)}, is of a 2005 snapshot")  # fmt: skip
+    return f"{name}: {estimate_value(key, estimate.point, estimate.unit)} ({estimate_span(key, estimate)})"
+
+
 def package_fields(package: LaunchPackage) -> list[str]:
     """The key numbers a person decides on, named and rounded as in the report: launch date, forecast, promotion
     budget and people reached, prices, the editor's outcome, and what the model could not write."""
@@ -228,8 +239,7 @@ def package_fields(package: LaunchPackage) -> list[str]:
     tiers, forecast = package.pricing_plan.recommendation.tiers, package.audience.forecast
     prices = "\n".join(f"{sentence(label(t.tier))}: {price(t.recommended.price, t.currency)}" for t in tiers)
     estimates = [(key, getattr(forecast, key)) for key in ("votes", "box_office")] if forecast else []
-    outlook = "\n".join(f"{sentence(ESTIMATE_NAMES[key])}: {estimate_value(key, e.point, e.unit)} ({estimate_span(key, e)})"
-                         for key, e in estimates if e is not None)  # fmt: skip
+    outlook = "\n".join(_estimate_line(key, e) for key, e in estimates if e is not None)
     notes = fallback_notes(package)
     return [
         f"*Launch date*\n{package.release_plan.chosen.start:%a %d %b %Y}",

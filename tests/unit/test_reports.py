@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from html import unescape
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -370,3 +371,10 @@ def test_the_draft_and_plans_markdown_follow_the_same_rules(troubled: LaunchPack
     assert "marketing rationale" in plans and "This explanation was written from the numbers" in plans
     assert "$250K" in plans and "people reached" in plans
     assert "| IMDb votes (interest) |" in audience and "Horror, Thriller" in audience
+
+
+def test_slack_gives_interest_as_a_percentile_of_the_same_years_releases(film: LaunchPackage, trained_small: Any) -> None:
+    votes = film.audience.forecast.votes if film.audience.forecast else None
+    assert votes is not None and votes.percentile is not None
+    line = next(line for line in _slack(film).splitlines() if line.startswith("IMDb"))
+    assert f"percentile {votes.percentile:.0f} of {votes.percentile_of}" in line and "2005 snapshot" in line
