@@ -11,9 +11,9 @@ Per runtime, one after the other on the same model file and thread count:
 
     .venv/bin/python benchmarks/runtime_bench.py [--llama-cpp-python PYTHON] [--seeds 3] [--rounds 2] [BRIEF ...]
 
-`--llama-cpp-python` names a Python interpreter that has llama-cpp-python[server] installed and greenroom's
-earlier server module (`greenroom.tools.llama_server` of a checkout before the change); without it only
-xllamacpp is measured. The catalog and trained models come from --data-dir (made on first use, not timed).
+`--llama-cpp-python` names the Python of a virtual environment inside a checkout before the change
+(`<checkout>/.venv/bin/python`, with llama-cpp-python[server] installed): its server runs from that checkout;
+without it only xllamacpp is measured. The catalog and trained models come from --data-dir (made on first use, not timed).
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ class Runtime:
     name: str
     command: list[str]
     parallel: int
+    cwd: Path | None = None
+    """Where the command runs: the earlier checkout, so `python -m greenroom...` finds its own code there."""
 
 
 @dataclass
@@ -72,7 +74,7 @@ def runtimes(model: Path, threads: int, old_python: str | None) -> list[Runtime]
         found.append(Runtime("llama-cpp-python (compiled)", [
             old_python, "-m", "greenroom.tools.llama_server", "--model", str(model), "--model_alias", EMBEDDED_ALIAS,
             "--n_ctx", "4096", "--n_threads", str(threads), "--logits_all", "false",
-        ], 1))  # fmt: skip
+        ], 1, Path(old_python).parent.parent.parent))  # fmt: skip
     found.append(Runtime("xllamacpp (prebuilt)", [
         sys.executable, "-m", "greenroom.tools.llama_server", "--model", str(model), "--alias", EMBEDDED_ALIAS,
         "--ctx", "4096", "--threads", str(threads), "--parallel", "2",
@@ -89,7 +91,7 @@ def _free_port() -> int:
 def start(runtime: Runtime, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     process = subprocess.Popen([*runtime.command, "--host", "127.0.0.1", "--port", str(port)], stdout=log.open("ab"),
-                               stderr=subprocess.STDOUT)  # fmt: skip
+                               stderr=subprocess.STDOUT, cwd=runtime.cwd)  # fmt: skip
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
