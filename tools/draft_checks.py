@@ -150,8 +150,9 @@ _INSTRUCTIONS = re.compile(
     r"|\bthe editor asked\b|\bthis is revision\b|\bmust-include\b",
     re.IGNORECASE,
 )
-_FENCE = re.compile(r"\bBRIEF\b|\bDRAFT\b")
-"""The prompt's fences in capitals (`<<<BRIEF`): case-sensitive, so "a brief encounter" stays content."""
+_FENCE = re.compile(r"(?<![A-Za-z])(?:BRIEF|DRAFT)(?![a-z])|\b[A-Z][A-Z0-9]*_[A-Z0-9_]+\b")
+"""The prompt's fences in capitals (`<<<BRIEF`, and run into a name: `BRIEF_TAGLINE`) and any identifier in capitals
+with underscores: case-sensitive, so "a brief encounter" stays content."""
 _LABEL = re.compile(
     r"^\W*(?:concept|title|format|genres|audience|tone(?: and voice)?|length|never mention|must include|notes?|answer"
     r"|output|response)\s*:",

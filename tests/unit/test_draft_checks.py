@@ -68,6 +68,9 @@ def test_instructions_copied_into_the_text_and_garbled_labels_are_debris(film_br
     assert fields == {"pitch.logline": ["plain pitch text"]}  # the synopsis is untouched
     plain = {**GOOD_PITCH, "logline": "A brief encounter on a storm-bound rock turns a keeper and a runaway into allies."}
     assert "plain pitch text" not in _failed(Draft(pitch=plain, outline=GOOD_OUTLINE, hooks=GOOD_HOOKS), film_brief)
+    named = {**GOOD_HOOKS, "content_tags": ["BRIEF_TAGLINE", "survival"]}  # a fence run into a name
+    tags = hard_failures(Draft(pitch=GOOD_PITCH, outline=GOOD_OUTLINE, hooks=named), film_brief, outline_wanted=5)
+    assert tags == {"hooks.content_tags": ["plain hooks text"]}
 
 
 def test_a_rating_above_what_the_content_shows_fails_unless_the_genre_carries_it(film_brief: Brief) -> None:
