@@ -26,11 +26,6 @@ import sys
 import threading
 from pathlib import Path
 
-OMP_WAIT_POLICY = "PASSIVE"
-"""OpenMP threads sleep between batches instead of spinning. Measured on a shared 2-core machine under load:
-SmolLM2 decoded at 1.2 tokens/s with spinning threads and at 21 tokens/s with passive ones; on an idle
-machine the two are within noise."""
-
 
 def build_params(model: Path, *, alias: str, host: str, port: int, ctx: int, threads: int, parallel: int) -> object:
     """The server's parameters: `ctx` tokens of context for each of `parallel` slots."""
@@ -72,7 +67,6 @@ def main(argv: list[str] | None = None) -> None:
     args = _parse(sys.argv[1:] if argv is None else argv)
     if not args.model.is_file():
         sys.exit(f"no model file at {args.model}")
-    os.environ.setdefault("OMP_WAIT_POLICY", OMP_WAIT_POLICY)  # read by OpenMP when the library loads
     import xllamacpp
 
     params = build_params(
