@@ -137,7 +137,7 @@ def check_catalog(settings: Settings) -> Check:
     where = settings.chroma_url or str(settings.data_dir / "catalog")
     try:
         count = Catalog.open(settings.data_dir / "catalog", url=settings.chroma_url).count()
-    except Exception as exc:
+    except Exception as exc:  # chromadb raises many types for one thing: the catalog cannot be opened
         fix = ("start the Chroma server (chroma run --path DIR --port 8000) or unset GREENROOM_CHROMA_URL"
                if settings.chroma_url else f"move {where} aside and let the next launch seed a new catalog")  # fmt: skip
         return Check("Catalog", "fail", f"{where} cannot be opened: {str(exc)[:200]}", fix)
@@ -160,35 +160,43 @@ def check_trained(settings: Settings) -> Check:
     return Check("Trained models", "ok", f"{len(MODEL_NAMES)} models in {models_dir(settings.data_dir)}")
 
 
-def check_broker(url: str) -> Check:
+def _answers(name: str, url: str, probe: Callable[[], object], fix: str) -> Check:
+    """Whether the service at `url` answers `probe`; the URL is shown without its password."""
     shown = _without_password(url)
     try:
+        probe()
+    except Exception as exc:  # each client raises types of its own for one thing: nothing answers there
+        return Check(name, "fail", f"{shown} does not answer ({(str(exc).splitlines() or [''])[0][:160]})", fix)
+    return Check(name, "ok", f"{shown} answers")
+
+
+def check_broker(url: str) -> Check:
+    def probe() -> None:
         if url.startswith(("redis://", "rediss://")):
             import redis
 
             redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5).ping()
-        else:
-            from kombu import Connection
+            return
+        from kombu import Connection
 
-            with Connection(url, connect_timeout=5) as connection:
-                connection.ensure_connection(max_retries=1)
-    except Exception as exc:
-        return Check("Queue broker", "fail", f"{shown} does not answer ({str(exc)[:160]})",
-                     "start the broker, or unset GREENROOM_QUEUE__BROKER_URL to run launches in-process")  # fmt: skip
-    return Check("Queue broker", "ok", f"{shown} answers")
+        with Connection(url, connect_timeout=5) as connection:
+            connection.ensure_connection(max_retries=1)
+
+    return _answers(
+        "Queue broker", url, probe, "start the broker, or unset GREENROOM_QUEUE__BROKER_URL to run launches in-process"
+    )
 
 
 def check_postgres(url: str) -> Check:
-    shown = _without_password(url)
-    try:
+    def probe() -> None:
         import psycopg
 
         with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), connect_timeout=5) as connection:
             connection.execute("select 1")
-    except Exception as exc:
-        return Check("PostgreSQL", "fail", f"{shown} does not answer ({str(exc).splitlines()[0][:160]})",
-                     "start PostgreSQL and check the URL, or unset GREENROOM_DATABASE_URL to use SQLite files")  # fmt: skip
-    return Check("PostgreSQL", "ok", f"{shown} answers")
+
+    return _answers(
+        "PostgreSQL", url, probe, "start PostgreSQL and check the URL, or unset GREENROOM_DATABASE_URL to use SQLite files"
+    )
 
 
 def check_chroma(url: str) -> Check:
@@ -209,7 +217,7 @@ def _without_password(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:
+    except Exception:  # a URL sqlalchemy cannot read is shown without what precedes an @
         return url.split("@")[-1]
 
 

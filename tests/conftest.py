@@ -27,6 +27,15 @@ def _small_tier(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def cli_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder of its own for a CLI run: the working directory, the data folder inside it, the fake model."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GREENROOM_MODEL__PROVIDER", "fake")
+    monkeypatch.setenv("GREENROOM_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
+@pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings that keep every file inside the test's folder and use the fake model."""
     return Settings(_env_file=None, data_dir=tmp_path / "data", output_dir=tmp_path / "out", model=ModelSettings(provider="fake"))  # type: ignore[call-arg]

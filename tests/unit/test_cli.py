@@ -13,11 +13,8 @@ FILM = str(ROOT / "examples" / "briefs" / "night-shift-film.yaml")
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GREENROOM_MODEL__PROVIDER", "fake")
-    monkeypatch.setenv("GREENROOM_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path
+def env(cli_env: Path) -> Path:
+    return cli_env
 
 
 def test_validate_accepts_a_good_brief(env: Path) -> None:

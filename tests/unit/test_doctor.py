@@ -12,11 +12,8 @@ from greenroom.interfaces.cli import app
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("GREENROOM_MODEL__PROVIDER", "fake")
-    monkeypatch.setenv("GREENROOM_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path
+def env(cli_env: Path) -> Path:
+    return cli_env
 
 
 def _closed_port() -> int:
