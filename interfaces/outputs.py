@@ -69,10 +69,15 @@ def stage_value(stage: FunnelStage) -> str:
     return money(stage.point, stage.unit) if stage.name == "revenue" else amount(stage.point)
 
 
+def stage_range(stage: FunnelStage) -> str:
+    """One funnel stage's interval alone: '3.1M – 8.2M' (the summary's card; the funnel table says what it is)."""
+    show = (lambda v: money(v, stage.unit)) if stage.name == "revenue" else amount
+    return f"{show(stage.low)} – {show(stage.high)}"
+
+
 def stage_span(stage: FunnelStage) -> str:
     """One funnel stage's interval, with what it is: '3.1M – 8.2M (90% interval from ...)'."""
-    show = (lambda v: money(v, stage.unit)) if stage.name == "revenue" else amount
-    return f"{show(stage.low)} – {show(stage.high)} ({stage.interval})"
+    return f"{stage_range(stage)} ({stage.interval})"
 
 
 def percentile_note(estimate: Estimate) -> str:
@@ -81,9 +86,17 @@ def percentile_note(estimate: Estimate) -> str:
         return ""
     low, high = estimate.percentile_lower, estimate.percentile_upper
     return (
-        f"percentile {estimate.percentile:.0f} of {estimate.percentile_of} (interval {low:.0f}-{high:.0f}), the unit "
-        "to read: the count is of a 2005 snapshot and is not calibrated forward"
+        f"percentile {estimate.percentile:.0f} of {estimate.percentile_of} (interval {low:.0f}-{high:.0f}): the unit to "
+        "read, as the count is of a 2005 snapshot"
     )
+
+
+def percentile_short(estimate: Estimate) -> str:
+    """The votes forecast's percentile in a few words, for the summary's card (the audience section says of what)."""
+    if estimate.percentile is None:
+        return ""
+    return (f"percentile {estimate.percentile:.0f} ({estimate.percentile_lower:.0f}-{estimate.percentile_upper:.0f}) "
+            "among the same years' releases; the count is a 2005 snapshot")  # fmt: skip
 
 
 def budget_assumption(package: LaunchPackage) -> str:
@@ -92,6 +105,13 @@ def budget_assumption(package: LaunchPackage) -> str:
     if forecast is None or forecast.inputs is None:
         return ""
     return next((a for a in forecast.inputs.assumptions if a.startswith("Production budget")), "")
+
+
+def budget_short(package: LaunchPackage) -> str:
+    """The production budget the box office forecast assumed, in a few words for the summary's card."""
+    text = budget_assumption(package)
+    found = re.search(r"->\s*([^;]+)", text)
+    return f"assumes a production budget of {found.group(1).strip()} (the launch budget / 0.5)" if found else text
 
 
 # --------------------------------------------------------------------------- names
@@ -360,7 +380,7 @@ TEMPLATES.filters.update(
 )  # fmt: skip
 TEMPLATES.globals.update(
     ESTIMATE_NAMES=ESTIMATE_NAMES, ESTIMATE_NOTES=ESTIMATE_NOTES, REACH_NAME=REACH_NAME, span=span, joined=joined,
-    estimate_value=estimate_value, estimate_span=estimate_span, stage_value=stage_value, stage_span=stage_span,
+    estimate_value=estimate_value, estimate_span=estimate_span, stage_value=stage_value, stage_span=stage_span, stage_range=stage_range, percentile_short=percentile_short, budget_short=budget_short,
     budget_assumption=budget_assumption, percentile_note=percentile_note, fallback_mark=fallback_mark, fallback_notes=fallback_notes, editor_outcome=editor_outcome, decision=decision,
     risks=risks, headline=headline,
 )  # fmt: skip
