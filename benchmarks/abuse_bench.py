@@ -356,8 +356,8 @@ def _in_process(workers: int) -> Iterator[tuple[Any, dict[str, str]]]:
     from greenroom.core.settings import ModelSettings
     from greenroom.interfaces.api import create_app
     from greenroom.interfaces.settings import Settings
+    from greenroom.models.llm import build_model
     from greenroom.store.catalog import Catalog, Title
-    from greenroom.tools.llm import build_model
 
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder)

@@ -1,7 +1,7 @@
 """Benchmark grammar-bound decoding on the embedded model's server: tokens/s and how many answers fit their schema.
 
 The writer's three parts and the editor's judgement, each asked for with `--seeds` seeds at the writer's
-650-token limit, against the embedded server greenroom runs (`tools.llama_server`, xllamacpp). An answer is
+650-token limit, against the embedded server greenroom runs (`models.llama_server`, xllamacpp). An answer is
 valid when it parses and validates against its schema; one cut off at the limit counts as invalid.
 Target: at least 99% valid. Unconstrained decoding is measured too, for reference.
 
@@ -25,7 +25,7 @@ from rich.table import Table
 
 from greenroom.core.schemas import DraftHooks, DraftOutline, DraftPitch, EditorJudgement
 from greenroom.core.settings import ModelSettings
-from greenroom.tools.llm import EMBEDDED_ALIAS, EmbeddedServer
+from greenroom.models.llm import EMBEDDED_ALIAS, EmbeddedServer
 
 PROMPTS = (
     "A podcast about the history of Chicago deep dish pizza, told by the families who run the oldest pizzerias. "

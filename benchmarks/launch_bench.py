@@ -8,7 +8,7 @@ overlapped (their step intervals, from the run's own accounting).
 Prompt tokens are split into those read fresh and those the server reused
 from its cache: llama-cpp-python's server does not report the reused count,
 so for the embedded model it is estimated from the prefix each prompt shares
-with the server's previous request (tools.llm.PromptCache). The physical
+with the server's previous request (models.llm.PromptCache). The physical
 limit is completion tokens / decode rate + fresh prompt tokens / prompt rate,
 both rates measured on the same server at the start of the run.
 Targets: overhead at most 5% of wall time; wall / limit at most 1.3.
@@ -38,7 +38,7 @@ from greenroom.core.package import StepRecord
 from greenroom.core.settings import ModelSettings
 from greenroom.interfaces.runs import agent_context, launch_run
 from greenroom.interfaces.settings import Settings
-from greenroom.tools.llm import ModelHandle, prompt_cache
+from greenroom.models.llm import ModelHandle, prompt_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -40,7 +40,7 @@ from greenroom.core.schemas import DraftHooks, DraftOutline, DraftPitch, EditorJ
 from greenroom.core.settings import ModelSettings
 from greenroom.interfaces.runs import agent_context, launch_run
 from greenroom.interfaces.settings import Settings
-from greenroom.tools.llm import EMBEDDED_ALIAS, default_threads, embedded_model_path
+from greenroom.models.llm import EMBEDDED_ALIAS, default_threads, embedded_model_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS: tuple[type[BaseModel], ...] = (DraftPitch, DraftOutline, DraftHooks, EditorJudgement)
@@ -72,11 +72,11 @@ def runtimes(model: Path, threads: int, old_python: str | None) -> list[Runtime]
     found = []
     if old_python:
         found.append(Runtime("llama-cpp-python (compiled)", [
-            old_python, "-m", "greenroom.tools.llama_server", "--model", str(model), "--model_alias", EMBEDDED_ALIAS,
+            old_python, "-m", "greenroom.models.llama_server", "--model", str(model), "--model_alias", EMBEDDED_ALIAS,
             "--n_ctx", "4096", "--n_threads", str(threads), "--logits_all", "false",
         ], 1, Path(old_python).parent.parent.parent))  # fmt: skip
     found.append(Runtime("xllamacpp (prebuilt)", [
-        sys.executable, "-m", "greenroom.tools.llama_server", "--model", str(model), "--alias", EMBEDDED_ALIAS,
+        sys.executable, "-m", "greenroom.models.llama_server", "--model", str(model), "--alias", EMBEDDED_ALIAS,
         "--ctx", "4096", "--threads", str(threads), "--parallel", "2",
     ], 2))  # fmt: skip
     return found

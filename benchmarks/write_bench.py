@@ -22,7 +22,7 @@ from greenroom.core.schemas import CallRecord
 from greenroom.core.settings import ModelSettings
 from greenroom.interfaces.runs import model_for, run_write
 from greenroom.interfaces.settings import Settings
-from greenroom.tools.structured import StructuredOutputError
+from greenroom.models.structured import StructuredOutputError
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -244,7 +244,7 @@ def worker_env(data_dir: Path, *, broker_url: str, database_url: str, chroma_url
         "GREENROOM_DATABASE_URL": database_url, "GREENROOM_CHROMA_URL": chroma_url,
         "GREENROOM_QUEUE__BROKER_URL": broker_url, "GREENROOM_QUEUE__LEASE_S": str(lease_s),
         "GREENROOM_QUEUE__SWEEP_S": str(sweep_s), "GREENROOM_QUEUE__REQUEUE_AFTER_S": str(requeue_after_s),
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(ROOT / "src"),
     })  # fmt: skip
     return env
 

@@ -12,8 +12,8 @@ import pytest
 from greenroom.core.brief import Brief, load_brief
 from greenroom.core.settings import ModelSettings
 from greenroom.interfaces.settings import Settings
-from greenroom.tools.fake_model import ScriptedChatModel
-from greenroom.tools.llm import ModelHandle
+from greenroom.models.fake_model import ScriptedChatModel
+from greenroom.models.llm import ModelHandle
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = sorted((ROOT / "examples" / "briefs").glob("*.*"))

@@ -23,9 +23,9 @@ from greenroom.agents.context import AgentContext
 from greenroom.core.brief import load_brief
 from greenroom.core.package import LaunchPackage
 from greenroom.graphs.launch import build_launch_graph
+from greenroom.models.fake_model import ScriptedChatModel, fill_schema
+from greenroom.models.llm import ModelHandle
 from greenroom.store.catalog import Catalog, Title
-from greenroom.tools.fake_model import ScriptedChatModel, fill_schema
-from greenroom.tools.llm import ModelHandle
 from greenroom.tools.training import TrainingConfig, load_or_train
 from tests.drafts import APPROVE, GOOD_HOOKS, GOOD_OUTLINE, GOOD_PITCH
 
@@ -129,7 +129,7 @@ def make_package(
     trained = load_or_train(data_dir, config=TrainingConfig.small()) if data_dir is not None else None
     model = story_model(replies={title: {} for title in unusable})
     # One answer per request, so the scripted model is asked for the rationales too (on a llama.cpp model the
-    # default asks for none of them: tools.candidates.LLAMACPP_RATIONALE_CANDIDATES).
+    # default asks for none of them: models.candidates.LLAMACPP_RATIONALE_CANDIDATES).
     context = AgentContext(model=model, max_edit_rounds=1, catalog=small_catalog(), trained=trained, writer_candidates=1)
     state = build_launch_graph().compile().invoke({"brief": load_brief(BRIEFS / brief_name)}, context=context)
     package: LaunchPackage = state["package"]

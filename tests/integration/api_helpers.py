@@ -22,8 +22,8 @@ from greenroom.agents.context import AgentContext
 from greenroom.core.settings import ModelSettings
 from greenroom.interfaces.api import create_app
 from greenroom.interfaces.settings import Settings
+from greenroom.models.llm import build_model
 from greenroom.store.keys import KeyStore
-from greenroom.tools.llm import build_model
 from tests.conftest import ROOT
 
 

@@ -1,7 +1,7 @@
 """Integration fixtures: cassettes recorded against llama.cpp's OpenAI-compatible server.
 
 To re-record (needs the embedded model, no network):
-    .venv/bin/python -m greenroom.tools.llama_server --model "$(.venv/bin/python -c "from greenroom.tools.llm import embedded_model_path; print(embedded_model_path())")" \\
+    .venv/bin/python -m greenroom.models.llama_server --model "$(.venv/bin/python -c "from greenroom.models.llm import embedded_model_path; print(embedded_model_path())")" \\
         --alias smollm2-135m-instruct --host 127.0.0.1 --port 8765 --ctx 4096 --threads 2 --parallel 1 &
     .venv/bin/python -m pytest tests/integration -m "not embedded" --record-mode=rewrite
 Cassettes keep no secrets, client fingerprints or machine paths (see `vcr_config`).
@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from greenroom.core.settings import ModelSettings
-from greenroom.tools.llm import ModelHandle, build_model
+from greenroom.models.llm import ModelHandle, build_model
 
 RECORDING_URL = "http://127.0.0.1:8765/v1"
 _DROP_HEADERS = ("authorization", "user-agent", "x-stainless", "openai-", "x-request-id", "server", "date")

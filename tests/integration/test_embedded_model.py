@@ -17,8 +17,8 @@ from greenroom.core.settings import ModelSettings
 from greenroom.interfaces.doctor import Probe
 from greenroom.interfaces.runs import run_write
 from greenroom.interfaces.settings import Settings
-from greenroom.tools.llm import EMBEDDED_ALIAS, ModelHandle, build_model, embedded_model_path
-from greenroom.tools.structured import generate
+from greenroom.models.llm import EMBEDDED_ALIAS, ModelHandle, build_model, embedded_model_path
+from greenroom.models.structured import generate
 
 pytestmark = pytest.mark.embedded
 

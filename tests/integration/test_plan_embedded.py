@@ -7,7 +7,7 @@ import pytest
 from greenroom.core.brief import Brief
 from greenroom.interfaces.plans import run_plan
 from greenroom.interfaces.settings import Settings
-from greenroom.tools.llm import ModelHandle
+from greenroom.models.llm import ModelHandle
 
 pytestmark = pytest.mark.embedded
 

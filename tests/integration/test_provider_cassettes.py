@@ -12,8 +12,8 @@ from greenroom.core.settings import ModelSettings
 from greenroom.interfaces.doctor import Probe
 from greenroom.interfaces.runs import run_write
 from greenroom.interfaces.settings import Settings
-from greenroom.tools.llm import EMBEDDED_ALIAS, build_model
-from greenroom.tools.structured import generate
+from greenroom.models.llm import EMBEDDED_ALIAS, build_model
+from greenroom.models.structured import generate
 from tests.integration.conftest import RECORDING_URL
 
 

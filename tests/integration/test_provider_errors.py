@@ -13,8 +13,8 @@ from langchain_core.messages import HumanMessage
 
 from greenroom.core.schemas import EditorJudgement
 from greenroom.core.settings import ModelSettings
-from greenroom.tools.llm import ModelUnavailableError, build_model
-from greenroom.tools.structured import generate
+from greenroom.models.llm import ModelUnavailableError, build_model
+from greenroom.models.structured import generate
 from tests.drafts import APPROVE
 
 

@@ -283,8 +283,8 @@ def test_pruning_keeps_final_states_and_drops_the_rest(backend: str, tmp_path: P
                                                        small_catalog: Any, trained_small: Any) -> None:  # fmt: skip
     from greenroom.agents.context import AgentContext
     from greenroom.interfaces.runs import answer_approval, checkpointer, latest_package, launch_run, prune_finished_runs, registry
+    from greenroom.models.llm import build_model
     from greenroom.store.checkpoints import checkpoint_count
-    from greenroom.tools.llm import build_model
 
     settings = Settings(
         _env_file=None,  # type: ignore[call-arg]

@@ -16,8 +16,8 @@ from greenroom.core.schemas import DraftPitch
 from greenroom.core.settings import ModelSettings
 from greenroom.interfaces.runs import run_write
 from greenroom.interfaces.settings import Settings
-from greenroom.tools.llm import build_model
-from greenroom.tools.structured import DEADLINE_FINISH, StructuredOutputError, generate
+from greenroom.models.llm import build_model
+from greenroom.models.structured import DEADLINE_FINISH, StructuredOutputError, generate
 
 STALL_S = 2.0
 

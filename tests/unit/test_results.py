@@ -22,11 +22,11 @@ from greenroom.interfaces.reports import save_package
 from greenroom.interfaces.results import result_store, update_run
 from greenroom.interfaces.runs import registry
 from greenroom.interfaces.settings import Settings
+from greenroom.models.llm import build_model
 from greenroom.store.keys import KeyStore
 from greenroom.store.results import ResultStore, import_results
 from greenroom.tools.campaign_sim import TrueCampaign, daily_rows, make_campaign
 from greenroom.tools.creative_tests import ThompsonAllocator, creative_test, regret
-from greenroom.tools.llm import build_model
 from greenroom.tools.promotion import PromotionInputError, allocate, load_channel_curves, weekly_reach
 from greenroom.tools.results import creative_id, planned_spend, update_results
 from tests.packages import make_package

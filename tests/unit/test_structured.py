@@ -6,7 +6,7 @@ import pytest
 from langchain_core.messages import HumanMessage
 
 from greenroom.core.schemas import EditorJudgement
-from greenroom.tools.structured import StructuredOutputError, generate, parse_json_object
+from greenroom.models.structured import StructuredOutputError, generate, parse_json_object
 from tests.drafts import APPROVE
 
 ASK = [HumanMessage("judge this")]

@@ -22,11 +22,11 @@ from greenroom.interfaces.cli import EXIT_BAD_INPUT, app
 from greenroom.interfaces.runs import agent_context, launch_run
 from greenroom.interfaces.settings import Settings
 from greenroom.interfaces.targeting import targeting_csv
+from greenroom.models.llm import build_model
 from greenroom.store.catalog import Catalog, Title
 from greenroom.store.importer import ImportFileError
 from greenroom.store.keys import KeyStore
 from greenroom.store.viewers import ViewerStore, import_viewers
-from greenroom.tools.llm import build_model
 from greenroom.tools.viewers import ViewerPanels, movielens_panel, owned_channel_curves, target, title_profile, viewer_list
 from tests.conftest import ROOT
 

@@ -14,7 +14,7 @@ from greenroom.core.brief import load_brief
 from greenroom.core.settings import ModelSettings
 from greenroom.interfaces.service import RunService
 from greenroom.interfaces.settings import QueueSettings, Settings
-from greenroom.tools.llm import build_model
+from greenroom.models.llm import build_model
 from tests.conftest import ROOT
 
 
