@@ -147,6 +147,8 @@ def results_lines(update: ResultsUpdate) -> list[str]:
     for test in update.creative_tests:
         state = f"winner {test.winner}" if test.winner else f"leader {test.leader} ({test.arms[0].prob_best:.0%}), running"
         lines.append(f"Creatives on {test.channel}: {state}")
+        if test.new_variant:
+            lines.append(f"Next to test on {test.channel}, {test.new_variant_id}: {test.new_variant}")
     return lines
 
 

@@ -479,14 +479,15 @@ def simulate_reach(
     return out
 
 
-def _estimate(central: float, draws: np.ndarray, interval: float, n_draws: int) -> ReachEstimate:
+def reach_estimate(central: float, draws: np.ndarray, interval: float, method: str) -> ReachEstimate:
+    """A reach with its central percentile interval over simulated draws; `method` says where the draws come from."""
     tail = (1 - interval) / 2 * 100
     return ReachEstimate(
         expected=round(central),
         low=round(float(np.percentile(draws, tail))),
         high=round(float(np.percentile(draws, 100 - tail))),
         interval=interval,
-        method=f"{n_draws} draws of the curve parameters from their stated uncertainty (percentile interval)",
+        method=method,
     )
 
 
@@ -645,9 +646,10 @@ def allocate(
     _, grad = value_of(spend)
     sims = simulate_reach(curves, [spend, equal], weights, n_draws, seed, carry, audience)
     opt_central, _ = value_of(spend)
-    opt_est = _estimate(opt_central, sims[0], interval, n_draws)
+    drawn = f"{n_draws} draws of the curve parameters from their stated uncertainty (percentile interval)"
+    opt_est = reach_estimate(opt_central, sims[0], interval, drawn)
     eq_central = value_of(equal)[0]
-    eq_est = _estimate(eq_central, sims[1], interval, n_draws)
+    eq_est = reach_estimate(eq_central, sims[1], interval, drawn)
     per_channel = equal.sum(axis=1)
     impressions = float((weekly_reach(curves, spend) * frequency[:, None]).sum())
     people = attentive = None

@@ -54,7 +54,7 @@ from greenroom.core.results import (
     WeekObservation,
 )
 from greenroom.tools.creative_tests import creative_test
-from greenroom.tools.promotion import adstock, allocate, hill, week_weights
+from greenroom.tools.promotion import adstock, allocate, hill, reach_estimate, week_weights
 
 WEEKLY_NOISE = 0.1
 """Standard deviation of log weekly reach around the curve: measurement noise and what the curve cannot capture."""
@@ -230,14 +230,7 @@ def _reach_draws(draws: tuple[np.ndarray, ...], spend: np.ndarray, weights: np.n
 
 
 def _estimate(central: float, draws: np.ndarray, what: str) -> ReachEstimate:
-    tail = (1 - INTERVAL) / 2 * 100
-    return ReachEstimate(
-        expected=round(central),
-        low=round(float(np.percentile(draws, tail))),
-        high=round(float(np.percentile(draws, 100 - tail))),
-        interval=INTERVAL,
-        method=f"{len(draws)} draws from the updated curves' posterior ({what})",
-    )
+    return reach_estimate(central, draws, INTERVAL, f"{len(draws)} draws from the updated curves' posterior ({what})")
 
 
 # --------------------------------------------------------------------------- re-plan

@@ -112,23 +112,14 @@ def simulate(
 
 
 def _summary(result: object) -> None:
-    from greenroom.core.numbers import amount, money
     from greenroom.core.results import ResultsUpdate
+    from greenroom.interfaces.results import results_lines
 
     assert isinstance(result, ResultsUpdate)
-    out.print(f"Through week {result.through_week} of {result.weeks}: spent {money(result.spent, result.currency)}, "
-              f"reached {amount(result.observed_reach.expected)} (gross).")  # fmt: skip
-    if result.replan_reach_left and result.plan_reach_left:
-        out.print(f"Weeks left: the plan reaches {amount(result.plan_reach_left.expected)}, the re-plan "
-                  f"{amount(result.replan_reach_left.expected)} (better in {result.prob_replan_better:.0%} of draws).")  # fmt: skip
-    for move in sorted(result.moves, key=lambda m: m.moved):
-        if abs(move.moved) >= 0.01 * max(result.budget, 1):
-            out.print(f"  {escape(move.label)}: {'+' if move.moved > 0 else ''}{money(move.moved, result.currency)}")
-    for test in result.creative_tests:
-        status = f"winner {test.winner}" if test.winner else f"leader {test.leader} ({test.arms[0].prob_best:.0%})"
-        out.print(f"  creatives on {escape(test.channel)}: {test.status}, {escape(status)}")
-        if test.new_variant:
-            out.print(f"    next to test, {test.new_variant_id}: {escape(test.new_variant)}")
+    first, *rest = results_lines(result)  # the same lines the chat and Slack reply with
+    out.print(escape(first))
+    for line in rest:
+        out.print(f"  {escape(line)}")
 
 
 def register(app: typer.Typer) -> None:
