@@ -29,7 +29,8 @@ from pydantic import BaseModel, Field
 from greenroom.core.brief import PRIMARY_LENGTH_UNIT, BriefError, FieldError, Format, parse_brief
 from greenroom.core.compare import Change, compare, describe
 from greenroom.core.numbers import label, money, price
-from greenroom.core.vocabulary import AT_REST, STATUS_WORDS, STEP_NAMES, set_dotted
+from greenroom.core.vocabulary import AT_REST, STATUS_WORDS, set_dotted
+from greenroom.graphs.steps import STEP_NAMES
 from greenroom.tools.brief_reader import numerals, place, read_message, read_money
 
 if TYPE_CHECKING:

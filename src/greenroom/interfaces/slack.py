@@ -39,7 +39,8 @@ from slack_sdk.signature import SignatureVerifier
 from greenroom.core import limits
 from greenroom.core.brief import Brief, BriefError, FieldError, parse_brief
 from greenroom.core.package import LaunchPackage
-from greenroom.core.vocabulary import ACTIVE, STATUS_WORDS, STEP_LABELS
+from greenroom.core.vocabulary import ACTIVE, STATUS_WORDS
+from greenroom.graphs.steps import STEP_LABELS
 from greenroom.interfaces.outputs import (
     ESTIMATE_NAMES,
     REACH_NAME,

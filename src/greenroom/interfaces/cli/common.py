@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from greenroom.core.brief import BriefError, load_brief
-from greenroom.core.vocabulary import STEP_LABELS
+from greenroom.graphs.steps import STEP_LABELS
 from greenroom.interfaces.settings import Settings
 
 EXIT_BAD_INPUT = 2
