@@ -135,7 +135,9 @@ class _Launch:
         assert draft is not None, "assembly runs after the writer"
         calls: list[CallRecord] = state.get("calls", [])
         steps: list[StepRecord] = state.get("steps", [])
-        sections = {key: state.get(key) for s in self.steps for key in (*s.sections, *(s.reviewer.sections if s.reviewer else ()))}
+        sections = {
+            key: state.get(key) for s in self.steps for key in (*s.sections, *(s.reviewer.sections if s.reviewer else ()))
+        }
         package = LaunchPackage(
             run_id="",  # filled in by the runner, which knows the thread
             version=len(versions) + 1,

@@ -82,8 +82,19 @@ LAUNCH_STEPS: tuple[AgentStep, ...] = (
         label="comparables, forecast and segments",
         who="Audience analyst",
         brief_fields=frozenset(
-            {"logline", "genres", "format", "audience", "length", "budget", "business_model", "constraints", "release",
-             "territories", "studio"}  # fmt: skip
+            {
+                "logline",
+                "genres",
+                "format",
+                "audience",
+                "length",
+                "budget",
+                "business_model",
+                "constraints",
+                "release",
+                "territories",
+                "studio",
+            }
         ),  # the forecast reads the release year, the US share, the studio
         sections=("audience",),
     ),
@@ -97,8 +108,9 @@ LAUNCH_STEPS: tuple[AgentStep, ...] = (
         sections=("draft",),
         on_note=True,
         fresh=MappingProxyType({"round": 0, "review": None}),  # a fresh writing pass with its own round cap
-        reviewer=Reviewer(name="editor", node=review_draft, label="draft reviewed", who="Editor", done=_draft_settled,
-                          sections=("review",)),  # fmt: skip
+        reviewer=Reviewer(
+            name="editor", node=review_draft, label="draft reviewed", who="Editor", done=_draft_settled, sections=("review",)
+        ),
     ),
     AgentStep(
         name="marketer",
