@@ -170,7 +170,8 @@ class _Launch:
         if action == "respond":
             note = str(answer.get("text", "")).strip()
             rerun = steps_to_rerun(set(), note, self.steps)
-            return Command(goto=self.next_steps(-1, rerun), update={"revision_note": note, "rerun": rerun, **self.fresh(rerun)})
+            rewrite = self.next_steps(-1, [s.name for s in self.steps if s.on_note])  # the writer, even for an empty note
+            return Command(goto=rewrite, update={"revision_note": note, "rerun": rerun, **self.fresh([*rerun, *rewrite])})
         raise ValueError(f"approval: unknown answer {action!r}; use accept, edit, respond or reject")
 
     # --- routes --------------------------------------------------------------
