@@ -67,21 +67,23 @@ def test_a_json_brief_that_does_not_validate_names_every_bad_field(json_context:
 
 
 def test_a_served_graph_copied_as_langgraphs_server_does_revives_its_artifacts(tmp_path: Path, film_brief: Brief) -> None:
-    """LangGraph's server copies each served graph per run and gives it a checkpointer: the copy runs on the
-    server's settings, and what it checkpointed comes back as the project's models, not as plain dicts."""
+    """LangGraph's server copies each served graph per run and gives it a checkpointer whose strict serializer
+    revives LangGraph's own safe types only: the copy runs on the server's settings, and what it checkpointed
+    comes back as the project's models, not as plain dicts."""
     from langgraph.checkpoint.memory import InMemorySaver
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
     from greenroom.agents.context import RunSettings, ServedContext, serve_with
     from greenroom.core.schemas import Draft, EditReview
     from greenroom.core.settings import ModelSettings
     from greenroom.graphs.served import served
-    from greenroom.store.checkpoints import serializer
 
     serve_with(RunSettings(model_settings=ModelSettings(provider="fake"), data_dir=str(tmp_path / "server"), use_catalog=False))
     try:
         graph = served(build_write_graph())
         assert graph.context_schema is ServedContext and graph.checkpointer is None
-        copy = graph.copy({"checkpointer": InMemorySaver(serde=serializer())})
+        strict = JsonPlusSerializer(allowed_msgpack_modules=None)  # as the server's serializer in strict mode
+        copy = graph.copy({"checkpointer": InMemorySaver(serde=strict)})
         config: Any = {"configurable": {"thread_id": "served-1"}}
         copy.invoke({"brief": film_brief.model_dump(mode="json")}, config, context={"max_edit_rounds": 1})
         values = copy.get_state(config).values

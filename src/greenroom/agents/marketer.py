@@ -25,11 +25,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, RootModel, create_model, model_validator
 
 from greenroom.agents.context import AgentContext
 from greenroom.core.brief import Brief, Format
@@ -54,6 +55,7 @@ from greenroom.core.plans import (
     ReleasePlan,
     TargetSegment,
 )
+from greenroom.core.rules import load_rules, missing_formats
 from greenroom.core.schemas import CallRecord, Draft
 from greenroom.core.state import PlanState
 from greenroom.core.viewers import TargetingList
@@ -68,18 +70,31 @@ from greenroom.tools.promotion import allocate, curves_in_audience, load_channel
 from greenroom.tools.release import plan_release
 from greenroom.tools.viewers import owned_channel_curves
 
+DATA = Path(__file__).parent / "data"
+"""The agents' business rules, each with its reason."""
 PROMOTION_SHARE = 1.0
 """Share of the brief's launch budget spent on paid promotion (all of it: release costs are budgeted elsewhere)."""
 
-CAMPAIGN_WEEKS: dict[Format, int] = {
-    Format.FILM: 10,
-    Format.SERIES: 8,
-    Format.GAME: 8,
-    Format.PODCAST: 6,
-    Format.MUSIC_RELEASE: 6,
-    Format.SHORT_VIDEO: 4,
-    Format.ARTICLE: 4,
-}
+
+class CampaignLength(BaseModel):
+    """How long a format's campaign runs, and why."""
+
+    weeks: int = Field(..., ge=1, le=52, description="Campaign weeks up to and including the launch week.")
+    reason: str = Field(..., min_length=1, description="Why that long.")
+
+
+class CampaignLengths(RootModel[dict[Format, CampaignLength]]):
+    """The contents of `data/campaign_weeks.yaml`: one campaign length per format."""
+
+    @model_validator(mode="after")
+    def _every_format(self) -> CampaignLengths:
+        if problem := missing_formats(set(self.root)):
+            raise ValueError(problem)
+        return self
+
+
+CAMPAIGN_LENGTHS: dict[Format, CampaignLength] = load_rules(DATA / "campaign_weeks.yaml", CampaignLengths).root
+CAMPAIGN_WEEKS: dict[Format, int] = {fmt: length.weeks for fmt, length in CAMPAIGN_LENGTHS.items()}
 """Campaign weeks up to and including the launch week: longer for titles people plan an outing or a binge around."""
 
 FORMAT_ONLY_CHANNELS: dict[str, frozenset[Format]] = {"cinema_trailers": frozenset({Format.FILM})}

@@ -14,15 +14,17 @@ never fails because of words.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables.config import ContextThreadPoolExecutor
 from langgraph.runtime import Runtime
-from pydantic import BaseModel
+from pydantic import BaseModel, Field, RootModel, model_validator
 
 from greenroom.agents.context import AgentContext
 from greenroom.core.brief import AGE_RATINGS, Brief, Format
+from greenroom.core.rules import load_rules, missing_formats
 from greenroom.core.schemas import CallRecord, CheckResult, Draft, DraftHooks, DraftOutline, DraftPitch, EditReview, Fallback
 from greenroom.core.state import WriteState
 from greenroom.models import candidates as cand
@@ -45,16 +47,28 @@ from greenroom.tools.draft_checks import (
 
 T = TypeVar("T", bound=BaseModel)
 
+
 # What the outline is made of, per format.
-OUTLINE_UNIT: dict[Format, str] = {
-    Format.FILM: "scenes",
-    Format.SERIES: "episodes",
-    Format.PODCAST: "episodes",
-    Format.MUSIC_RELEASE: "tracks",
-    Format.GAME: "levels or chapters",
-    Format.SHORT_VIDEO: "beats",
-    Format.ARTICLE: "sections",
-}
+class OutlineUnit(BaseModel):
+    """What one part of a format's outline is called, and why."""
+
+    unit: str = Field(..., min_length=1, description="The part's name in the plural: scenes, episodes, tracks.")
+    reason: str = Field(..., min_length=1, description="Why the format is outlined in it.")
+
+
+class OutlineUnits(RootModel[dict[Format, OutlineUnit]]):
+    """The contents of `data/outline_units.yaml`: one outline unit per format."""
+
+    @model_validator(mode="after")
+    def _every_format(self) -> OutlineUnits:
+        if problem := missing_formats(set(self.root)):
+            raise ValueError(problem)
+        return self
+
+
+OUTLINE_UNITS_PATH = Path(__file__).parent / "data" / "outline_units.yaml"
+"""What each format's outline parts are called, each with its reason."""
+OUTLINE_UNIT: dict[Format, str] = {fmt: u.unit for fmt, u in load_rules(OUTLINE_UNITS_PATH, OutlineUnits).root.items()}
 
 PART_MAX_TOKENS = {"pitch": 450, "outline": 650, "hooks": 500}
 UNUSABLE = "the model's answers stayed unusable"

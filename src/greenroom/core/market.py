@@ -7,12 +7,14 @@ the plans embed them as returned.
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 from greenroom.core import limits
 from greenroom.core.brief import BusinessModel
+from greenroom.core.rules import load_rules
 
 SHAPE_BOUNDS = (0.5, 4.0)
 
@@ -244,38 +246,23 @@ class DemandPrior(BaseModel):
     source: str = Field(..., description="Where the numbers come from.")
 
 
-DEFAULT_PRIORS: dict[str, DemandPrior] = {
-    "monthly": DemandPrior(
-        reference_price=9.99,
-        elasticity=0.5,
-        conversion=0.05,
-        source="assumption: a common US streaming price point; sign-ups taken as inelastic (0.5) at today's prices",
-    ),
-    "rental": DemandPrior(
-        reference_price=5.99,
-        elasticity=1.2,
-        conversion=0.03,
-        source="assumption: a common new-release rental price; demand mildly elastic (1.2)",
-    ),
-    "purchase": DemandPrior(
-        reference_price=19.99,
-        elasticity=1.3,
-        conversion=0.01,
-        source="assumption: a common digital purchase price; demand elastic (1.3)",
-    ),
-    "ticket": DemandPrior(
-        reference_price=11.00,
-        elasticity=0.9,
-        conversion=0.02,
-        source="assumption: near the published US average ticket price; exhibitors set it, so this tier is advisory",
-    ),
-    "premium_vod": DemandPrior(
-        reference_price=19.99,
-        elasticity=1.3,
-        conversion=0.01,
-        source="assumption: the usual premium video-on-demand rental price after the theatrical window",
-    ),
-}
+class DemandPriors(RootModel[dict[str, DemandPrior]]):
+    """The contents of `data/demand_priors.yaml`: one prior per price tier, each with its source."""
+
+    @model_validator(mode="after")
+    def _every_tier(self) -> DemandPriors:
+        missing = [t for t in PRICE_TIERS if t not in self.root]
+        if missing:
+            raise ValueError(f"every price tier needs a prior; missing: {', '.join(missing)}")
+        return self
+
+
+PRICE_TIERS = ("monthly", "rental", "purchase", "ticket", "premium_vod")
+"""The price tiers a business model can offer."""
+PRIORS_PATH = Path(__file__).parent / "data" / "demand_priors.yaml"
+"""The pricing engine's stated demand priors, each with its source."""
+DEFAULT_PRIORS: dict[str, DemandPrior] = load_rules(PRIORS_PATH, DemandPriors).root
+"""The demand priors a run starts from unless it overrides them."""
 
 
 class PricingAssumptions(BaseModel):

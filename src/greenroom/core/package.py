@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, JsonValue
 
 from greenroom.core.audience import AudienceReport
 from greenroom.core.brief import Brief
@@ -57,6 +57,10 @@ class LaunchPackage(BaseModel):
     release_plan: ReleasePlan = Field(..., description="When and where it comes out.")
     promotion_plan: PromotionPlan = Field(..., description="How the promotion budget is spent.")
     pricing_plan: PricingPlan = Field(..., description="What viewers pay.")
+    extras: dict[str, JsonValue] = Field(
+        default_factory=dict,
+        description="What further declared agents produced, by step name (the sections above have fields of their own).",
+    )
     funnel: AudienceFunnel | None = Field(
         None, description="Population -> addressable -> reached -> viewers -> paying -> revenue; None in packages made before it."
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Literal, Required
+from typing import Annotated, Any, Literal, Required
 
 from typing_extensions import TypedDict
 
@@ -103,6 +103,8 @@ class LaunchState(LaunchInput, total=False):
     """The marketer's promotion plan."""
     pricing_plan: PricingPlan
     """The pricing agent's plan."""
+    extras: Annotated[dict[str, Any], operator.or_]
+    """What further declared agents produced, by step name (JSON), for the package's `extras`."""
     package: LaunchPackage
     """The latest LaunchPackage."""
     versions: Annotated[list[LaunchPackage], operator.add]

@@ -1,8 +1,9 @@
-"""One vocabulary for the whole project: genres, title keys, run statuses, step labels, business models, dotted paths.
+"""One vocabulary for the whole project: genres, title keys, run statuses, business models, dotted paths.
 
 Every part of greenroom that maps a genre, matches a title across data sets,
-tests a run's status, names a launch step or sets a brief field by its dotted
-path does it through this module, so the rules cannot drift apart.
+tests a run's status or sets a brief field by its dotted path does it through
+this module, so the rules cannot drift apart. (The launch steps' labels come
+from their declarations, `graphs.steps`.)
 """
 
 from __future__ import annotations
@@ -188,28 +189,6 @@ STATUS_WORDS: dict[str, str] = {"awaiting_approval": "awaiting your approval", "
                                  "rejected": "rejected by a person", "stopped_cap": "stopped at a cap"}  # fmt: skip
 """Run statuses as a person reads them (the others are words already). A person's approval is never worded like the
 editor's verdict on the draft ('the editor's verdict: approved the draft'): the two are kept apart everywhere."""
-
-STEP_LABELS: dict[str, str] = {
-    "intake": "brief checked",
-    "analyst": "comparables, forecast and segments",
-    "writer": "draft written",
-    "editor": "draft reviewed",
-    "marketer": "release window, promotion split and ad copy",
-    "pricing": "price points and offers",
-    "assemble": "launch package assembled",
-}
-"""What each launch step does, in words, for progress displays."""
-STEP_NAMES: dict[str, str] = {
-    "intake": "Intake",
-    "analyst": "Audience analyst",
-    "writer": "Writer",
-    "editor": "Editor",
-    "marketer": "Marketer",
-    "pricing": "Pricing",
-    "assemble": "Assembly",
-    "approval": "Approval",
-}
-"""Who does each launch step, for progress a person reads."""
 
 # --- business models ----------------------------------------------------------
 

@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from greenroom.core.brief import PRIMARY_LENGTH_UNIT, BriefError, FieldError, Format, parse_brief
 from greenroom.core.compare import Change, compare, describe
 from greenroom.core.numbers import label, money, price
-from greenroom.core.vocabulary import AT_REST, STATUS_WORDS, STEP_NAMES, set_dotted
+from greenroom.core.vocabulary import AT_REST, STATUS_WORDS, set_dotted
 from greenroom.tools.brief_reader import numerals, place, read_message, read_money
 
 if TYPE_CHECKING:
@@ -603,6 +603,8 @@ def summary(package: LaunchPackage, *, panel: bool = True) -> str:
 
 def describe_event(type: str, data: dict[str, Any]) -> str | None:
     """One line of progress for a run event (None for events a person need not see)."""
+    from greenroom.graphs.steps import STEP_NAMES  # the declarations import every agent: loaded once a run reports
+
     step = STEP_NAMES.get(str(data.get("step", "")), str(data.get("step", "")))
     if type == "step_started":
         return f"▶ {step} started"

@@ -39,7 +39,7 @@ from slack_sdk.signature import SignatureVerifier
 from greenroom.core import limits
 from greenroom.core.brief import Brief, BriefError, FieldError, parse_brief
 from greenroom.core.package import LaunchPackage
-from greenroom.core.vocabulary import ACTIVE, STATUS_WORDS, STEP_LABELS
+from greenroom.core.vocabulary import ACTIVE, STATUS_WORDS
 from greenroom.interfaces.outputs import (
     ESTIMATE_NAMES,
     REACH_NAME,
@@ -203,6 +203,8 @@ def errors_text(exc: BriefError) -> str:
 
 def progress_text(title: str, done: list[str], status: str, message: str = "") -> str:
     """The progress message: the steps finished so far and where the run stands."""
+    from greenroom.graphs.steps import STEP_LABELS  # the declarations import every agent: loaded once a run reports
+
     icon = STATUS_ICONS.get(status, "⏳")
     lines = [f"{icon} *{title}* — {STATUS_WORDS.get(status, status.replace('_', ' '))}" + (f": {message}" if message else "")]
     lines += [f"  ✓ {step}: {STEP_LABELS.get(step, step)}" for step in done]

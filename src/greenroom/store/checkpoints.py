@@ -32,19 +32,21 @@ ARTIFACT_MODULES = (
 )  # fmt: skip
 
 
-def _artifact_types() -> list[type]:
+@functools.cache
+def artifact_types() -> tuple[type, ...]:
+    """greenroom's pydantic models and enums that a checkpoint may hold, and so may revive."""
     types: list[type] = []
     for name in ARTIFACT_MODULES:
         module = importlib.import_module(name)
         for _, obj in inspect.getmembers(module, inspect.isclass):
             if obj.__module__ == name and issubclass(obj, BaseModel | enum.Enum):
                 types.append(obj)
-    return types
+    return tuple(types)
 
 
 def serializer() -> JsonPlusSerializer:
     """A serializer that revives greenroom's pydantic models and enums, and nothing else."""
-    return JsonPlusSerializer(allowed_msgpack_modules=_artifact_types())
+    return JsonPlusSerializer(allowed_msgpack_modules=artifact_types())
 
 
 @contextmanager

@@ -28,7 +28,7 @@ import math
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -44,6 +44,7 @@ from greenroom.core.market import (
     ReleaseWindow,
     SeasonalityProfile,
 )
+from greenroom.core.rules import load_rules
 from greenroom.core.vocabulary import genre_names, parse_business_model
 from greenroom.tools.errors import InputError
 
@@ -161,50 +162,23 @@ class PlatformRule(BaseModel):
 
     format: Format = Field(..., description="Format the rule applies to.")
     business_model: BusinessModel | None = Field(None, description="Business model it applies to; None for any.")
-    platform: str = Field(..., description="Kind of platform.")
-    role: str = Field(..., description="primary (where the title earns) or secondary (discovery, later window).")
-    reason: str = Field(..., description="Why.")
+    platform: str = Field(..., min_length=1, description="Kind of platform.")
+    role: Literal["primary", "secondary"] = Field(
+        ..., description="primary (where the title earns) or secondary (discovery, later window)."
+    )
+    reason: str = Field(..., min_length=1, description="Why.")
 
 
-def _rule(fmt: Format, model: BusinessModel | None, platform: str, role: str, reason: str) -> PlatformRule:
-    return PlatformRule(format=fmt, business_model=model, platform=platform, role=role, reason=reason)
+class PlatformRules(BaseModel):
+    """The contents of `platform_rules.yaml`."""
+
+    source: str = Field(..., min_length=1, description="Where the rules come from.")
+    platforms: list[PlatformRule] = Field(..., min_length=1, description="One row per platform kind.")
 
 
-F, B = Format, BusinessModel
-PLATFORM_RULES: tuple[PlatformRule, ...] = (
-    _rule(F.FILM, B.THEATRICAL, "cinemas", "primary", "theatrical release earns at the box office"),
-    _rule(F.FILM, B.THEATRICAL, "premium video-on-demand storefronts", "secondary", "after the 45-day exclusive window"),
-    _rule(F.FILM, B.SUBSCRIPTION, "subscription streaming service (SVOD)", "primary", "subscription model"),
-    _rule(F.FILM, B.AD_SUPPORTED, "ad-supported streaming (AVOD/FAST)", "primary", "ad-supported model"),
-    _rule(F.FILM, B.TRANSACTIONAL, "rental and purchase storefronts (TVOD/EST)", "primary", "transactional model"),
-    _rule(F.FILM, B.FREE, "video-sharing platforms", "primary", "free distribution reaches the widest audience there"),
-    _rule(
-        F.SERIES,
-        B.SUBSCRIPTION,
-        "subscription streaming service (SVOD)",
-        "primary",
-        "subscription model; weekly or full-season drops",
-    ),
-    _rule(F.SERIES, B.AD_SUPPORTED, "ad-supported streaming (AVOD/FAST) and broadcast/cable", "primary", "ad-supported model"),
-    _rule(F.SERIES, B.TRANSACTIONAL, "episode and season-pass storefronts (EST)", "primary", "transactional model"),
-    _rule(F.SERIES, B.THEATRICAL, "event or festival screenings", "secondary", "series rarely run in cinemas; premieres can"),
-    _rule(F.SERIES, B.THEATRICAL, "subscription streaming service (SVOD)", "primary", "where series are watched"),
-    _rule(F.SERIES, B.FREE, "video-sharing platforms", "primary", "free distribution"),
-    _rule(F.PODCAST, None, "podcast apps (open RSS)", "primary", "where podcasts are found and played"),
-    _rule(F.PODCAST, B.SUBSCRIPTION, "premium podcast subscriptions", "primary", "paid feeds and bonus episodes"),
-    _rule(F.PODCAST, None, "video podcast channels", "secondary", "video versions widen discovery"),
-    _rule(F.MUSIC_RELEASE, None, "music streaming services", "primary", "where music is streamed"),
-    _rule(F.MUSIC_RELEASE, B.TRANSACTIONAL, "download stores and physical", "primary", "transactional model"),
-    _rule(F.MUSIC_RELEASE, None, "short-form video platforms", "secondary", "songs are discovered through short clips"),
-    _rule(F.GAME, None, "PC and console storefronts", "primary", "where games are sold and downloaded"),
-    _rule(F.GAME, B.SUBSCRIPTION, "game subscription catalogues", "primary", "subscription model"),
-    _rule(F.GAME, None, "live-streaming platforms", "secondary", "play-throughs drive discovery"),
-    _rule(F.SHORT_VIDEO, None, "short-form video platforms", "primary", "native home of short video"),
-    _rule(F.SHORT_VIDEO, None, "video-sharing platforms", "secondary", "long-tail search traffic"),
-    _rule(F.ARTICLE, None, "own site and newsletter", "primary", "owned channel"),
-    _rule(F.ARTICLE, B.SUBSCRIPTION, "paid newsletter platform", "primary", "subscription model"),
-    _rule(F.ARTICLE, None, "social feeds", "secondary", "links drive readers"),
-)
+PLATFORMS_PATH = Path(__file__).parent / "data" / "platform_rules.yaml"
+"""Where each format is released, each row with its reason."""
+PLATFORM_RULES: tuple[PlatformRule, ...] = tuple(load_rules(PLATFORMS_PATH, PlatformRules).platforms)
 
 
 # --------------------------------------------------------------------------- data

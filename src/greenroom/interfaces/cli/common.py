@@ -11,7 +11,6 @@ from rich.console import Console
 from rich.markup import escape
 
 from greenroom.core.brief import BriefError, load_brief
-from greenroom.core.vocabulary import STEP_LABELS
 from greenroom.interfaces.settings import Settings
 
 EXIT_BAD_INPUT = 2
@@ -115,6 +114,7 @@ def progress_printer() -> Callable[[str, int, int], None]:
 
 def step_printer() -> Callable[[str, dict[str, Any]], None]:
     """One line per finished step: what it did, its model calls, tokens and time."""
+    from greenroom.graphs.steps import STEP_LABELS  # the declarations import every agent: loaded when a run starts
 
     def on_step(node: str, changes: dict[str, Any]) -> None:
         record = (changes.get("steps") or [None])[0]
