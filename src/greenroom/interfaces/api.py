@@ -32,12 +32,12 @@ from greenroom.core import limits
 from greenroom.core.brief import Brief, BriefError, FieldError, Format, in_words, parse_brief, plain_message
 from greenroom.core.package import LaunchPackage
 from greenroom.core.times import UtcTime
-from greenroom.core.vocabulary import RunStatus
 from greenroom.core.viewers import TargetingList, ViewerList
+from greenroom.core.vocabulary import RunStatus
 from greenroom.interfaces.chat_web import add_chat_routes
 from greenroom.interfaces.http import SSE_PING_S, bearer, event_stream
-from greenroom.interfaces.reports import render_html, render_markdown
 from greenroom.interfaces.problems import PROBLEM_JSON, Problem, RequestIds, add_problem_handlers, problem_response, send_problem
+from greenroom.interfaces.reports import render_html, render_markdown
 from greenroom.interfaces.runs import package_version, version_folder
 from greenroom.interfaces.service import ContextFactory, RunBusyError, RunService
 from greenroom.interfaces.settings import Settings
@@ -351,7 +351,6 @@ def _add_error_handlers(app: FastAPI) -> None:
 def _add_offline_docs(app: FastAPI) -> None:
     """/docs (Swagger UI) and /redoc with their scripts served from the fastapi-offline package: no CDN, no network."""
     from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-    from fastapi.responses import HTMLResponse
     from fastapi.staticfiles import StaticFiles
 
     app.mount(DOCS_ASSETS, StaticFiles(directory=Path(fastapi_offline.__file__).parent / "static"), name="docs-assets")

@@ -47,8 +47,8 @@ from greenroom.interfaces.chat import (
     progress_line,
     still_needed,
 )
-from greenroom.interfaces.problems import problem_response
 from greenroom.interfaces.http import SSE_PING_S, bearer, event_stream
+from greenroom.interfaces.problems import problem_response
 from greenroom.interfaces.reports import render_html
 from greenroom.interfaces.service import RunService
 from greenroom.store.chats import ChatStore
