@@ -25,7 +25,7 @@ from greenroom.store.catalog import Catalog, Title
 from greenroom.store.keys import KeyStore
 from tests.conftest import ROOT, SMALL_CATALOG
 
-ISO_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+ISO_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 PROBLEM_KEYS = {"type", "title", "status", "detail", "instance", "request_id"}
 
 

@@ -79,8 +79,8 @@ class RunSummary(BaseModel):
     status: str = Field(..., description="queued, running, awaiting_approval, done, approved, rejected, stopped_cap or failed.")
     message: str = Field("", description="Why the run has this status, in words.")
     version: int = Field(0, description="Latest package version (0 before the first).")
-    created_at: UtcTime = Field(..., description="UTC time the run was created, ISO 8601 (2026-12-07T19:30:00Z).")
-    updated_at: UtcTime = Field(..., description="UTC time of the last change, ISO 8601 (2026-12-07T19:30:00Z).")
+    created_at: UtcTime = Field(..., description="UTC time the run was created, ISO 8601 (2026-12-07T19:30:00.000Z).")
+    updated_at: UtcTime = Field(..., description="UTC time of the last change, ISO 8601 (2026-12-07T19:30:00.000Z).")
 
     @classmethod
     def of(cls, record: RunRecord) -> RunSummary:
