@@ -159,7 +159,7 @@ def test_a_revision_reruns_only_what_changed(client: httpx.Client, served: Serve
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "sets.budget.amount"
     assert client.post(f"/v1/runs/{run_id}/revisions", json={}, headers=auth).status_code == 422
     response = client.post(f"/v1/runs/{run_id}/revisions", json={"sets": {"budget.amount": 20000}}, headers=auth)
-    assert response.status_code == 202
+    assert response.status_code == 202 and response.headers["location"] == f"/v1/runs/{run_id}"
     events = follow(client, f"/v1/runs/{run_id}", auth, last_id=last.id)
     started = {e.data["step"] for e in events if e.type == "step_started"}
     assert {"marketer", "pricing", "assemble"} <= started and not started & {"writer", "editor"}  # the content stands

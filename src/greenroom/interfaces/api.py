@@ -470,12 +470,11 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
         """A version's report as one self-contained HTML page (charts inline, nothing loaded from elsewhere)."""
         return HTMLResponse(report_text(*stored(run_id, tenant, version), "report.html"), headers=REPORT_HEADERS)
 
-    @app.get(f"{API_PREFIX}/runs/{{run_id}}/report.md", response_class=PlainTextResponse, tags=["runs"],
-             responses={**_ERRORS, 404: _problem("No such run for this key's tenant, or no such version."),
-                        200: {"content": {MARKDOWN: {}}, "description": "The report as Markdown."}})  # fmt: skip
-    def get_report_md(run_id: str, tenant: Tenant, version: VersionQuery = None) -> PlainTextResponse:
+    @app.get(f"{API_PREFIX}/runs/{{run_id}}/report.md", response_class=MarkdownResponse, tags=["runs"],
+             responses={**_ERRORS, 404: _problem("No such run for this key's tenant, or no such version.")})  # fmt: skip
+    def get_report_md(run_id: str, tenant: Tenant, version: VersionQuery = None) -> MarkdownResponse:
         """A version's report as Markdown."""
-        return PlainTextResponse(report_text(*stored(run_id, tenant, version), "report.md"), media_type=MARKDOWN)
+        return MarkdownResponse(report_text(*stored(run_id, tenant, version), "report.md"))
 
     @app.get(f"{API_PREFIX}/runs/{{run_id}}/events", tags=["runs"],
              responses={**_ERRORS, 200: {"description": "Server-Sent Events: status, step_started, step_finished, "
@@ -523,7 +522,14 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
 
 
 VersionQuery = Annotated[int | None, Query(ge=1, le=1_000_000, description="The package version (the latest by default).")]
-MARKDOWN = "text/markdown; charset=utf-8"
+
+
+class MarkdownResponse(PlainTextResponse):
+    """A Markdown document (text/markdown; charset=utf-8)."""
+
+    media_type = "text/markdown"
+
+
 REPORT_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}
 """The HTML report needs nothing outside itself: a browser is told to load nothing and run nothing from it."""
 
