@@ -57,7 +57,7 @@ def api(tmp_path_factory: pytest.TempPathFactory, trained_small: Any) -> Iterato
 
     with TestClient(create_app(settings, context)) as client:
         auth = {name: {"Authorization": f"Bearer {keys.create(name)[1]}"} for name in ("acme", "globex")}
-        submitted = client.post("/v1/briefs", json=_brief(), headers=auth["acme"])
+        submitted = client.post("/v1/briefs", json=_brief(), headers={**auth["acme"], "Idempotency-Key": "shape-1"})
         assert submitted.status_code == 202, submitted.text
         run_id = submitted.json()["run_id"]
         deadline = time.monotonic() + 180
@@ -125,6 +125,7 @@ def test_every_response_carries_a_request_id_that_the_log_names(api: Api, caplog
     assert re.fullmatch(r"[0-9a-f]{32}", api.submitted.headers["x-request-id"])  # 202
     with caplog.at_level(logging.INFO, logger="greenroom.api"):
         answers = {
+            202: client.post("/v1/briefs", json=_brief(), headers={**acme, "Idempotency-Key": "shape-1"}),  # the same run
             200: client.get("/v1/runs", headers=acme),
             404: client.get("/v1/runs/nope", headers=acme),
             422: client.get("/v1/runs", params={"status": "finished"}, headers=acme),
@@ -134,7 +135,7 @@ def test_every_response_carries_a_request_id_that_the_log_names(api: Api, caplog
     for status, answer in answers.items():
         assert answer.status_code == status
         rid = answer.headers["x-request-id"]
-        assert re.search(rf"GET /v1/runs\S* {status} \d+ ms request_id={rid}", caplog.text), caplog.text
+        assert re.search(rf"(GET|POST) /v1/\S+ {status} \d+ ms request_id={rid}", caplog.text), caplog.text
     assert echoed.headers["x-request-id"] == "order-7781.retry-2" and "request_id=order-7781.retry-2" in caplog.text
     assert re.fullmatch(r"[0-9a-f]{32}", unsafe.headers["x-request-id"]) and "evil" not in caplog.text
 
