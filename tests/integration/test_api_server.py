@@ -68,7 +68,7 @@ def test_a_brief_runs_to_a_package_and_its_events_stream_to_the_end(client: http
     assert started[:4] == ["intake", "analyst", "writer", "editor"] and {"marketer", "pricing", "assemble"} <= set(started)
     assert finished["writer"]["output_tokens"] > 0 and finished["writer"]["model_calls"] >= 1
     run = client.get(f"/v1/runs/{run_id}", headers=served.auth("acme")).json()
-    package = run["package"]
+    package = client.get(run["latest"]["package"], headers=served.auth("acme")).json()
     assert run["status"] == "done" and package["run_id"] == run_id and package["pricing_plan"]["recommendation"]["tiers"]
     # Replay from the start and from Last-Event-ID.
     assert [e.id for e in follow(client, f"/v1/runs/{run_id}", served.auth("acme"))] == [e.id for e in events]
@@ -131,7 +131,7 @@ def test_approval_over_http(client: httpx.Client, served: Served) -> None:
     events = follow(client, f"/v1/runs/{run_id}", auth)
     assert events[-1].data["status"] == "awaiting_approval" and events[-2].type == "approval_requested"
     run = client.get(f"/v1/runs/{run_id}", headers=auth).json()
-    assert run["question"]["answers"] == ["accept", "edit", "respond", "reject"] and run["package"]["version"] == 1
+    assert run["question"]["answers"] == ["accept", "edit", "respond", "reject"] and run["latest"]["version"] == 1
     bad_edit = client.post(
         f"/v1/runs/{run_id}/approval", json={"action": "edit", "field": "nope.nothing", "value": 1}, headers=auth
     )
@@ -145,7 +145,10 @@ def test_approval_over_http(client: httpx.Client, served: Served) -> None:
     assert client.post(f"/v1/runs/{run_id}/approval", json={"action": "accept"}, headers=auth).status_code == 202
     assert follow(client, f"/v1/runs/{run_id}", auth, last_id=events[-1].id)[-1].data["status"] == "approved"
     run = client.get(f"/v1/runs/{run_id}", headers=auth).json()
-    assert run["status"] == "approved" and run["package"]["draft"]["hooks"]["taglines"][0] == "The night never ends."
+    package = client.get(run["latest"]["package"], headers=auth).json()
+    assert run["status"] == "approved" and package["draft"]["hooks"]["taglines"][0] == "The night never ends."
+    first = client.get(run["versions"][0]["package"], headers=auth).json()  # the version before the edit stays
+    assert first["version"] == 1 and first["draft"]["hooks"]["taglines"][0] != "The night never ends."
 
 
 def test_a_revision_reruns_only_what_changed(client: httpx.Client, served: Served) -> None:
@@ -156,13 +159,17 @@ def test_a_revision_reruns_only_what_changed(client: httpx.Client, served: Serve
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "sets.budget.amount"
     assert client.post(f"/v1/runs/{run_id}/revisions", json={}, headers=auth).status_code == 422
     response = client.post(f"/v1/runs/{run_id}/revisions", json={"sets": {"budget.amount": 20000}}, headers=auth)
-    assert response.status_code == 202
+    assert response.status_code == 202 and response.headers["location"] == f"/v1/runs/{run_id}"
     events = follow(client, f"/v1/runs/{run_id}", auth, last_id=last.id)
     started = {e.data["step"] for e in events if e.type == "step_started"}
     assert {"marketer", "pricing", "assemble"} <= started and not started & {"writer", "editor"}  # the content stands
     assert events[-1].data["version"] == 2
-    revised = client.get(f"/v1/runs/{run_id}", headers=auth).json()["package"]
+    revised = client.get(f"/v1/runs/{run_id}/package.json", headers=auth).json()
     assert revised["promotion_plan"]["allocation"]["budget"] == pytest.approx(20000)
+    first = client.get(f"/v1/runs/{run_id}/package.json", params={"version": 1}, headers=auth).json()
+    assert first["version"] == 1 and first["promotion_plan"]["allocation"]["budget"] != pytest.approx(20000)
+    markdown = client.get(f"/v1/runs/{run_id}/report.md", headers=auth)
+    assert markdown.status_code == 200 and "version 2" in markdown.text
 
 
 def test_catalog_search_and_import(client: httpx.Client, served: Served) -> None:
@@ -199,12 +206,12 @@ def test_a_server_killed_mid_run_continues_it_after_a_restart(
         proc.wait(timeout=30)
     with process_server(env, tmp_path, port), httpx.Client(base_url=url, timeout=30) as client:
         after = follow(client, f"/v1/runs/{run_id}", auth, last_id=before[-1].id)
-        run = client.get(f"/v1/runs/{run_id}", headers=auth).json()
+        run = client.get(f"/v1/runs/{run_id}/package.json", headers=auth).json()
     assert after[-1].data["status"] == "done", after
     assert any(e.type == "status" and e.data["message"] == "launch started again" for e in after)
     rerun = {e.data["step"] for e in after if e.type == "step_started"}
     assert not rerun & {"intake", "analyst", "writer", "editor"}, rerun
-    agents = [c["agent"] for c in run["package"]["calls"]]
+    agents = [c["agent"] for c in run["calls"]]
     assert agents.count("analyst") == 1 and agents.count("editor") == 1
-    package = run["package"]
+    package = run
     assert package["pricing_plan"]["recommendation"]["tiers"] and package["promotion_plan"]["allocation"]["channels"]

@@ -54,9 +54,8 @@ def test_marketer_and_pricing_run_concurrently(settings: Settings, context: Agen
     context.writer_candidates = 1  # both plan agents ask the model (by default a llama.cpp model writes no rationale)
     records = {s.step: s for s in launch_run(film_brief, settings, context).package.accounting.steps}
     marketer, pricing = records["marketer"], records["pricing"]
-    overlap = min(marketer.started_at + marketer.seconds, pricing.started_at + pricing.seconds) - max(
-        marketer.started_at, pricing.started_at
-    )
+    m_start, p_start = marketer.started_at.timestamp(), pricing.started_at.timestamp()
+    overlap = min(m_start + marketer.seconds, p_start + pricing.seconds) - max(m_start, p_start)
     assert overlap > 0.25, (marketer, pricing)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, Field, JsonValue
@@ -13,13 +12,14 @@ from greenroom.core.funnel import AudienceFunnel
 from greenroom.core.plans import PricingPlan, PromotionPlan, ReleasePlan
 from greenroom.core.results import ResultsUpdate
 from greenroom.core.schemas import CallRecord, Draft, EditReview
+from greenroom.core.times import UtcTime
 
 
 class StepRecord(BaseModel):
     """Accounting for one step of a run."""
 
     step: str = Field(..., description="Node name, e.g. analyst or writer.")
-    started_at: float = Field(..., description="Start time, seconds since the epoch.")
+    started_at: UtcTime = Field(..., description="Start time (UTC), ISO 8601 in JSON.")
     seconds: float = Field(..., ge=0, description="Wall time of the step.")
     model_calls: int = Field(0, ge=0, description="Model calls the step made.")
     input_tokens: int = Field(0, ge=0, description="Prompt tokens over those calls.")
@@ -48,7 +48,7 @@ class LaunchPackage(BaseModel):
 
     run_id: str = Field(..., description="The run's thread id.")
     version: int = Field(1, ge=1, description="1 for the first package of a run, +1 per revision.")
-    created_at: dt.datetime = Field(..., description="When this version was assembled (UTC).")
+    created_at: UtcTime = Field(..., description="When this version was assembled (UTC), ISO 8601 in JSON.")
     brief: Brief = Field(..., description="The brief this version was built from.")
     audience: AudienceReport = Field(..., description="The analyst's report.")
     draft: Draft = Field(..., description="The content.")

@@ -20,9 +20,10 @@ from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import fastapi_offline
 from fastapi import Depends, FastAPI, File, Form, Header, HTTPException, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field, model_validator
 from sse_starlette import EventSourceResponse
@@ -30,9 +31,14 @@ from sse_starlette import EventSourceResponse
 from greenroom.core import limits
 from greenroom.core.brief import Brief, BriefError, FieldError, Format, in_words, parse_brief, plain_message
 from greenroom.core.package import LaunchPackage
+from greenroom.core.times import UtcTime
 from greenroom.core.viewers import TargetingList, ViewerList
+from greenroom.core.vocabulary import RunStatus
 from greenroom.interfaces.chat_web import add_chat_routes
 from greenroom.interfaces.http import SSE_PING_S, bearer, event_stream
+from greenroom.interfaces.problems import PROBLEM_JSON, Problem, RequestIds, add_problem_handlers, problem_response, send_problem
+from greenroom.interfaces.reports import render_html, render_markdown
+from greenroom.interfaces.runs import package_version, version_folder
 from greenroom.interfaces.service import ContextFactory, RunBusyError, RunService
 from greenroom.interfaces.settings import Settings
 from greenroom.interfaces.viewers import import_history, run_targeting, user_recommendations, viewer_panels
@@ -45,6 +51,8 @@ from greenroom.tools.viewers import ViewerPanels
 
 API_PREFIX = "/v1"
 UPLOAD_PATHS = frozenset({f"{API_PREFIX}/catalog/import", f"{API_PREFIX}/viewers/import"})
+DOCS_ASSETS = "/docs-assets"
+"""Where Swagger UI's and ReDoc's scripts are served from (out of the fastapi-offline package)."""
 MAX_EVENT_ID = 2**63 - 1
 """Event ids are SQLite integers; a larger Last-Event-ID is a client error, not a server one."""
 Scope = MutableMapping[str, Any]
@@ -54,12 +62,6 @@ Send = Callable[[Message], Awaitable[None]]
 
 
 # --- response and request models ----------------------------------------------
-
-
-class ErrorList(BaseModel):
-    """Why a request was rejected: every failing field."""
-
-    errors: list[FieldError] = Field(..., description="One entry per failing field.")
 
 
 class Accepted(BaseModel):
@@ -77,8 +79,8 @@ class RunSummary(BaseModel):
     status: str = Field(..., description="queued, running, awaiting_approval, done, approved, rejected, stopped_cap or failed.")
     message: str = Field("", description="Why the run has this status, in words.")
     version: int = Field(0, description="Latest package version (0 before the first).")
-    created_at: str = Field(..., description="UTC time the run was created, ISO 8601.")
-    updated_at: str = Field(..., description="UTC time of the last change, ISO 8601.")
+    created_at: UtcTime = Field(..., description="UTC time the run was created, ISO 8601 (2026-12-07T19:30:00.000Z).")
+    updated_at: UtcTime = Field(..., description="UTC time of the last change, ISO 8601 (2026-12-07T19:30:00.000Z).")
 
     @classmethod
     def of(cls, record: RunRecord) -> RunSummary:
@@ -93,10 +95,30 @@ class RunList(BaseModel):
     next_offset: int | None = Field(None, description="Offset of the next page; null on the last one.")
 
 
-class RunView(RunSummary):
-    """A run with its latest package and, while it waits, its approval question."""
+class PackageLinks(BaseModel):
+    """Where one version of a run's package and its reports are served."""
 
-    package: LaunchPackage | None = Field(None, description="The latest launch package, once one was assembled.")
+    version: int = Field(..., description="The package version (1 for the first, +1 per revision).")
+    package: str = Field(..., description="The launch package as JSON.")
+    report_html: str = Field(..., description="The report as one self-contained HTML page.")
+    report_md: str = Field(..., description="The report as Markdown.")
+
+    @classmethod
+    def of(cls, run_id: str, version: int, latest: bool = False) -> PackageLinks:
+        base, query = f"{API_PREFIX}/runs/{run_id}", "" if latest else f"?version={version}"
+        return cls(version=version, package=f"{base}/package.json{query}", report_html=f"{base}/report.html{query}",
+                   report_md=f"{base}/report.md{query}")  # fmt: skip
+
+
+class RunView(RunSummary):
+    """A run: its status, links to its latest package and reports and to every version, and its approval question.
+
+    The package itself is fetched apart (`package` under `latest`): the run view stays small.
+    """
+
+    events: str = Field(..., description="The run's event stream (Server-Sent Events).")
+    latest: PackageLinks | None = Field(None, description="The latest version's package and reports; null before the first.")
+    versions: list[PackageLinks] = Field(default_factory=list, description="Every version, oldest first.")
     question: dict[str, Any] | None = Field(None, description="The approval request, while the run awaits approval.")
 
 
@@ -162,7 +184,8 @@ def _validation_errors(errors: Any) -> list[FieldError]:
 
 
 def _errors_response(errors: list[FieldError], status: int = 422) -> JSONResponse:
-    return JSONResponse({"errors": [e.model_dump() for e in errors]}, status_code=status)
+    """A 422 problem naming every failing field."""
+    return problem_response(status, errors=errors)
 
 
 def _results_upload(path: str) -> bool:
@@ -209,10 +232,7 @@ class BodyLimit:
     @staticmethod
     async def _reject(send: Send, limit: int, bad: bool = False) -> None:
         status, detail = (400, "Content-Length is not a number") if bad else (413, f"request body is larger than {limit} bytes")
-        body = json.dumps({"detail": detail}).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})  # fmt: skip
-        await send({"type": "http.response.body", "body": body})
+        await send_problem(send, status, detail)
 
 
 class JsonShape:
@@ -238,10 +258,7 @@ class JsonShape:
         try:
             limits.load_json(body)
         except limits.LimitError as exc:
-            answer = json.dumps({"errors": [{"field": exc.field, "message": exc.message}]}).encode()
-            await send({"type": "http.response.start", "status": 422,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode())]})  # fmt: skip
-            await send({"type": "http.response.body", "body": answer})
+            await send_problem(send, 422, errors=[FieldError(field=exc.field, message=exc.message)])
             return
         except ValueError:  # not JSON at all: the route says so in its own words
             pass
@@ -289,24 +306,15 @@ def create_app(settings: Settings, context_factory: ContextFactory | None = None
         finally:
             service.close()
 
-    app = FastAPI(title="greenroom", version="1", lifespan=lifespan,
+    app = FastAPI(title="greenroom", version="1", lifespan=lifespan, docs_url=None, redoc_url=None,
                   description="From a creative brief to a launch package. Authenticate with `Authorization: Bearer <key>`; "
                               "create keys with `greenroom keys create TENANT`.")  # fmt: skip
     app.state.service = service
     app.add_middleware(JsonShape)  # inside BodyLimit: the body it reads is already capped
     app.add_middleware(BodyLimit, limit=settings.api.max_body_bytes, upload_limit=settings.api.max_upload_bytes)
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _errors_response(_validation_errors(exc.errors()))
-
-    @app.exception_handler(UnknownRunError)
-    async def _unknown(request: Request, exc: UnknownRunError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=404)
-
-    @app.exception_handler(RunBusyError)
-    async def _busy(request: Request, exc: RunBusyError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
+    app.add_middleware(RequestIds)  # outermost: every answer, a 413 or a 500 too, carries the request id
+    _add_error_handlers(app)
+    _add_offline_docs(app)
 
     app.state.keys = keys
     _add_run_routes(app, service)
@@ -323,21 +331,66 @@ def create_app(settings: Settings, context_factory: ContextFactory | None = None
     return app
 
 
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error as problem details (see `interfaces.problems`): HTTP errors, bad fields, unknown and busy runs."""
+    add_problem_handlers(app)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _errors_response(_validation_errors(exc.errors()))
+
+    @app.exception_handler(UnknownRunError)
+    async def _unknown(request: Request, exc: UnknownRunError) -> JSONResponse:
+        return problem_response(404, str(exc))
+
+    @app.exception_handler(RunBusyError)
+    async def _busy(request: Request, exc: RunBusyError) -> JSONResponse:
+        return problem_response(409, str(exc))
+
+
+def _add_offline_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc with their scripts served from the fastapi-offline package: no CDN, no network."""
+    from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount(DOCS_ASSETS, StaticFiles(directory=Path(fastapi_offline.__file__).parent / "static"), name="docs-assets")
+    title = f"{app.title} API"
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title=title,
+                                   swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+                                   swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+                                   swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png")  # fmt: skip
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(openapi_url=app.openapi_url or "/openapi.json", title=title,
+                              redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+                              redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png", with_google_fonts=False)  # fmt: skip
+
+
+def _problem(description: str) -> dict[str, Any]:
+    """An error response in the OpenAPI document: problem details (the Problem schema is added in `_document`)."""
+    return {"description": description, "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "Missing or invalid API key."},
-    404: {"description": "No such run for this key's tenant."},
-    422: {"model": ErrorList, "description": "Every failing field."},
+    401: _problem("Missing or invalid API key."),
+    404: _problem("No such run for this key's tenant."),
+    422: _problem("Every failing field, under errors."),
 }
 
 
 def _add_run_routes(app: FastAPI, service: RunService) -> None:
     @app.post(f"{API_PREFIX}/briefs", status_code=202, response_model=Accepted, tags=["runs"],
-              responses={**_ERRORS, 409: {"description": "Idempotency-Key reused with a different brief."},
-                         413: {"description": "Body too large."}},
+              responses={**_ERRORS, 409: _problem("Idempotency-Key reused with a different brief."),
+                         413: _problem("Body too large.")},
               openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
                   "schema": {"$ref": "#/components/schemas/Brief"}}}}})  # fmt: skip
     async def submit_brief(
         request: Request,
+        response: Response,
         tenant: Tenant,
         approval: Annotated[bool, Query(description="Pause after assembly for a person's approval.")] = False,
         idempotency_key: Annotated[
@@ -360,13 +413,14 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
         try:
             record, _ = await asyncio.to_thread(service.submit, brief, tenant, idempotency_key, approval=approval)
         except IdempotencyConflictError as exc:
-            return JSONResponse({"detail": str(exc)}, status_code=409)
+            return problem_response(409, str(exc))
+        response.headers["Location"] = f"{API_PREFIX}/runs/{record.id}"
         return Accepted(run_id=record.id, status=record.status)
 
     @app.get(f"{API_PREFIX}/runs", response_model=RunList, tags=["runs"], responses=_ERRORS)
     def list_runs(
         tenant: Tenant,
-        status: Annotated[str | None, Query(max_length=40, description="Only runs with this status.")] = None,
+        status: Annotated[RunStatus | None, Query(description="Only runs with this status.")] = None,
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     ) -> RunList:
@@ -378,18 +432,49 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
 
     @app.get(f"{API_PREFIX}/runs/{{run_id}}", response_model=RunView, tags=["runs"], responses=_ERRORS)
     def get_run(run_id: str, tenant: Tenant) -> RunView:
-        """A run's status, message, latest package and pending approval question."""
+        """A run's status, message, times, links to its package and reports (every version), and its approval question."""
         record = service.run_for(run_id, tenant)
-        package = None
-        if record.output_dir and (Path(record.output_dir) / "package.json").is_file():
-            package = LaunchPackage.model_validate_json((Path(record.output_dir) / "package.json").read_text(encoding="utf-8"))
-        elif record.version:  # written on another machine (a pool worker): the checkpoint holds it too
-            package = service.latest_package(run_id)
         question = None
         if record.status == "awaiting_approval":
             asked = service.registry.last_event(run_id, "approval_requested")
             question = asked.data.get("question") if asked else None
-        return RunView(**RunSummary.of(record).model_dump(), package=package, question=question)
+        return RunView(**RunSummary.of(record).model_dump(), events=f"{API_PREFIX}/runs/{run_id}/events",
+                       latest=PackageLinks.of(run_id, record.version, latest=True) if record.version else None,
+                       versions=[PackageLinks.of(run_id, v) for v in range(1, record.version + 1)],
+                       question=question)  # fmt: skip
+
+    def stored(run_id: str, tenant: str, version: int | None) -> tuple[LaunchPackage, Path | None, RunRecord]:
+        """A version of the run's package (the latest without one), the folder holding its files if any, and the run."""
+        record = service.run_for(run_id, tenant)
+        wanted = version or record.version
+        if not record.version or wanted > record.version:
+            have = f"versions 1 to {record.version}" if record.version > 1 else f"version {record.version}"
+            raise HTTPException(404, f"run {run_id} has no package yet" if not record.version
+                                else f"run {run_id} has no version {wanted}; it has {have}")  # fmt: skip
+        package = package_version(run_id, service.settings, wanted, record.output_dir)
+        if package is None:
+            raise HTTPException(404, f"version {wanted} of run {run_id} is no longer kept")
+        folder = version_folder(service.settings, run_id, wanted, record.output_dir)
+        return package, folder if folder.is_dir() else None, record
+
+    @app.get(f"{API_PREFIX}/runs/{{run_id}}/package.json", response_model=LaunchPackage, tags=["runs"],
+             responses={**_ERRORS, 404: _problem("No such run for this key's tenant, or no such version.")})  # fmt: skip
+    def get_package(run_id: str, tenant: Tenant, version: VersionQuery = None) -> Any:
+        """A version of the run's launch package (the latest by default)."""
+        package, _, _ = stored(run_id, tenant, version)
+        return package
+
+    @app.get(f"{API_PREFIX}/runs/{{run_id}}/report.html", response_class=HTMLResponse, tags=["runs"],
+             responses={**_ERRORS, 404: _problem("No such run for this key's tenant, or no such version.")})  # fmt: skip
+    def get_report_html(run_id: str, tenant: Tenant, version: VersionQuery = None) -> HTMLResponse:
+        """A version's report as one self-contained HTML page (charts inline, nothing loaded from elsewhere)."""
+        return HTMLResponse(report_text(*stored(run_id, tenant, version), "report.html"), headers=REPORT_HEADERS)
+
+    @app.get(f"{API_PREFIX}/runs/{{run_id}}/report.md", response_class=MarkdownResponse, tags=["runs"],
+             responses={**_ERRORS, 404: _problem("No such run for this key's tenant, or no such version.")})  # fmt: skip
+    def get_report_md(run_id: str, tenant: Tenant, version: VersionQuery = None) -> MarkdownResponse:
+        """A version's report as Markdown."""
+        return MarkdownResponse(report_text(*stored(run_id, tenant, version), "report.md"))
 
     @app.get(f"{API_PREFIX}/runs/{{run_id}}/events", tags=["runs"],
              responses={**_ERRORS, 200: {"description": "Server-Sent Events: status, step_started, step_finished, "
@@ -410,8 +495,8 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
         return EventSourceResponse(event_stream(service, run_id, max(after, last_event_id or 0)), ping=SSE_PING_S)
 
     @app.post(f"{API_PREFIX}/runs/{{run_id}}/approval", status_code=202, response_model=RunSummary, tags=["runs"],
-              responses={**_ERRORS, 409: {"description": "The run is not awaiting approval."}})  # fmt: skip
-    def answer_approval(run_id: str, answer: ApprovalAnswer, tenant: Tenant) -> Any:
+              responses={**_ERRORS, 409: _problem("The run is not awaiting approval.")})  # fmt: skip
+    def answer_approval(run_id: str, answer: ApprovalAnswer, tenant: Tenant, response: Response) -> Any:
         """Accept, edit, respond to or reject a run's package; the run continues in the background."""
         service.run_for(run_id, tenant)
         try:
@@ -420,18 +505,41 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
             raise
         except ValueError as exc:  # an edit that does not apply to the package (pydantic's ValidationError in words)
             return _errors_response([FieldError(field="field", message=in_words(exc))])
+        response.headers["Location"] = f"{API_PREFIX}/runs/{run_id}"
         return RunSummary.of(record)
 
     @app.post(f"{API_PREFIX}/runs/{{run_id}}/revisions", status_code=202, response_model=RunSummary, tags=["runs"],
-              responses={**_ERRORS, 409: {"description": "The run is busy or has no package yet."}})  # fmt: skip
-    def revise_run(run_id: str, revision: RevisionRequest, tenant: Tenant) -> Any:
+              responses={**_ERRORS, 409: _problem("The run is busy or has no package yet.")})  # fmt: skip
+    def revise_run(run_id: str, revision: RevisionRequest, tenant: Tenant, response: Response) -> Any:
         """Re-run only the steps a change touches; the previous version stays available."""
         service.run_for(run_id, tenant)
         try:
             record = service.revise(run_id, revision.note, revision.sets)
         except BriefError as exc:
             return _errors_response([FieldError(field=f"sets.{e.field}", message=e.message) for e in exc.errors])
+        response.headers["Location"] = f"{API_PREFIX}/runs/{run_id}"
         return RunSummary.of(record)
+
+
+VersionQuery = Annotated[int | None, Query(ge=1, le=1_000_000, description="The package version (the latest by default).")]
+
+
+class MarkdownResponse(PlainTextResponse):
+    """A Markdown document (text/markdown; charset=utf-8)."""
+
+    media_type = "text/markdown"
+
+
+REPORT_HEADERS = {"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:"}
+"""The HTML report needs nothing outside itself: a browser is told to load nothing and run nothing from it."""
+
+
+def report_text(package: LaunchPackage, folder: Path | None, record: RunRecord, name: str) -> str:
+    """A version's report: the file written with the package, or drawn now where that folder is not on this machine."""
+    if folder is not None and (folder / name).is_file():
+        return (folder / name).read_text(encoding="utf-8")
+    status = record.status if package.version == record.version else None
+    return (render_html if name.endswith(".html") else render_markdown)(package, status)
 
 
 def _column_mapping(mapping: str | None) -> dict[str, str] | JSONResponse:
@@ -502,7 +610,7 @@ def _add_catalog_routes(app: FastAPI, service: RunService) -> None:
         return CatalogHits(hits=[CatalogHit(title=h.title, similarity=round(h.similarity, 4)) for h in hits])
 
     @app.post(f"{API_PREFIX}/catalog/import", response_model=ImportReport, tags=["catalog"],
-              responses={**_ERRORS, 413: {"description": "File too large."}})  # fmt: skip
+              responses={**_ERRORS, 413: _problem("File too large.")})  # fmt: skip
     def import_catalog(
         tenant: Tenant,
         file: Annotated[UploadFile, File(description="CSV, JSON, JSON Lines or Parquet file of titles.")],
@@ -524,7 +632,7 @@ def _add_viewer_routes(app: FastAPI, service: RunService) -> None:
         return built[0]
 
     @app.post(f"{API_PREFIX}/viewers/import", response_model=ViewerImportReport, tags=["viewers"],
-              responses={**_ERRORS, 413: {"description": "File too large."}})  # fmt: skip
+              responses={**_ERRORS, 413: _problem("File too large.")})  # fmt: skip
     def import_viewers(
         tenant: Tenant,
         file: Annotated[UploadFile, File(description="CSV, JSON, JSON Lines or Parquet file: one row per viewing event.")],
@@ -547,7 +655,7 @@ def _add_viewer_routes(app: FastAPI, service: RunService) -> None:
         return run_targeting(service.settings, run_id, tenant, panels(), top=top)
 
     @app.get(f"{API_PREFIX}/viewers/{{user_id}}/recommendations", response_model=ViewerList, tags=["viewers"],
-             responses={**_ERRORS, 404: {"description": "No such viewer, or no such run, for this key's tenant."}})  # fmt: skip
+             responses={**_ERRORS, 404: _problem("No such viewer, or no such run, for this key's tenant.")})  # fmt: skip
     def viewer_recommendations(
         user_id: str,
         tenant: Tenant,
@@ -560,7 +668,7 @@ def _add_viewer_routes(app: FastAPI, service: RunService) -> None:
         except UnknownRunError:
             raise
         except KeyError as exc:
-            return JSONResponse({"detail": str(exc.args[0]) if exc.args else "no such viewer"}, status_code=404)
+            return problem_response(404, str(exc.args[0]) if exc.args else "no such viewer")
 
 
 def _add_results_routes(app: FastAPI, service: RunService) -> None:
@@ -569,7 +677,7 @@ def _add_results_routes(app: FastAPI, service: RunService) -> None:
     from greenroom.store.results import ResultsImportReport
 
     @app.post(f"{API_PREFIX}/runs/{{run_id}}/results", response_model=ResultsImportReport, tags=["results"],
-              responses={**_ERRORS, 413: {"description": "File too large."}})  # fmt: skip
+              responses={**_ERRORS, 413: _problem("File too large.")})  # fmt: skip
     def import_results(
         run_id: str,
         tenant: Tenant,
@@ -611,6 +719,9 @@ def _document_brief_body(app: FastAPI) -> None:
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             components.update(brief.pop("$defs", {}))
             components["Brief"] = brief
+            problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            components.update(problem.pop("$defs", {}))
+            components["Problem"] = problem
             app.openapi_schema = schema
         return app.openapi_schema
 

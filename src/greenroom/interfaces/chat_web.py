@@ -48,6 +48,7 @@ from greenroom.interfaces.chat import (
     still_needed,
 )
 from greenroom.interfaces.http import SSE_PING_S, bearer, event_stream
+from greenroom.interfaces.problems import problem_response
 from greenroom.interfaces.reports import render_html
 from greenroom.interfaces.service import RunService
 from greenroom.store.chats import ChatStore
@@ -282,7 +283,7 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
 
     @app.exception_handler(UnknownChatError)
     async def _unknown(request: Request, exc: UnknownChatError) -> JSONResponse:
-        return JSONResponse({"detail": "no such chat session"}, status_code=404)
+        return problem_response(404, "no such chat session")
 
     app.include_router(router)
     app.state.chat_router = router

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 from fastapi.security import HTTPBearer
 
+from greenroom.core.times import utc_iso
 from greenroom.interfaces.service import RunService
 
 SSE_PING_S = 15
@@ -25,7 +26,11 @@ async def event_stream(service: RunService, run_id: str, after: int) -> AsyncIte
             events = await asyncio.to_thread(service.registry.events, run_id, after)
             for event in events:
                 after = event.seq
-                yield {"id": str(event.seq), "event": event.type, "data": json.dumps({**event.data, "at": event.created_at})}
+                yield {
+                    "id": str(event.seq),
+                    "event": event.type,
+                    "data": json.dumps({**event.data, "at": utc_iso(event.created_at)}),
+                }
             if await asyncio.to_thread(service.feed_finished, run_id, after):
                 return
             if not events:

@@ -285,6 +285,30 @@ def latest_package(run_id: str, settings: Settings) -> LaunchPackage | None:
     return package.model_copy(update={"run_id": run_id}) if package is not None else None
 
 
+def version_folder(settings: Settings, run_id: str, version: int, latest_dir: str = "") -> Path:
+    """Where a version's files are written: `vN` beside the latest version's folder (`output_dir/<run>/vN` by default)."""
+    return (Path(latest_dir).parent if latest_dir else settings.output_dir / run_id) / f"v{version}"
+
+
+def package_version(run_id: str, settings: Settings, version: int, latest_dir: str = "") -> LaunchPackage | None:
+    """One version of a run's package: its `package.json` on disk, else the run's checkpoint (written on another machine).
+
+    None when neither holds it (pruned, or no such version).
+    """
+    from greenroom.core.package import LaunchPackage
+
+    path = version_folder(settings, run_id, version, latest_dir) / "package.json"
+    if path.is_file():
+        return LaunchPackage.model_validate_json(path.read_text(encoding="utf-8"))
+    from greenroom.graphs.launch import build_launch_graph
+
+    with checkpointer(settings) as saver:
+        graph = build_launch_graph().compile(checkpointer=saver)
+        versions = graph.get_state({"configurable": {"thread_id": run_id}}).values.get("versions") or []
+    found = [p for p in versions if p.version == version]  # an approval edit keeps the number: the last one stands
+    return found[-1].model_copy(update={"run_id": run_id}) if found else None
+
+
 def revised_brief(brief: Brief, sets: dict[str, Any]) -> Brief:
     """The brief with dotted-path fields changed (`budget.amount=20000`); every bad field is reported."""
     data = brief.model_dump(mode="json")

@@ -29,7 +29,6 @@ from urllib.parse import urlsplit
 import httpx
 import yaml
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
 from slack_bolt import Ack, App, BoltRequest
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from slack_sdk import WebClient
@@ -54,6 +53,7 @@ from greenroom.interfaces.outputs import (
     sentence,
     span,
 )
+from greenroom.interfaces.problems import problem_response
 from greenroom.interfaces.service import RunBusyError, RunService
 from greenroom.interfaces.settings import Settings
 from greenroom.store.runs import IdempotencyConflictError, RunEvent, UnknownRunError
@@ -612,4 +612,4 @@ def _well_formed(request: BoltRequest) -> BoltRequest:
 
 
 def _refused(status: int, detail: str) -> Response:
-    return JSONResponse({"detail": detail}, status_code=status)
+    return problem_response(status, detail)

@@ -26,6 +26,19 @@ def _keys(settings: Settings) -> KeyStore:
     return KeyStore(settings.data_dir / "api_keys.sqlite")
 
 
+def log_requests() -> None:
+    """Print the API's one line per request (method, path, status, time, request id) in place of uvicorn's access log."""
+    import logging
+
+    from greenroom.interfaces.problems import logger
+
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default from settings: 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on (default from settings: 8000).")] = None,
@@ -40,7 +53,9 @@ def serve(
 
     settings = Settings()
     app = create_app(settings, workers=workers_per_server)
-    uvicorn.run(app, host=host or settings.api.host, port=port or settings.api.port, timeout_graceful_shutdown=10)
+    log_requests()
+    uvicorn.run(app, host=host or settings.api.host, port=port or settings.api.port, timeout_graceful_shutdown=10,
+                access_log=False)  # fmt: skip
 
 
 @keys_app.command("create")

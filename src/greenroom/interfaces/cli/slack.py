@@ -60,10 +60,12 @@ def _http_mode(settings: Settings, host: str | None, port: int | None) -> None:
     import uvicorn
 
     from greenroom.interfaces.api import create_app
+    from greenroom.interfaces.cli.api import log_requests
 
     bind_host, bind_port = host or settings.api.host, port or settings.api.port
     err_console.print(f"Slack events at http://{bind_host}:{bind_port}/slack/events (behind your public HTTPS URL)")
-    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, timeout_graceful_shutdown=10)
+    log_requests()
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, timeout_graceful_shutdown=10, access_log=False)
 
 
 def register(app: typer.Typer) -> None:
