@@ -22,6 +22,7 @@ import copy
 import datetime as dt
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -36,6 +37,15 @@ if TYPE_CHECKING:
     from greenroom.core.package import LaunchPackage
 
 Stage = Literal["building", "confirming", "running", "reviewing", "finished"]
+Surface = Literal["web", "terminal", "slack"]
+"""Where the chat is read: the web page (a brief form and the report beside the chat), a terminal, or a Slack thread."""
+
+SEE_THE_BRIEF: dict[str, str] = {
+    "web": "see the brief form",
+    "terminal": "type `brief` to see the fields so far",
+    "slack": "say `brief` in this thread to see the fields so far",
+}
+"""How each surface shows the brief as it stands."""
 
 QUESTIONS: dict[str, str] = {
     "working_title": "What is the working title?",
@@ -208,12 +218,14 @@ class Conversation:
     the rules' reading wins where both read a field.
     """
 
-    def __init__(self, model_reader: ModelReader | None = None, *, today: dt.date | None = None, panel: bool = True) -> None:
+    def __init__(
+        self, model_reader: ModelReader | None = None, *, today: dt.date | None = None, surface: Surface = "web"
+    ) -> None:
         self.model_reader = model_reader
         self.today = today
         """The day relative dates are read from (None: the day of each message)."""
-        self.panel = panel
-        """The brief and the report are shown beside the chat (the web page); False in a terminal."""
+        self.surface: Surface = surface
+        """Where the replies are read: they name only what that surface shows."""
         self.draft: dict[str, Any] = {}
         self.asking: str | None = None
         self.stage: Stage = "building"
@@ -226,17 +238,17 @@ class Conversation:
         """The brief before each change, newest last (one step back restores the last)."""
 
     def state(self) -> dict[str, Any]:
-        """Everything the conversation holds but its model reader and the package it showed, as JSON (to keep across restarts)."""
+        """Everything the conversation holds but its model reader, its surface and the package it showed, as JSON."""
         return {"draft": self.draft, "asking": self.asking, "stage": self.stage, "run_id": self.run_id,
-                "run_status": self.run_status, "undo": self.undo, "asked_sets": self.asked_sets, "panel": self.panel,
+                "run_status": self.run_status, "undo": self.undo, "asked_sets": self.asked_sets,
                 "today": self.today.isoformat() if self.today else None}  # fmt: skip
 
     @classmethod
     def restored(cls, state: dict[str, Any], model_reader: ModelReader | None = None,
-                 shown: LaunchPackage | None = None) -> Conversation:  # fmt: skip
-        """The conversation `state()` saved, with its model reader and the package it had shown."""
+                 shown: LaunchPackage | None = None, surface: Surface = "web") -> Conversation:  # fmt: skip
+        """The conversation `state()` saved, with its model reader, the package it had shown and where it is read now."""
         today = state.get("today")
-        conversation = cls(model_reader, today=dt.date.fromisoformat(today) if today else None, panel=state.get("panel", True))
+        conversation = cls(model_reader, today=dt.date.fromisoformat(today) if today else None, surface=surface)
         conversation.draft, conversation.asking, conversation.stage = state["draft"], state.get("asking"), state["stage"]
         conversation.run_id, conversation.run_status = state.get("run_id"), state.get("run_status")
         conversation.undo, conversation.asked_sets = state.get("undo", []), state.get("asked_sets", {})
@@ -330,8 +342,8 @@ class Conversation:
         self.asking, self.stage = None, "confirming"
         if not noted and not any(line.startswith("I did not catch") for line in say):
             say = [*say, HOW_TO_SAY]
-        where = " (see the brief form)" if self.panel else " (type 'brief' to see it)"
-        return self._turn([*say, f"The brief is complete{where}. Shall I launch it? You can still change any field."],
+        return self._turn([*say, f"The brief is complete ({SEE_THE_BRIEF[self.surface]}). Shall I launch it? "
+                                 "You can still change any field."],
                           offers=["Launch it"])  # fmt: skip
 
     # --- after a package ---
@@ -378,15 +390,15 @@ class Conversation:
         self.stage = "reviewing" if self.run_status in AT_REST else "running"
         return self._turn([message, *(f"{field_label(e.field)}: {e.message}" for e in errors)], errors=errors)
 
-    def settled(self, status: str, message: str, package: LaunchPackage | None) -> Turn:
-        """The run came to rest: show the package and offer what can be done next."""
+    def settled(self, status: str, message: str, package: LaunchPackage | None, report_at: str | None = None) -> Turn:
+        """The run came to rest: show the package and offer what can be done next (`report_at`: where its report is)."""
         self.run_status = status
         comparison: list[Change] = []
         if package is not None:
             self.draft = package.brief.model_dump(mode="json")
         say = [f"Run {self.run_id}: {STATUS_WORDS.get(status, status.replace('_', ' '))} — {message}".rstrip(" —")]
         if package is not None:
-            say.append(summary(package, panel=self.panel))
+            say.append(summary(package, surface=self.surface, report_at=report_at))
             if self.shown is not None and self.shown.version != package.version:
                 comparison = compare(self.shown, package)
                 say.append("\n".join(describe(self.shown, package)))
@@ -590,15 +602,25 @@ def _describe_sets(sets: dict[str, Any]) -> str:
     return ", ".join(f"{field_label(g).lower()} → {describe_field(g, draft)}" for g in dict.fromkeys(_group(k) for k in sets))
 
 
-def summary(package: LaunchPackage, *, panel: bool = True) -> str:
-    """A package in two lines for the chat (`panel`: the report is shown below it, on the web page)."""
+def summary(package: LaunchPackage, *, surface: Surface = "web", report_at: str | None = None) -> str:
+    """A package in two lines for the chat, and where its report is on that surface (`report_at`: its folder)."""
     promo, tiers = package.promotion_plan.allocation, package.pricing_plan.recommendation.tiers
     taglines = package.draft.hooks.taglines
     tagline = taglines[0] if taglines else ""
     prices = "; ".join(f"{label(t.tier)} {price(t.recommended.price, t.currency)}" for t in tiers) or "no viewer price"
     return (f"{package.brief.working_title}, version {package.version}: “{tagline}”. "
             f"Promotion {money(promo.budget, promo.currency)} over {promo.weeks} weeks; {prices}. "
-            + ("The full report with its charts is below." if panel else "The full report is in the folder named above."))  # fmt: skip
+            + _report_where(surface, report_at))  # fmt: skip
+
+
+def _report_where(surface: Surface, report_at: str | None) -> str:
+    if surface == "web":
+        return "The full report with its charts is below."
+    if surface == "slack":
+        return "The package is posted in this thread."
+    if report_at:
+        return f"The full report is at {Path(report_at) / 'report.html'} (report.md beside it)."
+    return "The full report is in the run's output folder."
 
 
 def describe_event(type: str, data: dict[str, Any]) -> str | None:

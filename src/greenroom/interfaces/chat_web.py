@@ -35,6 +35,7 @@ from greenroom.graphs.conversation import FORM_FIELDS, Turn
 from greenroom.interfaces.chat import (
     DEFAULT_TENANT,
     ChatDesk,
+    ChatSessions,
     ChatFullError,
     ChatSession,
     FormField,
@@ -50,7 +51,6 @@ from greenroom.interfaces.chat import (
 from greenroom.interfaces.http import SSE_PING_S, bearer, event_stream
 from greenroom.interfaces.reports import render_html
 from greenroom.interfaces.service import RunService
-from greenroom.store.chats import ChatStore
 
 CHAT_PATH = "/chat"
 _PAGE = Path(__file__).parent / "templates" / "chat.html"
@@ -185,9 +185,8 @@ def import_and_update(service: RunService, tenant: str, conversation: Any, file:
 def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEFAULT_TENANT) -> ChatDesk:
     """Mount the chat page and its routes on `app`; the chat shares `service` (and so the run registry) with the API."""
     api = service.settings.api
-    desk = ChatDesk(service, max_sessions=api.chat_sessions, max_per_tenant=api.chat_sessions_per_tenant,
-                    model_reader=model_reader_for(service.settings.model),
-                    store=ChatStore(service.settings.registry_target))  # fmt: skip
+    sessions = ChatSessions(service.settings, model_reader_for(service.settings.model), surface="web")
+    desk = ChatDesk(service, max_sessions=api.chat_sessions, max_per_tenant=api.chat_sessions_per_tenant, sessions=sessions)
     app.state.chat_tenant = default_tenant
     app.state.chat_hosts = [h.strip("[]").lower() for h in api.chat_hosts]
     _quiet_session_ids()
