@@ -59,6 +59,8 @@ QUESTIONS: dict[str, str] = {
 }
 """The required fields, in the order the chat asks for them."""
 
+RUNNING = "The agents are still working on it; I will show the package as soon as it is ready."
+APPROVE_OR_CHANGE = "Approve it, tell me what to change (e.g. 'make it darker', 'what if the budget were halved?'), or reject it."
 _YES = re.compile(r"^\s*(yes|y|yep|sure|ok|okay|go|launch|launch it|do it|start)\b", re.I)
 _APPROVE = re.compile(r"^\s*(approve|accept|approved|looks good|lgtm|ship it|yes)\b", re.I)
 _REJECT = re.compile(r"^\s*(reject|no thanks|scrap it|cancel)\b", re.I)
@@ -260,6 +262,18 @@ class Conversation:
         return self._turn(["Hi! Tell me about the title you want to launch — as much as you like, in your words.",
                            question("working_title", self.draft)])  # fmt: skip
 
+    def pending(self) -> str:
+        """What the conversation waits on, in this surface's words (what a resumed chat says first)."""
+        if self.stage == "building":
+            return question(self.asking or (missing_fields(self.draft) or ["working_title"])[0], self.draft)
+        if self.stage == "confirming":
+            return f"The brief is complete ({SEE_THE_BRIEF[self.surface]}). Shall I launch it? You can still change any field."
+        if self.stage == "running":
+            return RUNNING
+        if self.run_status == "awaiting_approval":
+            return APPROVE_OR_CHANGE
+        return "Ask for a change at any time and I will revise it."
+
     def reply(self, text: str) -> Turn:
         """Read one message and answer it."""
         text = text.strip()
@@ -268,7 +282,7 @@ class Conversation:
         if self.stage in ("building", "confirming"):
             return self._build(text)
         if self.stage == "running":
-            return self._turn(["The agents are still working on it; I will show the package as soon as it is ready."])
+            return self._turn([RUNNING])
         return self._follow_up(text)
 
     def edit(self, dotted: str, text: str) -> Turn:
@@ -342,8 +356,7 @@ class Conversation:
         self.asking, self.stage = None, "confirming"
         if not noted and not any(line.startswith("I did not catch") for line in say):
             say = [*say, HOW_TO_SAY]
-        return self._turn([*say, f"The brief is complete ({SEE_THE_BRIEF[self.surface]}). Shall I launch it? "
-                                 "You can still change any field."],
+        return self._turn([*say, self.pending()],
                           offers=["Launch it"])  # fmt: skip
 
     # --- after a package ---
@@ -409,9 +422,7 @@ class Conversation:
             self.shown = package
         if status == "awaiting_approval":
             self.stage = "reviewing"
-            say.append(
-                "Approve it, tell me what to change (e.g. 'make it darker', 'what if the budget were halved?'), or reject it."
-            )
+            say.append(APPROVE_OR_CHANGE)
             return self._turn(say, offers=["Approve", "Change", "Reject"], report=package is not None,
                               comparison=comparison)  # fmt: skip
         self.stage = "finished"

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.checkpoint.memory import InMemorySaver
-
 from pydantic import BaseModel, Field
 
 from greenroom.core.brief import AGE_RATINGS, PRIMARY_LENGTH_UNIT, BriefError, BusinessModel, Format, in_words, parse_brief
@@ -48,10 +47,10 @@ from greenroom.interfaces.service import RunBusyError, RunService
 from greenroom.store.checkpoints import prune_threads
 
 if TYPE_CHECKING:
-    from greenroom.core.package import LaunchPackage
-    from greenroom.core.settings import ModelSettings
     from langgraph.checkpoint.base import BaseCheckpointSaver
 
+    from greenroom.core.package import LaunchPackage
+    from greenroom.core.settings import ModelSettings
     from greenroom.interfaces.settings import Settings
     from greenroom.models.llm import ModelHandle
 

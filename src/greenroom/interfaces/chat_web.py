@@ -35,9 +35,9 @@ from greenroom.graphs.conversation import FORM_FIELDS, Turn
 from greenroom.interfaces.chat import (
     DEFAULT_TENANT,
     ChatDesk,
-    ChatSessions,
     ChatFullError,
     ChatSession,
+    ChatSessions,
     FormField,
     Line,
     Row,

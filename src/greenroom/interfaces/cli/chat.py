@@ -19,7 +19,7 @@ from rich.prompt import Prompt
 from greenroom.core.brief import BriefError, in_words, parse_brief
 from greenroom.core.vocabulary import AT_REST
 from greenroom.graphs.chat_session import conversation_of, pending_action
-from greenroom.graphs.conversation import Answer, Launch, Revise, Turn, missing_fields, question
+from greenroom.graphs.conversation import Answer, Launch, Revise, Turn, missing_fields
 from greenroom.interfaces.chat import DEFAULT_TENANT, ChatSessions, brief_rows
 from greenroom.interfaces.cli.common import console, context_for, fail, step_printer
 from greenroom.interfaces.settings import Settings
@@ -36,7 +36,9 @@ def _show_brief(values: dict[str, Any]) -> None:
     """The brief as it stands, one field a line (the web page shows it as a form beside the chat)."""
     draft = values.get("draft") or {}
     for row in brief_rows(draft, missing_fields(draft)):
-        console.print(f"  [bold]{escape(row.label)}[/bold]: " + ("[yellow]still needed[/yellow]" if row.needed else escape(row.value)))
+        console.print(
+            f"  [bold]{escape(row.label)}[/bold]: " + ("[yellow]still needed[/yellow]" if row.needed else escape(row.value))
+        )
 
 
 class TerminalChat:
@@ -112,13 +114,8 @@ def _resumed(chat: TerminalChat, session_id: str) -> dict[str, Any]:
     console.print(f"Resuming chat session {session_id}: [bold]{escape(str(title))}[/bold]. The brief so far:")
     _show_brief(values)
     values = chat.catch_up(session_id, values)
-    conversation = conversation_of(values)
-    if conversation.asking:
-        console.print(f"[bold magenta]greenroom[/bold magenta] {escape(question(conversation.asking, conversation.draft))}")
-    else:
-        last = Turn.model_validate(values["turn"]) if values.get("turn") else None
-        if last is not None and last.say:
-            console.print(f"[bold magenta]greenroom[/bold magenta] {escape(last.say[-1])}")
+    pending = conversation_of(values, chat.sessions.context).pending()
+    console.print(f"[bold magenta]greenroom[/bold magenta] {escape(pending)}")
     return values
 
 
