@@ -115,11 +115,11 @@ class FakeSlackClient:
     def __init__(self) -> None:
         self.posted: list[dict[str, Any]] = []
 
-    def chat_postMessage(self, **args: Any) -> dict[str, Any]:  # noqa: N802 (slack_sdk's name)
+    def chat_postMessage(self, **args: Any) -> dict[str, Any]:
         self.posted.append(args)
         return {"ok": True, "ts": f"1700000000.{len(self.posted):06d}", "channel": args["channel"]}
 
-    def chat_update(self, **args: Any) -> dict[str, Any]:  # noqa: N802
+    def chat_update(self, **args: Any) -> dict[str, Any]:
         return {"ok": True, **args}
 
     def in_thread(self, thread_ts: str) -> list[str]:
@@ -158,7 +158,9 @@ def test_slack_resumes_a_session_of_its_workspace_and_carries_it_on_in_the_threa
     reply = {"channel": "C1", "user": "U1", "text": "around two and a half million", "ts": "1700000001.0", "thread_ts": thread}
     bot.on_message(reply, {"team_id": "T1"}, {})
     said = client.in_thread(thread)[-1]
-    assert "Budget: $2.5M (from “around two and a half million”)" in said and said.endswith("ad-supported, transactional, theatrical or free?")
+    assert "Budget: $2.5M (from “around two and a half million”)" in said and said.endswith(
+        "ad-supported, transactional, theatrical or free?"
+    )
     values = ChatSessions(settings).values(session_id, tenant_of("T1"))
     assert values is not None and values["draft"]["budget"]["amount"] == 2_500_000  # the same session as the page's
     bot.on_message({**reply, "text": "brief", "ts": "1700000002.0"}, {"team_id": "T1"}, {})
@@ -177,3 +179,89 @@ def test_slack_does_not_resume_a_session_of_another_tenant(settings: Settings) -
     bot.on_mention(mention, {"team_id": "T1"})
     assert client.posted and all("Night Shift" not in str(p["text"]) for p in client.posted)
     assert "There is no chat session" in client.posted[-1]["text"]
+
+
+FULL = [*FILM, "budget 250k", "theatrical", "2027-09-01 to 2027-12-15"]
+
+
+def _rest(service: RunService, run_id: str, timeout: float = 120) -> str:
+    """The run's status once it has come to rest."""
+    import time
+
+    from greenroom.core.vocabulary import AT_REST
+
+    deadline = time.monotonic() + timeout
+    while (status := service.registry.get(run_id).status) not in AT_REST:
+        assert time.monotonic() < deadline, f"run {run_id} is still {status}"
+        time.sleep(0.1)
+    return status
+
+
+def test_a_revision_asked_for_in_the_chat_of_an_approved_run_goes_back_to_awaiting_approval(
+    settings: Settings, trained_small: Any
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from greenroom.agents.context import AgentContext
+    from greenroom.interfaces.api import create_app
+    from greenroom.models.llm import build_model
+    from greenroom.store.catalog import Catalog
+
+    def context(s: Settings) -> AgentContext:
+        return AgentContext(model=build_model(s.model), max_edit_rounds=1, catalog=Catalog.memory(), trained=trained_small)
+
+    app = create_app(settings, context, workers=1)
+    with TestClient(app, base_url="http://127.0.0.1:8000") as client:
+        service, desk = app.state.service, app.state.chat
+        session_id, _ = desk.open("chat", keyed=False)
+        for text in FULL:
+            desk.send(session_id, "chat", text)
+        run_id = desk.send(session_id, "chat", "yes").run_id
+        assert run_id and _rest(service, run_id) == "awaiting_approval"
+        assert desk.settle(session_id, "chat").offers == ["Approve", "Change", "Reject"]
+        assert desk.settle(session_id, "chat").say == []  # a package is shown once
+        desk.send(session_id, "chat", "approve")
+        assert _rest(service, run_id) == "approved"
+        assert "approved by a person" in desk.settle(session_id, "chat").say[0]
+        asked = desk.send(session_id, "chat", "what if the budget were halved?")
+        assert asked.say == ["Revising: budget → $125K."] and asked.stage == "running"
+        assert _rest(service, run_id) == "awaiting_approval"  # the new version is put up for approval again
+        settled = desk.settle(session_id, "chat")
+        assert settled.offers == ["Approve", "Change", "Reject"] and "version 2" in " ".join(settled.say)
+        restored = client.get(f"/chat/sessions/{session_id}").json()
+        assert restored["turn"]["status"] == "awaiting your approval"
+
+
+def test_a_run_launched_from_a_resumed_slack_chat_is_followed_in_its_thread(settings: Settings, trained_small: Any) -> None:
+    from greenroom.agents.context import AgentContext
+    from greenroom.models.llm import build_model
+    from greenroom.store.catalog import Catalog
+
+    def context(s: Settings) -> AgentContext:
+        return AgentContext(model=build_model(s.model), max_edit_rounds=1, catalog=Catalog.memory(), trained=trained_small)
+
+    session_id = _started(settings, tenant_of("T1"), *FULL)
+    service = RunService(settings, context, workers=1)
+    service.start()
+    try:
+        client = FakeSlackClient()
+        bot = SlackBot(settings, service, client)  # type: ignore[arg-type]
+        bot.on_command(Acks(), _command(f"resume {session_id}"))
+        thread = "1700000000.000001"
+        assert client.in_thread(thread)[-1].endswith("The brief is complete (say `brief` in this thread to see the fields "
+                                                     "so far). Shall I launch it? You can still change any field.")  # fmt: skip
+        bot.on_message({"channel": "C1", "user": "U1", "text": "yes", "ts": "1700000001.0", "thread_ts": thread},
+                       {"team_id": "T1"}, {})  # fmt: skip
+        bot.join(timeout=120)
+        said = client.in_thread(thread)
+        assert "Launching it now. I will show each agent's progress." in said
+        assert any("launch package v1" in text for text in said)  # the run's package, posted by the follower
+        assert said[-1].endswith(
+            "Approve it, tell me what to change (e.g. 'make it darker', 'what if the budget were halved?'), or reject it."
+        )
+        assert "The package is posted in this thread." in said[-1] and "below" not in said[-1]
+        run_id = ChatSessions(settings).values(session_id, tenant_of("T1"))["run_id"]  # type: ignore[index]
+        record = service.registry.get(run_id)
+        assert record.status == "awaiting_approval" and record.tenant == tenant_of("T1")
+    finally:
+        service.close()
