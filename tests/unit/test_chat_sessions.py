@@ -61,6 +61,29 @@ def test_a_session_is_kept_by_the_checkpointer_and_survives_new_graph_objects(se
     assert "chat_sessions" not in tables  # nothing else keeps the sessions a second time
 
 
+def test_sessions_an_earlier_version_kept_in_a_table_of_their_own_move_onto_the_checkpointer(settings: Settings) -> None:
+    import json
+
+    old = {"keyed": True, "chars": 60, "events_seen": 0, "report": False, "last": None,
+           "conversation": {"draft": {"working_title": "Night Shift", "format": "film"}, "asking": "logline",
+                            "stage": "building", "run_id": None, "run_status": None, "undo": [{}], "asked_sets": {},
+                            "panel": True, "today": None},
+           "transcript": [{"who": "me", "text": "A film called Night Shift"}, {"who": "bot", "text": "What is it about?"}]}  # fmt: skip
+    with sqlite3.connect(settings.data_dir / "runs.sqlite") as conn:
+        conn.execute("CREATE TABLE chat_sessions (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, state TEXT NOT NULL, "
+                     "updated_at TEXT NOT NULL)")  # fmt: skip
+        conn.execute("INSERT INTO chat_sessions VALUES (?, ?, ?, ?)", ("a" * 32, "acme", json.dumps(old), "2026-01-01"))
+    assert ChatSessions(settings).adopt_saved() == 1
+    sessions = ChatSessions(settings)
+    assert sessions.values("a" * 32, "beta") is None
+    after = sessions.step("a" * 32, "acme", {"kind": "message", "text": "Two keepers and a storm."})
+    assert after["draft"] == {"working_title": "Night Shift", "format": "film", "logline": "Two keepers and a storm."}
+    assert [line["text"] for line in after["transcript"]][:2] == ["A film called Night Shift", "What is it about?"]
+    with sqlite3.connect(settings.data_dir / "runs.sqlite") as conn:
+        assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'chat_sessions'").fetchone() is None
+    assert ChatSessions(settings).adopt_saved() == 0
+
+
 def test_a_session_of_another_tenant_is_not_found(settings: Settings) -> None:
     session_id = _started(settings, "acme", FILM[0])
     sessions = ChatSessions(settings)

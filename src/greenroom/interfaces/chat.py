@@ -28,7 +28,15 @@ from pydantic import BaseModel, Field
 
 from greenroom.core.brief import AGE_RATINGS, PRIMARY_LENGTH_UNIT, BriefError, BusinessModel, Format, in_words, parse_brief
 from greenroom.core.vocabulary import AT_REST, STATUS_WORDS
-from greenroom.graphs.chat_session import MAX_CHARS, MAX_LINES, ChatContext, compiled, conversation_of, pending_action
+from greenroom.graphs.chat_session import (
+    CONVERSATION_KEYS,
+    MAX_CHARS,
+    MAX_LINES,
+    ChatContext,
+    compiled,
+    conversation_of,
+    pending_action,
+)
 from greenroom.graphs.conversation import (
     FORM_FIELDS,
     Answer,
@@ -209,6 +217,34 @@ class ChatSessions:
         """Forget the session."""
         with self._saver() as saver:
             saver.delete_thread(session_id)
+
+    def adopt_saved(self) -> int:
+        """Move the sessions an earlier version kept in a table of its own onto the checkpointer, then drop that table.
+
+        Each keeps its brief, open question, undo stack, transcript and run; one already on the checkpointer is
+        left as it is. Returns how many were moved.
+        """
+        from greenroom.interfaces.runs import latest_package
+        from greenroom.store.chats import SavedChats
+
+        if self.settings is None:
+            return 0
+        saved, moved = SavedChats(self.settings.registry_target), 0
+        with self._saver() as saver:
+            graph = compiled(saver)
+            for session_id, tenant, state in saved.rows():
+                if graph.get_state(_thread(session_id)).values:
+                    continue
+                conversation, run_id = state.get("conversation") or {}, (state.get("conversation") or {}).get("run_id")
+                values = {**{k: conversation[k] for k in CONVERSATION_KEYS if k in conversation}, "tenant": tenant,
+                          "keyed": bool(state.get("keyed")), "transcript": state.get("transcript", []),
+                          "events_seen": int(state.get("events_seen", 0)), "report": bool(state.get("report")),
+                          "turn": state.get("last"), "shown": latest_package(run_id, self.settings) if run_id else None,
+                          "event": {"kind": "greet"}}  # fmt: skip
+                graph.update_state(_thread(session_id), values, as_node="respond")
+                moved += 1
+        saved.drop()
+        return moved
 
 
 def _thread(session_id: str) -> Any:

@@ -186,6 +186,7 @@ def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEF
     """Mount the chat page and its routes on `app`; the chat shares `service` (and so the run registry) with the API."""
     api = service.settings.api
     sessions = ChatSessions(service.settings, model_reader_for(service.settings.model), surface="web")
+    sessions.adopt_saved()
     desk = ChatDesk(service, max_sessions=api.chat_sessions, max_per_tenant=api.chat_sessions_per_tenant, sessions=sessions)
     app.state.chat_tenant = default_tenant
     app.state.chat_hosts = [h.strip("[]").lower() for h in api.chat_hosts]
