@@ -208,7 +208,8 @@ class ChatSessions:
             return self._invoke(saver, session_id, {"event": event})
 
     def _invoke(self, saver: BaseCheckpointSaver, session_id: str, start: dict[str, Any]) -> dict[str, Any]:
-        values = dict(compiled(saver).invoke(start, _thread(session_id), context=self.context))
+        # one step per event: its state is written once, when the step is done ("exit")
+        values = dict(compiled(saver).invoke(start, _thread(session_id), context=self.context, durability="exit"))
         if self._memory is None:  # a session needs only its latest state: the undo stack is in it
             prune_threads(saver, [session_id])
         return values
