@@ -116,6 +116,7 @@ def test_a_mixed_order_conversation_fills_the_form_an_edit_shows_in_the_chat_and
         page.goto(f"{restarted.url}/chat#s={session}")
         _ready(page)
         assert _mine(page) == said and page.url.endswith(session)
+        expect(page.locator("#session-id")).to_contain_text(f"greenroom chat --session {session}")  # to resume elsewhere
         expect(page.locator(".msg.bot", has_text="Changed in the form: Budget: $3M")).to_have_count(1)
         form = _form(page)
         assert form["budget.amount"] == "3000000" and form["territories"] == "CA, AU, NZ"

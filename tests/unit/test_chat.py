@@ -232,12 +232,25 @@ def test_a_what_if_that_cannot_be_applied_says_so_and_sends_nothing() -> None:
     assert turn.say[0].startswith("I cannot apply “what if the release came sooner?”: it names the release but no value")
 
 
-def test_the_terminal_chat_words_its_replies_for_a_terminal() -> None:
-    web, terminal = Conversation(), Conversation(panel=False)
-    for conversation in (web, terminal):
+def test_each_surface_words_its_replies_for_what_it_shows() -> None:
+    from tests.packages import make_package
+
+    chats = {surface: Conversation(surface=surface) for surface in ("web", "terminal", "slack")}
+    for conversation in chats.values():
         conversation.greet()
         for message in FILM:
             conversation.reply(message)
-    assert "see the brief form" in " ".join(web.reply("territories: US").say)
-    said = " ".join(terminal.reply("territories: US").say)
-    assert "panel" not in said and "form beside" not in said and "type 'brief'" in said
+    said = {surface: " ".join(c.reply("territories: US").say) for surface, c in chats.items()}
+    assert "see the brief form" in said["web"]
+    assert "type `brief` to see the fields so far" in said["terminal"] and "form" not in said["terminal"]
+    assert "say `brief` in this thread" in said["slack"] and "form" not in said["slack"]
+    package = make_package()
+    for conversation in chats.values():
+        conversation.reply("yes")
+        conversation.launched("run1")
+    web = " ".join(chats["web"].settled("done", "", package).say)
+    terminal = " ".join(chats["terminal"].settled("done", "", package, report_at="/data/outputs/run1/v1").say)
+    slack = " ".join(chats["slack"].settled("done", "", package).say)
+    assert "The full report with its charts is below." in web
+    assert "The full report is at /data/outputs/run1/v1/report.html" in terminal and "below" not in terminal
+    assert "posted in this thread" in slack and "below" not in slack

@@ -22,6 +22,7 @@ import copy
 import datetime as dt
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field
@@ -36,6 +37,15 @@ if TYPE_CHECKING:
     from greenroom.core.package import LaunchPackage
 
 Stage = Literal["building", "confirming", "running", "reviewing", "finished"]
+Surface = Literal["web", "terminal", "slack"]
+"""Where the chat is read: the web page (a brief form and the report beside the chat), a terminal, or a Slack thread."""
+
+SEE_THE_BRIEF: dict[str, str] = {
+    "web": "see the brief form",
+    "terminal": "type `brief` to see the fields so far",
+    "slack": "say `brief` in this thread to see the fields so far",
+}
+"""How each surface shows the brief as it stands."""
 
 QUESTIONS: dict[str, str] = {
     "working_title": "What is the working title?",
@@ -49,6 +59,8 @@ QUESTIONS: dict[str, str] = {
 }
 """The required fields, in the order the chat asks for them."""
 
+RUNNING = "The agents are still working on it; I will show the package as soon as it is ready."
+APPROVE_OR_CHANGE = "Approve it, tell me what to change (e.g. 'make it darker', 'what if the budget were halved?'), or reject it."
 _YES = re.compile(r"^\s*(yes|y|yep|sure|ok|okay|go|launch|launch it|do it|start)\b", re.I)
 _APPROVE = re.compile(r"^\s*(approve|accept|approved|looks good|lgtm|ship it|yes)\b", re.I)
 _REJECT = re.compile(r"^\s*(reject|no thanks|scrap it|cancel)\b", re.I)
@@ -208,12 +220,14 @@ class Conversation:
     the rules' reading wins where both read a field.
     """
 
-    def __init__(self, model_reader: ModelReader | None = None, *, today: dt.date | None = None, panel: bool = True) -> None:
+    def __init__(
+        self, model_reader: ModelReader | None = None, *, today: dt.date | None = None, surface: Surface = "web"
+    ) -> None:
         self.model_reader = model_reader
         self.today = today
         """The day relative dates are read from (None: the day of each message)."""
-        self.panel = panel
-        """The brief and the report are shown beside the chat (the web page); False in a terminal."""
+        self.surface: Surface = surface
+        """Where the replies are read: they name only what that surface shows."""
         self.draft: dict[str, Any] = {}
         self.asking: str | None = None
         self.stage: Stage = "building"
@@ -226,17 +240,17 @@ class Conversation:
         """The brief before each change, newest last (one step back restores the last)."""
 
     def state(self) -> dict[str, Any]:
-        """Everything the conversation holds but its model reader and the package it showed, as JSON (to keep across restarts)."""
+        """Everything the conversation holds but its model reader, its surface and the package it showed, as JSON."""
         return {"draft": self.draft, "asking": self.asking, "stage": self.stage, "run_id": self.run_id,
-                "run_status": self.run_status, "undo": self.undo, "asked_sets": self.asked_sets, "panel": self.panel,
+                "run_status": self.run_status, "undo": self.undo, "asked_sets": self.asked_sets,
                 "today": self.today.isoformat() if self.today else None}  # fmt: skip
 
     @classmethod
     def restored(cls, state: dict[str, Any], model_reader: ModelReader | None = None,
-                 shown: LaunchPackage | None = None) -> Conversation:  # fmt: skip
-        """The conversation `state()` saved, with its model reader and the package it had shown."""
+                 shown: LaunchPackage | None = None, surface: Surface = "web") -> Conversation:  # fmt: skip
+        """The conversation `state()` saved, with its model reader, the package it had shown and where it is read now."""
         today = state.get("today")
-        conversation = cls(model_reader, today=dt.date.fromisoformat(today) if today else None, panel=state.get("panel", True))
+        conversation = cls(model_reader, today=dt.date.fromisoformat(today) if today else None, surface=surface)
         conversation.draft, conversation.asking, conversation.stage = state["draft"], state.get("asking"), state["stage"]
         conversation.run_id, conversation.run_status = state.get("run_id"), state.get("run_status")
         conversation.undo, conversation.asked_sets = state.get("undo", []), state.get("asked_sets", {})
@@ -248,6 +262,18 @@ class Conversation:
         return self._turn(["Hi! Tell me about the title you want to launch — as much as you like, in your words.",
                            question("working_title", self.draft)])  # fmt: skip
 
+    def pending(self) -> str:
+        """What the conversation waits on, in this surface's words (what a resumed chat says first)."""
+        if self.stage == "building":
+            return question(self.asking or (missing_fields(self.draft) or ["working_title"])[0], self.draft)
+        if self.stage == "confirming":
+            return f"The brief is complete ({SEE_THE_BRIEF[self.surface]}). Shall I launch it? You can still change any field."
+        if self.stage == "running":
+            return RUNNING
+        if self.run_status == "awaiting_approval":
+            return APPROVE_OR_CHANGE
+        return "Ask for a change at any time and I will revise it."
+
     def reply(self, text: str) -> Turn:
         """Read one message and answer it."""
         text = text.strip()
@@ -256,7 +282,7 @@ class Conversation:
         if self.stage in ("building", "confirming"):
             return self._build(text)
         if self.stage == "running":
-            return self._turn(["The agents are still working on it; I will show the package as soon as it is ready."])
+            return self._turn([RUNNING])
         return self._follow_up(text)
 
     def edit(self, dotted: str, text: str) -> Turn:
@@ -330,8 +356,7 @@ class Conversation:
         self.asking, self.stage = None, "confirming"
         if not noted and not any(line.startswith("I did not catch") for line in say):
             say = [*say, HOW_TO_SAY]
-        where = " (see the brief form)" if self.panel else " (type 'brief' to see it)"
-        return self._turn([*say, f"The brief is complete{where}. Shall I launch it? You can still change any field."],
+        return self._turn([*say, self.pending()],
                           offers=["Launch it"])  # fmt: skip
 
     # --- after a package ---
@@ -378,15 +403,15 @@ class Conversation:
         self.stage = "reviewing" if self.run_status in AT_REST else "running"
         return self._turn([message, *(f"{field_label(e.field)}: {e.message}" for e in errors)], errors=errors)
 
-    def settled(self, status: str, message: str, package: LaunchPackage | None) -> Turn:
-        """The run came to rest: show the package and offer what can be done next."""
+    def settled(self, status: str, message: str, package: LaunchPackage | None, report_at: str | None = None) -> Turn:
+        """The run came to rest: show the package and offer what can be done next (`report_at`: where its report is)."""
         self.run_status = status
         comparison: list[Change] = []
         if package is not None:
             self.draft = package.brief.model_dump(mode="json")
         say = [f"Run {self.run_id}: {STATUS_WORDS.get(status, status.replace('_', ' '))} — {message}".rstrip(" —")]
         if package is not None:
-            say.append(summary(package, panel=self.panel))
+            say.append(summary(package, surface=self.surface, report_at=report_at))
             if self.shown is not None and self.shown.version != package.version:
                 comparison = compare(self.shown, package)
                 say.append("\n".join(describe(self.shown, package)))
@@ -397,9 +422,7 @@ class Conversation:
             self.shown = package
         if status == "awaiting_approval":
             self.stage = "reviewing"
-            say.append(
-                "Approve it, tell me what to change (e.g. 'make it darker', 'what if the budget were halved?'), or reject it."
-            )
+            say.append(APPROVE_OR_CHANGE)
             return self._turn(say, offers=["Approve", "Change", "Reject"], report=package is not None,
                               comparison=comparison)  # fmt: skip
         self.stage = "finished"
@@ -590,15 +613,25 @@ def _describe_sets(sets: dict[str, Any]) -> str:
     return ", ".join(f"{field_label(g).lower()} → {describe_field(g, draft)}" for g in dict.fromkeys(_group(k) for k in sets))
 
 
-def summary(package: LaunchPackage, *, panel: bool = True) -> str:
-    """A package in two lines for the chat (`panel`: the report is shown below it, on the web page)."""
+def summary(package: LaunchPackage, *, surface: Surface = "web", report_at: str | None = None) -> str:
+    """A package in two lines for the chat, and where its report is on that surface (`report_at`: its folder)."""
     promo, tiers = package.promotion_plan.allocation, package.pricing_plan.recommendation.tiers
     taglines = package.draft.hooks.taglines
     tagline = taglines[0] if taglines else ""
     prices = "; ".join(f"{label(t.tier)} {price(t.recommended.price, t.currency)}" for t in tiers) or "no viewer price"
     return (f"{package.brief.working_title}, version {package.version}: “{tagline}”. "
             f"Promotion {money(promo.budget, promo.currency)} over {promo.weeks} weeks; {prices}. "
-            + ("The full report with its charts is below." if panel else "The full report is in the folder named above."))  # fmt: skip
+            + _report_where(surface, report_at))  # fmt: skip
+
+
+def _report_where(surface: Surface, report_at: str | None) -> str:
+    if surface == "web":
+        return "The full report with its charts is below."
+    if surface == "slack":
+        return "The package is posted in this thread."
+    if report_at:
+        return f"The full report is at {Path(report_at) / 'report.html'} (report.md beside it)."
+    return "The full report is in the run's output folder."
 
 
 def describe_event(type: str, data: dict[str, Any]) -> str | None:

@@ -1,12 +1,15 @@
-"""The chat page's sessions: each holds a `Conversation` and carries its actions out on the `RunService`.
+"""Chat sessions: threads of the conversation graph on the runs' checkpointer, their actions carried out on the `RunService`.
 
 The conversation itself (reading messages, asking for what is missing, turning
-follow-ups into revisions) lives in `graphs.conversation`. `ChatDesk` runs what
-it asks for on the same `RunService` the REST API uses, so a chat's runs are
-ordinary runs of its tenant. Each session also keeps its transcript (both sides,
-and the run's progress), so a reloaded page or a shared link picks it up again.
-With a `ChatStore` every session is written after each turn and read back when
-asked for, so it survives a server restart.
+follow-ups into revisions) lives in `graphs.conversation`, and its graph in
+`graphs.chat_session`. `ChatSessions` runs that graph on the checkpointer every
+run uses (thread id = session id), so a session survives a server restart and
+can be resumed on the web page, in the terminal (`greenroom chat --session ID`)
+or in Slack (`/greenroom resume ID`), always by its own tenant only. `ChatDesk`
+carries out what a session asks for on the same `RunService` the REST API
+uses, so a chat's runs are ordinary runs of its tenant. Each session also keeps
+its transcript (both sides, and the run's progress), so a reloaded page or a
+shared link picks it up again.
 """
 
 from __future__ import annotations
@@ -15,13 +18,25 @@ import datetime as dt
 import re
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from langgraph.checkpoint.memory import InMemorySaver
 from pydantic import BaseModel, Field
 
 from greenroom.core.brief import AGE_RATINGS, PRIMARY_LENGTH_UNIT, BriefError, BusinessModel, Format, in_words, parse_brief
 from greenroom.core.vocabulary import AT_REST, STATUS_WORDS
+from greenroom.graphs.chat_session import (
+    CONVERSATION_KEYS,
+    MAX_CHARS,
+    MAX_LINES,
+    ChatContext,
+    compiled,
+    conversation_of,
+    pending_action,
+)
 from greenroom.graphs.conversation import (
     FORM_FIELDS,
     Answer,
@@ -29,23 +44,26 @@ from greenroom.graphs.conversation import (
     Launch,
     ModelReader,
     Revise,
+    Surface,
     Turn,
-    announce,
     describe_event,
     field_label,
     form_text,
 )  # fmt: skip
+from greenroom.interfaces.runs import checkpointer
 from greenroom.interfaces.service import RunBusyError, RunService
+from greenroom.store.checkpoints import prune_threads
 
 if TYPE_CHECKING:
+    from langgraph.checkpoint.base import BaseCheckpointSaver
+
     from greenroom.core.package import LaunchPackage
     from greenroom.core.settings import ModelSettings
+    from greenroom.interfaces.settings import Settings
     from greenroom.models.llm import ModelHandle
-    from greenroom.store.chats import ChatStore
 
 DEFAULT_TENANT = "chat"
-MAX_LINES, MAX_CHARS = 500, 100_000
-"""What a session's transcript keeps at most, in lines and in characters (the oldest lines go first)."""
+__all__ = ["MAX_CHARS", "MAX_LINES", "ChatDesk", "ChatSessions"]
 
 
 class UnknownChatError(KeyError):
@@ -142,18 +160,108 @@ def model_reader_for(settings: ModelSettings) -> ModelReader | None:
     return read
 
 
+class ChatSessions:
+    """Chat sessions as threads of the conversation graph, on the checkpointer every run uses (thread id = session id).
+
+    Every read and every step names the caller's tenant and reaches only that tenant's sessions: another
+    tenant's session id is no session at all. `surface` words the replies for where they are read. Without
+    settings the sessions live in this process only (LangGraph's in-memory saver).
+    """
+
+    def __init__(self, settings: Settings | None = None, model_reader: ModelReader | None = None,
+                 surface: Surface = "web") -> None:  # fmt: skip
+        self.settings = settings
+        self.context = ChatContext(model_reader, surface)
+        self._memory = InMemorySaver() if settings is None else None
+
+    @contextmanager
+    def _saver(self) -> Iterator[BaseCheckpointSaver]:
+        if self._memory is not None:
+            yield self._memory
+            return
+        assert self.settings is not None
+        with checkpointer(self.settings) as saver:
+            yield saver
+
+    def values(self, session_id: str, tenant: str) -> dict[str, Any] | None:
+        """The session's state, or None when there is none for `tenant`."""
+        with self._saver() as saver:
+            return self._owned(saver, session_id, tenant)
+
+    @staticmethod
+    def _owned(saver: BaseCheckpointSaver, session_id: str, tenant: str) -> dict[str, Any] | None:
+        values = dict(compiled(saver).get_state(_thread(session_id)).values)
+        return values if values and values.get("tenant") == tenant else None
+
+    def open(self, tenant: str, keyed: bool = True, today: dt.date | None = None) -> tuple[str, dict[str, Any]]:
+        """A new session for `tenant`, with the chat's greeting; its id and state."""
+        session_id = uuid.uuid4().hex
+        start = {"tenant": tenant, "keyed": keyed, "today": today.isoformat() if today else None, "event": {"kind": "greet"}}
+        with self._saver() as saver:
+            return session_id, self._invoke(saver, session_id, start)
+
+    def step(self, session_id: str, tenant: str, event: dict[str, Any]) -> dict[str, Any]:
+        """One event on the session (UnknownChatError when `tenant` has no such session); its state after."""
+        with self._saver() as saver:
+            if self._owned(saver, session_id, tenant) is None:
+                raise UnknownChatError(session_id)
+            return self._invoke(saver, session_id, {"event": event})
+
+    def _invoke(self, saver: BaseCheckpointSaver, session_id: str, start: dict[str, Any]) -> dict[str, Any]:
+        # one step per event: its state is written once, when the step is done ("exit")
+        values = dict(compiled(saver).invoke(start, _thread(session_id), context=self.context, durability="exit"))
+        if self._memory is None:  # a session needs only its latest state: the undo stack is in it
+            prune_threads(saver, [session_id])
+        return values
+
+    def drop(self, session_id: str) -> None:
+        """Forget the session."""
+        with self._saver() as saver:
+            saver.delete_thread(session_id)
+
+    def adopt_saved(self) -> int:
+        """Move the sessions an earlier version kept in a table of its own onto the checkpointer, then drop that table.
+
+        Each keeps its brief, open question, undo stack, transcript and run; one already on the checkpointer is
+        left as it is. Returns how many were moved.
+        """
+        from greenroom.interfaces.runs import latest_package
+        from greenroom.store.chats import SavedChats
+
+        if self.settings is None:
+            return 0
+        saved, moved = SavedChats(self.settings.registry_target), 0
+        with self._saver() as saver:
+            graph = compiled(saver)
+            for session_id, tenant, state in saved.rows():
+                if graph.get_state(_thread(session_id)).values:
+                    continue
+                conversation, run_id = state.get("conversation") or {}, (state.get("conversation") or {}).get("run_id")
+                values = {**{k: conversation[k] for k in CONVERSATION_KEYS if k in conversation}, "tenant": tenant,
+                          "keyed": bool(state.get("keyed")), "transcript": state.get("transcript", []),
+                          "events_seen": int(state.get("events_seen", 0)), "report": bool(state.get("report")),
+                          "turn": state.get("last"), "shown": latest_package(run_id, self.settings) if run_id else None,
+                          "event": {"kind": "greet"}}  # fmt: skip
+                graph.update_state(_thread(session_id), values, as_node="respond")
+                moved += 1
+        saved.drop()
+        return moved
+
+
+def _thread(session_id: str) -> Any:
+    return {"configurable": {"thread_id": session_id}}
+
+
 @dataclass
 class ChatSession:
-    """One chat: its tenant, its conversation and everything said so far."""
+    """One chat as its state holds it: its tenant, its conversation and everything said so far."""
 
     tenant: str
     keyed: bool
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    """The session's id: the page's capability, valid only together with its tenant."""
-    conversation: Conversation = field(default_factory=Conversation)
+    id: str
+    """The session's id: valid only together with its tenant."""
+    conversation: Conversation
     transcript: list[Line] = field(default_factory=list)
-    chars: int = 0
-    """Characters in the transcript."""
     last: Turn | None = None
     """The latest turn (its offers, stage and brief are what a restored page shows)."""
     events_seen: int = 0
@@ -162,16 +270,20 @@ class ChatSession:
     """A package report has been shown."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, who: Literal["me", "bot", "progress"], lines: list[str]) -> None:
-        """Add lines to the transcript, letting the oldest go past MAX_LINES or MAX_CHARS."""
-        for text in filter(None, lines):
-            self.transcript.append(Line(who=who, text=text))
-            self.chars += len(text)
-        drop = 0
-        while len(self.transcript) - drop > MAX_LINES or (self.chars > MAX_CHARS and drop < len(self.transcript) - 1):
-            self.chars -= len(self.transcript[drop].text)
-            drop += 1
-        del self.transcript[:drop]
+    @classmethod
+    def of(cls, session_id: str, values: dict[str, Any], context: ChatContext, lock: threading.Lock) -> ChatSession:
+        """The session a graph state holds."""
+        turn = values.get("turn")
+        return cls(tenant=str(values["tenant"]), keyed=bool(values.get("keyed")), id=session_id,
+                   conversation=conversation_of(values, context),
+                   transcript=[Line.model_validate(line) for line in values.get("transcript", [])],
+                   last=Turn.model_validate(turn) if turn else None, events_seen=int(values.get("events_seen", 0)),
+                   report=bool(values.get("report")), lock=lock)  # fmt: skip
+
+    @property
+    def chars(self) -> int:
+        """Characters in the transcript."""
+        return sum(len(line.text) for line in self.transcript)
 
     def resumed(self) -> Turn:
         """The latest turn without its words (those are in the transcript), with the report once one was shown."""
@@ -183,90 +295,61 @@ class ChatSession:
         """The working title, or 'Untitled brief' before there is one."""
         return str(self.conversation.draft.get("working_title") or "Untitled brief")
 
-    def state(self) -> dict[str, Any]:
-        """The session as JSON, to be kept across restarts."""
-        return {"keyed": self.keyed, "conversation": self.conversation.state(), "chars": self.chars,
-                "transcript": [line.model_dump() for line in self.transcript], "events_seen": self.events_seen,
-                "report": self.report, "last": self.last.model_dump(mode="json") if self.last else None}  # fmt: skip
-
-    @classmethod
-    def restored(cls, tenant: str, state: dict[str, Any], conversation: Conversation) -> ChatSession:
-        """The session `state()` saved, around its restored conversation."""
-        last = state.get("last")
-        return cls(tenant=tenant, keyed=bool(state.get("keyed")), conversation=conversation,
-                   transcript=[Line.model_validate(line) for line in state.get("transcript", [])],
-                   chars=int(state.get("chars", 0)), last=Turn.model_validate(last) if last else None,
-                   events_seen=int(state.get("events_seen", 0)), report=bool(state.get("report")))  # fmt: skip
-
 
 class ChatDesk:
-    """Chat sessions of one server, in memory; their actions run on the shared RunService.
+    """Chat sessions of one server; their actions run on the shared RunService.
 
     Sessions are capped per tenant (a tenant's own oldest makes room) and in all; past the overall cap a
     key-less session makes room first, and a session opened with a key is never dropped for a key-less one.
+    The sessions themselves are kept by `sessions` (the checkpointer); the desk counts those it has seen.
     """
 
     def __init__(self, service: RunService, max_sessions: int = 1000, max_per_tenant: int = 100,
-                 model_reader: ModelReader | None = None, store: ChatStore | None = None) -> None:  # fmt: skip
+                 model_reader: ModelReader | None = None, sessions: ChatSessions | None = None) -> None:  # fmt: skip
         self.service = service
-        self.store = store
-        """Where sessions are kept across restarts (None: in memory only)."""
+        self.sessions = sessions or ChatSessions(model_reader=model_reader)
         self.max_sessions, self.max_per_tenant = max_sessions, max_per_tenant
-        self.model_reader = model_reader
-        self._sessions: dict[str, ChatSession] = {}
+        self._held: dict[str, tuple[str, bool]] = {}
+        """Sessions seen by this server, oldest first: their tenant and whether a key opened them."""
+        self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
 
     def open(self, tenant: str, keyed: bool = True) -> tuple[str, Turn]:
         """A new session for `tenant` (`keyed`: opened with an API key), with the chat's greeting."""
-        session = ChatSession(tenant=tenant, keyed=keyed, conversation=Conversation(self.model_reader))
-        session_id = session.id
-        turn = self._remember(session, session.conversation.greet())
         with self._lock:
-            own = [s for s, held in self._sessions.items() if held.tenant == tenant and held.keyed == keyed]
+            own = [s for s, held in self._held.items() if held == (tenant, keyed)]
             if len(own) >= self.max_per_tenant:
                 self._drop(own[0])
-            elif len(self._sessions) >= self.max_sessions:
-                keyless = next((s for s, held in self._sessions.items() if not held.keyed), None)
+            elif len(self._held) >= self.max_sessions:
+                keyless = next((s for s, (_, was_keyed) in self._held.items() if not was_keyed), None)
                 if keyless is None and not keyed:
                     raise ChatFullError("the chat is full; try again later or use an API key")
-                self._drop(keyless or next(iter(self._sessions)))
-            self._sessions[session_id] = session
-        self._keep(session_id, session)
-        return session_id, turn
+                self._drop(keyless or next(iter(self._held)))
+        session_id, values = self.sessions.open(tenant, keyed)
+        with self._lock:
+            self._held[session_id] = (tenant, keyed)
+        return session_id, Turn.model_validate(values["turn"])
 
     def _drop(self, session_id: str) -> None:
-        del self._sessions[session_id]
-        if self.store is not None:
-            self.store.drop(session_id)
+        del self._held[session_id]
+        self._locks.pop(session_id, None)
+        self.sessions.drop(session_id)
 
-    def _keep(self, session_id: str, session: ChatSession) -> None:
-        """Write the session where it outlives the server."""
-        if self.store is not None:
-            self.store.save(session_id, session.tenant, session.state())
-
-    def _load(self, session_id: str, tenant: str | None) -> ChatSession | None:
-        """A session this server does not hold, from the store (after a restart, or from another server)."""
-        saved = self.store.load(session_id, tenant) if self.store is not None else None
-        if saved is None:
-            return None
-        owner, state = saved
-        run_id = state["conversation"].get("run_id")
-        shown = self.service.latest_package(run_id) if run_id else None
-        conversation = Conversation.restored(state["conversation"], self.model_reader, shown)
-        session = ChatSession.restored(owner, state, conversation)
+    def _lock_for(self, session_id: str) -> threading.Lock:
         with self._lock:
-            return self._sessions.setdefault(session_id, session)
+            return self._locks.setdefault(session_id, threading.Lock())
 
     def session(self, session_id: str, tenant: str) -> ChatSession:
         """The session (UnknownChatError when there is none, or when it belongs to a tenant other than `tenant`).
 
-        Every route names the caller's tenant: a session id alone (a leaked report link) reaches nothing. A session
-        this server does not hold is loaded from the store, for its own tenant only.
+        Every route names the caller's tenant: a session id alone (a leaked report link) reaches nothing.
         """
-        found = self._sessions.get(session_id) or self._load(session_id, tenant)
-        if found is None or found.tenant != tenant:
+        values = self.sessions.values(session_id, tenant)
+        if values is None:
             raise UnknownChatError(session_id)
-        return found
+        with self._lock:
+            self._held.setdefault(session_id, (tenant, bool(values.get("keyed"))))
+        return ChatSession.of(session_id, values, self.sessions.context, self._lock_for(session_id))
 
     def get(self, session_id: str, tenant: str) -> tuple[str, Conversation]:
         """The session's tenant and conversation."""
@@ -275,38 +358,35 @@ class ChatDesk:
 
     def send(self, session_id: str, tenant: str, text: str) -> Turn:
         """Answer one message, carrying out what it asks for."""
-        session = self.session(session_id, tenant)
-        with session.lock:
-            session.record("me", [text])
-            turn = self._carry_out(session, session.conversation.reply(text))
-            turn = self._remember(session, turn)
-            self._keep(session_id, session)
-            return turn
+        with self._lock_for(session_id):
+            values = self.sessions.step(session_id, tenant, {"kind": "message", "text": text})
+            return self._carry_out(session_id, tenant, values)
 
     def edit(self, session_id: str, tenant: str, dotted: str, value: Any) -> Turn:
         """A brief field changed in the form: the chat says what changed, as if it had been typed."""
-        session = self.session(session_id, tenant)
-        with session.lock:
-            turn = self._remember(session, session.conversation.edit(dotted, value))
-            self._keep(session_id, session)
-            return turn
+        with self._lock_for(session_id):
+            values = self.sessions.step(session_id, tenant, {"kind": "edit", "field": dotted, "text": str(value)})
+            return Turn.model_validate(values["turn"])
 
     def settle(self, session_id: str, tenant: str) -> Turn:
-        """Called when the followed run came to rest: show its package (or start a pending revision)."""
-        session = self.session(session_id, tenant)
-        conversation = session.conversation
-        with session.lock:
+        """Called when the followed run came to rest: show its package (once; a run already shown adds nothing)."""
+        with self._lock_for(session_id):
+            session = self.session(session_id, tenant)
+            conversation = session.conversation
             if conversation.run_id is None:
-                return self._remember(session, conversation.reply(""))
+                return self._step(session_id, tenant, {"kind": "message", "text": ""})
             record = self.service.run_for(conversation.run_id, session.tenant)
             if record.status not in AT_REST:
                 return Turn(say=[], stage=conversation.stage, brief=conversation.draft, run_id=conversation.run_id)
-            self._catch_up(session)
+            if conversation.stage != "running" and conversation.run_status == record.status:
+                return session.resumed()
+            progress, seen = self._progress(session)
             package = self.service.latest_package(conversation.run_id)
-            turn = conversation.settled(record.status, record.message, package)
-            turn = self._remember(session, self._carry_out(session, turn))
-            self._keep(session_id, session)
-            return turn
+            return self._step(session_id, tenant, {"kind": "settled", "status": record.status, "message": record.message,
+                                                   "package": package, "progress": progress, "events_seen": seen})  # fmt: skip
+
+    def _step(self, session_id: str, tenant: str, event: dict[str, Any]) -> Turn:
+        return Turn.model_validate(self.sessions.step(session_id, tenant, event)["turn"])
 
     def package(self, session_id: str, tenant: str) -> LaunchPackage | None:
         """The latest package of the session's run."""
@@ -324,42 +404,41 @@ class ChatDesk:
         status = self.service.run_for(conversation.run_id, session.tenant).status
         return STATUS_WORDS.get(status, status)
 
-    def _catch_up(self, session: ChatSession) -> None:
-        """Copy the run's progress since the last look into the transcript."""
-        run_id = session.conversation.run_id
+    def _progress(self, session: ChatSession) -> tuple[list[str], int]:
+        """The run's progress since the session last looked, in lines, and the last event seen."""
+        run_id, seen, lines = session.conversation.run_id, session.events_seen, []
         while run_id is not None:
-            events = self.service.registry.events(run_id, session.events_seen)
+            events = self.service.registry.events(run_id, seen)
             if not events:
-                return
-            session.record("progress", [progress_line(e.type, e.data) or "" for e in events])
-            session.events_seen = events[-1].seq
+                break
+            lines += [progress_line(e.type, e.data) or "" for e in events]
+            seen = events[-1].seq
+        return lines, seen
 
-    def _remember(self, session: ChatSession, turn: Turn) -> Turn:
-        session.record("bot", turn.say)
-        session.report = session.report or turn.report_url is not None
-        session.last = turn
-        return turn
-
-    def _carry_out(self, session: ChatSession, turn: Turn) -> Turn:
-        tenant, conversation = session.tenant, session.conversation
-        action = turn.action
+    def _carry_out(self, session_id: str, tenant: str, values: dict[str, Any]) -> Turn:
+        """Carry out what the session's latest turn asks for, and tell the session how it went."""
+        action, run_id = pending_action(values), values.get("run_id")
+        if action is None:
+            return Turn.model_validate(values["turn"])
         try:
             if isinstance(action, Launch):
                 record, _ = self.service.submit(parse_brief(action.brief), tenant, approval=True)
-                conversation.launched(record.id)
-            elif isinstance(action, Answer) and conversation.run_id:
-                self.service.approve(conversation.run_id, action.answer)
-            elif isinstance(action, Revise) and conversation.run_id:
-                self.service.revise(conversation.run_id, action.note, action.sets)
+                run_id = record.id
+            elif isinstance(action, Answer) and run_id:
+                self.service.approve(run_id, action.answer)
+            elif isinstance(action, Revise) and run_id:
+                self.service.revise(run_id, action.note, action.sets)
         except BriefError as exc:
-            return conversation.refused(exc.errors, "I cannot use that brief yet:")
+            return self._refused(session_id, tenant, exc.errors, "I cannot use that brief yet:")
         except RunBusyError as exc:
-            return conversation.refused([], f"Not now: {exc}")
+            return self._refused(session_id, tenant, [], f"Not now: {exc}")
         except ValueError as exc:  # an approval answer the run cannot apply
-            return conversation.refused([], f"That change does not apply: {in_words(exc)}")
-        if action is not None and not turn.say:
-            turn.say.append(announce(action))
-        return turn.model_copy(update={"run_id": conversation.run_id, "stage": conversation.stage})
+            return self._refused(session_id, tenant, [], f"That change does not apply: {in_words(exc)}")
+        return self._step(session_id, tenant, {"kind": "carried", "run_id": run_id if isinstance(action, Launch) else None})
+
+    def _refused(self, session_id: str, tenant: str, errors: list[Any], message: str) -> Turn:
+        return self._step(session_id, tenant, {"kind": "refused", "message": message,
+                                               "errors": [e.model_dump(mode="json") for e in errors]})  # fmt: skip
 
 
 # --- words for the page ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from greenroom.interfaces.chat import (
     ChatDesk,
     ChatFullError,
     ChatSession,
+    ChatSessions,
     FormField,
     Line,
     Row,
@@ -51,7 +52,6 @@ from greenroom.interfaces.http import SSE_PING_S, bearer, event_stream
 from greenroom.interfaces.problems import problem_response
 from greenroom.interfaces.reports import render_html
 from greenroom.interfaces.service import RunService
-from greenroom.store.chats import ChatStore
 
 CHAT_PATH = "/chat"
 _PAGE = Path(__file__).parent / "templates" / "chat.html"
@@ -186,9 +186,9 @@ def import_and_update(service: RunService, tenant: str, conversation: Any, file:
 def add_chat_routes(app: FastAPI, service: RunService, default_tenant: str = DEFAULT_TENANT) -> ChatDesk:
     """Mount the chat page and its routes on `app`; the chat shares `service` (and so the run registry) with the API."""
     api = service.settings.api
-    desk = ChatDesk(service, max_sessions=api.chat_sessions, max_per_tenant=api.chat_sessions_per_tenant,
-                    model_reader=model_reader_for(service.settings.model),
-                    store=ChatStore(service.settings.registry_target))  # fmt: skip
+    sessions = ChatSessions(service.settings, model_reader_for(service.settings.model), surface="web")
+    sessions.adopt_saved()
+    desk = ChatDesk(service, max_sessions=api.chat_sessions, max_per_tenant=api.chat_sessions_per_tenant, sessions=sessions)
     app.state.chat_tenant = default_tenant
     app.state.chat_hosts = [h.strip("[]").lower() for h in api.chat_hosts]
     _quiet_session_ids()

@@ -2,12 +2,18 @@
 
     /greenroom title: Night Shift ...        # a brief inline, YAML or JSON
     @greenroom  (with brief.yaml attached)   # or as a file
+    /greenroom resume 3f2a…                  # carry on a chat session from the chat page or the terminal
 
 Thin by design, like the REST API: briefs are checked here and handed to the
 same `RunService`; its event feed drives the thread (one progress message,
 updated as steps finish), the package arrives as Block Kit with approve and
 reject buttons, and a reply in the thread asks for a revision. Which thread
 follows which run is kept in the run registry (`store.slack_threads`).
+
+A chat session (the conversation that builds a brief, `interfaces.chat`) of the
+workspace's tenant can be resumed in a thread: each reply there is a message
+of the conversation, worded for Slack, and the run it launches is followed in
+the same thread. A session of another tenant is not found.
 
 HTTP mode mounts `/slack/events` on the REST API server (every request's
 signature and timestamp are checked with the signing secret by bolt);
@@ -39,6 +45,8 @@ from greenroom.core import limits
 from greenroom.core.brief import Brief, BriefError, FieldError, parse_brief
 from greenroom.core.package import LaunchPackage
 from greenroom.core.vocabulary import ACTIVE, STATUS_WORDS
+from greenroom.graphs.conversation import missing_fields
+from greenroom.interfaces.chat import ChatDesk, ChatSession, ChatSessions, UnknownChatError, brief_rows, model_reader_for
 from greenroom.interfaces.outputs import (
     ESTIMATE_NAMES,
     REACH_NAME,
@@ -58,7 +66,7 @@ from greenroom.interfaces.service import RunBusyError, RunService
 from greenroom.interfaces.settings import Settings
 from greenroom.store.runs import IdempotencyConflictError, RunEvent, UnknownRunError
 from greenroom.store.slack_requests import SeenRequests
-from greenroom.store.slack_threads import SlackThread, SlackThreads
+from greenroom.store.slack_threads import SlackChat, SlackThread, SlackThreads
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +83,12 @@ BRIEF_SUFFIXES = (".yaml", ".yml", ".json")
 FOLLOW_PING_S = 15
 USAGE = (
     "Send a brief in YAML or JSON: `/greenroom` followed by the brief, or mention me with the brief "
-    "(inline or as an attached .yaml/.json file). Reply in the thread to ask for a revision."
+    "(inline or as an attached .yaml/.json file). Reply in the thread to ask for a revision. "
+    "`/greenroom resume ID` carries on a chat session started on the chat page or in the terminal."
 )
+RESUME = re.compile(r"^\s*resume\s+`?([0-9a-f]{32})`?\s*$", re.I)
+"""`resume ID`: carry on a chat session in a thread."""
+BRIEF_WORDS = ("brief", "show brief", "the brief")
 STATUS_ICONS = {"done": "✅", "approved": "✅", "awaiting_approval": "🟡", "rejected": "⛔", "failed": "❌", "stopped_cap": "⏸"}
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]+))?>")
@@ -295,6 +307,9 @@ class SlackBot:
         self.service = service
         self.client = client
         self.threads = SlackThreads(settings.data_dir / "runs.sqlite")
+        sessions = ChatSessions(settings, model_reader_for(settings.model), surface="slack")
+        self.chats = ChatDesk(service, settings.api.chat_sessions, settings.api.chat_sessions_per_tenant, sessions=sessions)
+        """Chat sessions carried on in threads (the same sessions as the chat page's and the terminal's)."""
         self._followers: set[threading.Thread] = set()
         self._lock = threading.Lock()
 
@@ -305,6 +320,9 @@ class SlackBot:
         text = slack_text(command.get("text", ""))
         if not text:
             ack(text=USAGE)
+            return
+        if resume := RESUME.match(text):
+            self.resume(resume[1], command["channel_id"], command.get("user_id", ""), command.get("team_id", ""), ack=ack)
             return
         try:
             brief = brief_from_text(text)
@@ -321,6 +339,13 @@ class SlackBot:
         channel, ts, team = event["channel"], event["ts"], body.get("team_id", "")
         thread_ts = str(event.get("thread_ts") or ts)
         text = slack_text(event.get("text", ""))
+        chat = self.threads.chat_for(channel, thread_ts) if event.get("thread_ts") else None
+        if chat is not None and not event.get("files"):
+            self.chat_reply(chat, text, team)
+            return
+        if chat is None and (resume := RESUME.match(text)):
+            self.resume(resume[1], channel, event.get("user", ""), team, thread_ts=thread_ts)
+            return
         link = self.threads.run_for(channel, thread_ts) if event.get("thread_ts") else None
         files = event.get("files") or []
         if link is not None and files and str(files[0].get("name", "")).lower().endswith(RESULTS_SUFFIXES):
@@ -346,6 +371,10 @@ class SlackBot:
             return
         bot_user = context.get("bot_user_id")
         if bot_user and f"<@{bot_user}" in event.get("text", ""):
+            return
+        chat = self.threads.chat_for(event["channel"], str(thread_ts))
+        if chat is not None:
+            self.chat_reply(chat, slack_text(event.get("text", "")), body.get("team_id", ""))
             return
         link = self.threads.run_for(event["channel"], str(thread_ts))
         if link is not None:
@@ -432,6 +461,75 @@ class SlackBot:
         )
         self.follow(link.run_id, link.channel, link.thread_ts, after=after, title=record.title)
 
+    # --- chat sessions carried on in a thread ---
+
+    def resume(self, session_id: str, channel: str, user: str, team: str, *, ack: Ack | None = None,
+               thread_ts: str | None = None) -> None:  # fmt: skip
+        """`resume ID`: the workspace's chat session carried on in a thread, its brief so far and its open question."""
+        try:
+            session = self.chats.session(session_id, tenant_of(team))
+        except UnknownChatError:
+            refusal = (f"There is no chat session `{session_id}` for this workspace. Copy the id from the chat page "
+                       "(opened with this workspace's API key) or from the terminal.")  # fmt: skip
+            if ack is not None:
+                ack(text=refusal)
+            else:
+                self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=refusal)
+            return
+        if ack is not None:
+            ack()
+        if thread_ts is None:
+            root = self.client.chat_postMessage(channel=channel,
+                                                text=f"<@{user}> resumed the chat session `{session_id}`: *{session.title}*")  # fmt: skip
+            thread_ts = str(root["ts"])
+        link = self.threads.link_chat(channel, thread_ts, session_id, team)
+        session = self._catch_up(link, session)
+        self._say(link, "\n".join(["The brief so far:", *_brief_lines(session), _open_question(session)]))
+
+    def chat_reply(self, link: SlackChat, text: str, team: str) -> None:
+        """A reply in a chat session's thread: a message of the conversation; the run it starts is followed here."""
+        if not text:
+            return
+        try:
+            session = self._catch_up(link, self.chats.session(link.session_id, tenant_of(team)))
+            if text.strip().lower() in BRIEF_WORDS:
+                self._say(link, "\n".join(["The brief so far:", *_brief_lines(session)]))
+                return
+            before = session.conversation.run_id
+            after = self._last_seq(before) if before else 0
+            turn = self.chats.send(link.session_id, tenant_of(team), text)
+        except UnknownChatError:
+            self._say(link, f"✘ There is no chat session `{link.session_id}` for this workspace.")
+            return
+        self._say(link, "\n".join(turn.say))
+        if turn.run_id and turn.stage == "running":
+            self.follow(turn.run_id, link.channel, link.thread_ts, after=after if turn.run_id == before else 0,
+                        title=str(turn.brief.get("working_title") or session.title))  # fmt: skip
+
+    def _catch_up(self, link: SlackChat, session: ChatSession) -> ChatSession:
+        """A run of the session that came to rest unseen (elsewhere, or before a restart): its outcome, said once."""
+        if session.conversation.run_id is None:
+            return session
+        turn = self.chats.settle(link.session_id, session.tenant)
+        if not turn.say:
+            return session
+        self._say(link, "\n".join(turn.say))
+        return self.chats.session(link.session_id, session.tenant)
+
+    def _settle_chat(self, channel: str, thread_ts: str) -> None:
+        """The run a chat thread follows came to rest: the conversation says what can be done next."""
+        link = self.threads.chat_for(channel, thread_ts)
+        if link is None:
+            return
+        with suppress(UnknownChatError):
+            turn = self.chats.settle(link.session_id, tenant_of(link.team))
+            if turn.say:
+                self._say(link, "\n".join(turn.say))
+
+    def _say(self, link: SlackChat, text: str) -> None:
+        if text:
+            self.client.chat_postMessage(channel=link.channel, thread_ts=link.thread_ts, text=text)
+
     def _answer(self, body: dict[str, Any], run_id: str, answer: dict[str, Any], verb: str) -> None:
         channel, message = body["channel"]["id"], body.get("message", {})
         team, user = body.get("team", {}).get("id", ""), body.get("user", {}).get("id", "")
@@ -490,6 +588,7 @@ class SlackBot:
             asyncio.run(self._feed(run_id, after, on_event))
             if not self.service.closing:
                 self._post_outcome(run_id, channel, thread_ts, str(last["status"]))
+                self._settle_chat(channel, thread_ts)
         except SlackApiError:  # a follower's boundary: the run goes on; the log says why its thread fell silent
             logger.exception("run %s: Slack thread %s/%s stopped following", run_id, channel, thread_ts)
 
@@ -517,6 +616,18 @@ class SlackBot:
             return
         summary = f"{package.brief.working_title}: launch package v{package.version} ({STATUS_WORDS.get(status, status.replace('_', ' '))})"
         self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=summary, blocks=package_blocks(package, status))
+
+
+def _brief_lines(session: ChatSession) -> list[str]:
+    draft = session.conversation.draft
+    return [
+        f"• *{row.label}*: " + ("_still needed_" if row.needed else row.value) for row in brief_rows(draft, missing_fields(draft))
+    ]
+
+
+def _open_question(session: ChatSession) -> str:
+    """What the session waits on, in Slack's words."""
+    return session.conversation.pending()
 
 
 # --- apps ----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Which Slack thread follows which run: one row per (channel, thread), in the run registry's SQLite file.
+"""Which Slack thread follows which run, or which chat session: one row per (channel, thread), in the run registry's SQLite file.
 
 The table is additive: it sits beside `runs` and the service's tables and
 changes neither. A thread keeps its run across restarts, so a reply or a
@@ -23,6 +23,14 @@ CREATE TABLE IF NOT EXISTS slack_threads (
     PRIMARY KEY (channel, thread_ts)
 );
 CREATE INDEX IF NOT EXISTS slack_threads_run ON slack_threads (run_id);
+CREATE TABLE IF NOT EXISTS slack_chats (
+    channel TEXT NOT NULL,
+    thread_ts TEXT NOT NULL,
+    session_id TEXT NOT NULL,
+    team TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (channel, thread_ts)
+);
 """
 
 
@@ -35,8 +43,17 @@ class SlackThread(BaseModel):
     team: str = Field("", description="Slack workspace (team) id.")
 
 
+class SlackChat(BaseModel):
+    """A Slack thread that carries on a chat session (the session itself is kept by the checkpointer)."""
+
+    channel: str = Field(..., description="Slack channel id.")
+    thread_ts: str = Field(..., description="Timestamp of the thread's first message.")
+    session_id: str = Field(..., description="The chat session the thread carries on.")
+    team: str = Field("", description="Slack workspace (team) id.")
+
+
 class SlackThreads(SqliteStore):
-    """Map Slack channel + thread to a run id, persistently."""
+    """Map Slack channel + thread to a run id or a chat session, persistently."""
 
     schema = SCHEMA
 
@@ -67,3 +84,22 @@ class SlackThreads(SqliteStore):
                 (run_id,),
             ).fetchone()
         return SlackThread(**dict(row)) if row is not None else None
+
+    def link_chat(self, channel: str, thread_ts: str, session_id: str, team: str = "") -> SlackChat:
+        """Make the thread carry on the chat session."""
+        now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT OR REPLACE INTO slack_chats (channel, thread_ts, session_id, team, created_at) VALUES (?, ?, ?, ?, ?)",
+                (channel, thread_ts, session_id, team, now),
+            )
+        return SlackChat(channel=channel, thread_ts=thread_ts, session_id=session_id, team=team)
+
+    def chat_for(self, channel: str, thread_ts: str) -> SlackChat | None:
+        """The chat session the thread carries on, if any."""
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT channel, thread_ts, session_id, team FROM slack_chats WHERE channel = ? AND thread_ts = ?",
+                (channel, thread_ts),
+            ).fetchone()
+        return SlackChat(**dict(row)) if row is not None else None
