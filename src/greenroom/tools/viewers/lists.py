@@ -20,11 +20,12 @@ from greenroom.tools.viewers.scoring import (
     COMPARABLES,
     FEATURES,
     TitleProfile,
-    affinity,
+    activity_bands,
     combine,
     confidence,
     confidence_label,
     item_inputs,
+    normalised_affinity,
     standardise,
     title_inputs,
     title_scores,
@@ -95,13 +96,15 @@ def explain(panel: ViewerPanel, row: int, title: TitleProfile, viewer_affinity: 
     if not parts:
         parts.append("little history to go on: the score is mostly the panel's prior")
     text = "; ".join(parts)
-    return f"{text[0].upper()}{text[1:]}. {viewer_affinity:.1f}x the average viewer, from {titles} title{'s' * (titles != 1)}."
+    return (f"{text[0].upper()}{text[1:]}. {viewer_affinity:.2f}x as likely as viewers with about as much history, "
+            f"from {titles} title{'s' * (titles != 1)}.")  # fmt: skip
 
 
 def _method(panel: ViewerPanel, weights: dict[str, float]) -> str:
     terms = " + ".join(f"{weights.get(n, 0.0):g} x {n}" for n in FEATURES)
     return (
-        f"score = {terms}, each input standardised over the panel; affinity = exp(score) / its panel mean. "
+        f"score = {terms}, each input standardised over the panel; affinity = exp(score) over its mean among viewers "
+        "with about as much history (the same band of titles watched), so heavy viewers are compared with heavy viewers. "
         "content: cosine of the title's catalog embedding with the viewer's rating-weighted history embedding; "
         "genre: share of the viewer's titles in the title's genres; collaborative: PureSVD predicted liking of "
         f"the {COMPARABLES} nearest panel titles; activity: log titles watched; recency: -log(1 + months since last watch); "
@@ -109,6 +112,15 @@ def _method(panel: ViewerPanel, weights: dict[str, float]) -> str:
         f"Send window: the {WINDOW_HOURS}-hour block of the week with most of the viewer's sessions, shrunk toward "
         f"the panel's profile by {SHRINK_SESSIONS:g} sessions."
     )
+
+
+def _activity_note(panel: ViewerPanel) -> str:
+    _, ranges = activity_bands(panel.activity)
+    if len(ranges) < 2:
+        return "the panel is too small to compare viewers by activity: affinity is against the whole panel"
+    bands = ", ".join(f"{lo}-{hi}" if lo != hi else f"{lo}" for lo, hi in ranges)
+    return (f"normalised for activity: each viewer is compared with viewers who watched about as many titles "
+            f"({len(ranges)} bands: {bands} titles), so the top of the list is there for taste, not for watching a lot")  # fmt: skip
 
 
 def score_row(panel: ViewerPanel, row: int, title: TitleProfile, z: dict[str, np.ndarray | None], rank: int,
@@ -120,24 +132,27 @@ def score_row(panel: ViewerPanel, row: int, title: TitleProfile, z: dict[str, np
         return None if values is None else round(float(values[at]), 3)
 
     return ViewerScore(
-        rank=rank, user_id=str(panel.user_ids[row]), affinity=round(viewer_affinity, 3), percentile=round(percentile, 2),
+        rank=rank, user_id=str(panel.user_ids[row]), affinity=round(viewer_affinity, 2), percentile=round(percentile, 2),
         confidence=round(conf, 3), confidence_label=confidence_label(conf),  # type: ignore[arg-type]
         history=int(panel.activity[row]),
         parts=ScoreParts(content=part("content"), genre=part("genre"), collaborative=part("collaborative"),
                          activity=part("activity") or 0.0, recency=part("recency") or 0.0,
                          novelty=part("novelty") or 0.0),
-        explanation=explain(panel, row, title, viewer_affinity), window=send_window(panel, row),
+        explanation=explain(panel, row, title, round(viewer_affinity, 2)), window=send_window(panel, row),
     )  # fmt: skip
 
 
 def target(panel: ViewerPanel, title: TitleProfile, *, top: int = 100, threshold: float = HIGH_AFFINITY) -> TargetingList:
-    """Score the title for every viewer; the top viewers with reasons and windows, and the high-affinity audience."""
+    """Score the title for every viewer; the top viewers with reasons and windows, and the high-affinity audience.
+
+    Viewers are ranked by affinity normalised for activity (`normalised_affinity`): against viewers with
+    about as much history, so a heavy viewer tops the list only when the title suits their taste.
+    """
     if top < 0:
         raise ValueError(f"top must be at least 0, got {top}")
     z = standardise(panel, title_inputs(panel, title, slice(None)))
-    scores = combine(panel.weights, z, panel.n_users)
-    lift = affinity(scores)
-    order = np.argsort(-scores, kind="stable")
+    lift = normalised_affinity(panel, combine(panel.weights, z, panel.n_users))
+    order = np.argsort(-lift, kind="stable")
     shown = order[: min(top, panel.n_users)]
     ranks = np.empty(panel.n_users, dtype=np.int64)
     ranks[order] = np.arange(panel.n_users)
@@ -148,11 +163,12 @@ def target(panel: ViewerPanel, title: TitleProfile, *, top: int = 100, threshold
         for n, row in enumerate(shown)
     ]
     high = np.flatnonzero(lift >= threshold)
-    notes = list(title.notes)
+    notes = [*title.notes, _activity_note(panel)]
     if panel.info.kind == "movielens":
         notes.append("scored on the bundled MovieLens panel; import your viewers (`greenroom viewers import`) to target your own")
     if not len(high):
-        notes.append(f"no viewer reaches {threshold:g}x the average viewer's likelihood: the title does not single anyone out")
+        notes.append(f"no viewer reaches {threshold:g}x the likelihood of the viewers they are compared with: "
+                     "the title does not single anyone out")  # fmt: skip
     return TargetingList(
         title=title.name, panel=panel.info, viewers=viewers, high_affinity_threshold=threshold, high_affinity=len(high),
         high_affinity_share=round(len(high) / max(panel.n_users, 1), 4), send_windows=window_counts(panel, high),
@@ -179,9 +195,54 @@ def _title_representation(panel: ViewerPanel, title: TitleProfile) -> np.ndarray
     return joined / max(float(np.linalg.norm(joined)), 1e-9)
 
 
+def _closest_seen(panel: ViewerPanel, row: int, vector: np.ndarray | None, genres: Sequence[str]) -> tuple[list[str], bool]:
+    """The two titles of the viewer's history closest to a title (liked ones first), and whether both were liked."""
+    start, end = panel.watched.indptr[row], panel.watched.indptr[row + 1]
+    seen = panel.watched.indices[start:end]
+    if not len(seen):
+        return [], False
+    if vector is not None and panel.items.has_vector[seen].any():
+        closeness = np.where(panel.items.has_vector[seen], panel.items.vectors[seen] @ vector, -1.0)
+    else:
+        wanted = set(genres)
+        closeness = np.array([len(wanted & set(panel.items.genres[i])) / max(len(wanted), 1) for i in seen])
+    liked = panel.preference.data[start:end] >= LIKED
+    pool = np.flatnonzero(liked) if liked.any() else np.arange(len(seen))
+    best = pool[np.argsort(-closeness[pool], kind="stable")][:2]
+    return [panel.items.titles[seen[b]] for b in best], bool(liked.any())
+
+
+def _item_reason(panel: ViewerPanel, row: int, parts: dict[str, float], vector: np.ndarray | None,
+                 genres: Sequence[str], value: float) -> str:  # fmt: skip
+    """Why a title is in a viewer's list, ending with the very number the list shows for it."""
+    names, liked = _closest_seen(panel, row, vector, genres)
+    taste = {name: weight for name, weight in parts.items() if name in ("content", "genre", "collaborative")}
+    main = max(taste, key=lambda name: taste[name]) if taste else ""
+    because = f"because you {'rated' if liked else 'watched'} {_join(names)}" + (" highly" if liked else "") if names else ""
+    if main == "collaborative" or not because:
+        reason = "popular with viewers like you" + (f", who also liked {_join(names)}" if names and liked else "")
+    else:
+        reason = because
+    return f"{reason[0].upper()}{reason[1:]}: {value:.2f}x your average unseen title"
+
+
+def _parts(panel: ViewerPanel, z: dict[str, np.ndarray | None], at: int) -> dict[str, float]:
+    """Each taste input's weighted contribution to one score (inputs the title gives nothing for left out)."""
+    found: dict[str, float] = {}
+    for name in ("content", "genre", "collaborative"):
+        values = z.get(name)
+        if values is not None:
+            found[name] = panel.weights.get(name, 0.0) * float(values[at])
+    return found
+
+
 def viewer_list(panel: ViewerPanel, user_id: str, title: TitleProfile | None = None, *, k: int = 10,
                 lam: float = MMR_LAMBDA) -> ViewerList:  # fmt: skip
-    """A viewer's top-k unseen titles, diversified, with the new title placed where it ranks (KeyError: unknown viewer)."""
+    """A viewer's top-k unseen titles, each explained, with the new title placed where it ranks (KeyError: unknown viewer).
+
+    The k titles are chosen for relevance and variety (maximal marginal relevance), then shown in the order
+    of the affinity each shows: the number in a title's explanation is the number in the list.
+    """
     if k < 1:
         raise ValueError(f"k must be at least 1, got {k}")
     row = panel.user(user_id)
@@ -192,16 +253,13 @@ def viewer_list(panel: ViewerPanel, user_id: str, title: TitleProfile | None = N
     candidates = unseen[np.argsort(-scores[unseen], kind="stable")][:LIST_CANDIDATES]
     relevance = scores[candidates]
     vectors = _representation(panel, candidates)
-    new_score = None
-    position = None
-    score = None
+    position = score = z_title = None
     if title is not None:
         z_title = standardise(panel, title_inputs(panel, title, np.array([row])))
         new_score = float(combine(panel.weights, z_title, 1)[0])
         position = int(np.sum(scores[unseen] > new_score)) + 1
-        all_scores = title_scores(panel, title)
-        lift = affinity(all_scores)
-        order_rank = int(np.sum(all_scores > all_scores[row]))
+        lift = normalised_affinity(panel, title_scores(panel, title))
+        order_rank = int(np.sum(lift > lift[row]))
         pct = 100.0 * (panel.n_users - 1 - order_rank) / max(panel.n_users - 1, 1)
         conf = float(confidence(panel, np.array([row]), title)[0])
         score = score_row(panel, row, title, z_title, order_rank + 1, float(lift[row]), pct, conf, 0)
@@ -209,21 +267,26 @@ def viewer_list(panel: ViewerPanel, user_id: str, title: TitleProfile | None = N
         vectors = np.vstack([vectors, _title_representation(panel, title)])
     peak = float(scores[unseen].max()) if len(unseen) else 0.0
     mean_base = float(np.exp(scores[unseen] - peak).mean()) if len(unseen) else 1.0
+    values = np.round(np.exp(relevance - peak) / mean_base, 2)  # what the list shows, and what it is ordered by
     scaled = (relevance - relevance.min()) / max(float(np.ptp(relevance)), 1e-9) if len(relevance) else relevance
-    chosen = mmr(scaled, vectors, k, lam)
+    chosen = sorted(mmr(scaled, vectors, k, lam), key=lambda index: (-values[index], -relevance[index]))
     items: list[ListItem] = []
     new_rank = None
     for rank, index in enumerate(chosen, start=1):
-        value = float(np.exp(relevance[index] - peak) / mean_base)
-        if title is not None and index == len(candidates):
+        value = float(values[index])
+        if title is not None and z_title is not None and index == len(candidates):
             new_rank = rank
+            reason = _item_reason(panel, row, _parts(panel, z_title, 0), title.vector, title.genres, value)
             items.append(ListItem(rank=rank, title_id="", title=title.name, year=title.year, genres=list(title.genres),
-                                  affinity=round(value, 3), new=True))  # fmt: skip
+                                  affinity=value, new=True, explanation=reason))  # fmt: skip
             continue
         column = int(candidates[index])
+        vector = panel.items.vectors[column] if panel.items.has_vector[column] else None
+        reason = _item_reason(panel, row, _parts(panel, z_items, column), vector, panel.items.genres[column], value)
         items.append(
             ListItem(rank=rank, title_id=panel.items.ids[column], title=panel.items.titles[column],
-                     year=panel.items.years[column], genres=list(panel.items.genres[column]), affinity=round(value, 3))
+                     year=panel.items.years[column], genres=list(panel.items.genres[column]), affinity=value,
+                     explanation=reason)
         )  # fmt: skip
     times = panel.last_at.data[panel.last_at.indptr[row] : panel.last_at.indptr[row + 1]]
     recent = seen[np.argsort(-times, kind="stable")][:5]
@@ -231,6 +294,8 @@ def viewer_list(panel: ViewerPanel, user_id: str, title: TitleProfile | None = N
         user_id=str(panel.user_ids[row]), title=title.name if title else None, items=items, new_title_position=position,
         new_title_rank=new_rank, candidates=len(unseen), score=score, window=send_window(panel, row),
         history=[panel.items.titles[i] for i in recent],
-        method=(f"every unseen title scored with the same hybrid as the new title, the best {LIST_CANDIDATES} "
-                f"diversified by maximal marginal relevance (lambda {lam:g}) over catalog embeddings and genres"),
+        method=(f"every unseen title scored with the same hybrid as the new title; the best {LIST_CANDIDATES} "
+                f"diversified by maximal marginal relevance (lambda {lam:g}) over catalog embeddings and genres, "
+                "the chosen titles then shown in the order of their affinity (relevance against the viewer's "
+                "average unseen title)"),
     )  # fmt: skip

@@ -247,6 +247,35 @@ def affinity(scores: np.ndarray) -> np.ndarray:
     return shifted / shifted.mean()
 
 
+ACTIVITY_BAND_VIEWERS = 50
+"""Viewers per activity band at least: targeting compares each viewer with viewers of about as much history."""
+MAX_ACTIVITY_BANDS = 10
+
+
+def activity_bands(activity: np.ndarray) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Each viewer's band of titles watched (quantiles, at least ACTIVITY_BAND_VIEWERS viewers each), and each band's range."""
+    n = len(activity)
+    count = int(np.clip(n // ACTIVITY_BAND_VIEWERS, 1, MAX_ACTIVITY_BANDS))
+    ranks = np.argsort(np.argsort(activity, kind="stable"), kind="stable")
+    bands = (ranks * count // max(n, 1)).astype(np.int64)
+    ranges = [(int(activity[bands == b].min()), int(activity[bands == b].max())) for b in range(count) if (bands == b).any()]
+    return bands, ranges
+
+
+def normalised_affinity(panel: ViewerPanel, scores: np.ndarray) -> np.ndarray:
+    """exp(score) over its mean among viewers of about as much history (same activity band).
+
+    How many times as likely to watch as a viewer who watches about as much: a heavy viewer is compared with
+    other heavy viewers, so the top of a targeting list is there for taste, not for watching a lot.
+    """
+    bands, _ = activity_bands(panel.activity)
+    peaks = np.full(int(bands.max()) + 1 if len(bands) else 1, -np.inf)
+    np.maximum.at(peaks, bands, scores)
+    shifted = np.exp(scores - peaks[bands])  # shifted per band, so no band underflows
+    means = np.bincount(bands, weights=shifted) / np.maximum(np.bincount(bands), 1)
+    return shifted / means[bands]
+
+
 def confidence(panel: ViewerPanel, rows: np.ndarray, title: TitleProfile) -> np.ndarray:
     """0-1: the history's size (half at CONFIDENCE_HALF titles) times the share of the title's signals available."""
     history = panel.activity[rows] / (panel.activity[rows] + CONFIDENCE_HALF)
