@@ -19,6 +19,7 @@ from greenroom.tools.viewers.panel import VIEWERS_VERSION, ViewerPanel, ViewerPa
 from greenroom.tools.viewers.scoring import (
     DEFAULT_WEIGHTS,
     FEATURES,
+    MIN_ANCHOR_VIEWERS,
     TitleProfile,
     affinity,
     brief_profile,
@@ -34,6 +35,7 @@ __all__ = [
     "DEFAULT_WEIGHTS",
     "FEATURES",
     "HIGH_AFFINITY",
+    "MIN_ANCHOR_VIEWERS",
     "OWNED_CHANNELS_PATH",
     "SHRINK_SESSIONS",
     "SLOTS",
