@@ -3,7 +3,8 @@
 One module per job:
 
 - `adapters`: MovieLens ratings and a tenant's imported history as events and titles.
-- `panel`: a panel of viewers precomputed for scoring, and `ViewerPanels`, the panel each tenant is scored on.
+- `panel`: a panel of viewers precomputed for scoring.
+- `panels`: building panels, and `ViewerPanels`, the panel each tenant is scored on (a cache per tenant).
 - `scoring`: the cold-start hybrid score of a new title for every viewer.
 - `windows`: each viewer's send window.
 - `lists`: targeting (the viewers for a title) and a viewer's own list, each explained.
@@ -15,7 +16,8 @@ Everything is vectorised: scoring one title for 100,000 viewers is a few matrix-
 from greenroom.tools.viewers.adapters import EventFrame, Items, catalog_matches, movielens_events, movielens_items
 from greenroom.tools.viewers.curves import OWNED_CHANNELS_PATH, owned_channel_curves
 from greenroom.tools.viewers.lists import HIGH_AFFINITY, target, viewer_list
-from greenroom.tools.viewers.panel import VIEWERS_VERSION, ViewerPanel, ViewerPanels, build_panel, movielens_panel, tenant_panel
+from greenroom.tools.viewers.panel import VIEWERS_VERSION, ViewerPanel
+from greenroom.tools.viewers.panels import ViewerPanels, build_panel, movielens_panel, tenant_panel
 from greenroom.tools.viewers.scoring import (
     DEFAULT_WEIGHTS,
     FEATURES,

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from greenroom.core.brief import Brief
 from greenroom.tools.comparables import brief_query
 from greenroom.tools.viewers.adapters import canonical
-
-if TYPE_CHECKING:
-    from greenroom.tools.viewers.panel import ViewerPanel
+from greenroom.tools.viewers.panel import ViewerPanel
 
 FEATURES: tuple[str, ...] = ("content", "genre", "collaborative", "activity", "recency", "novelty")
 DEFAULT_WEIGHTS: dict[str, float] = {

@@ -8,14 +8,11 @@ panel's window.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from greenroom.core.viewers import DAYPART_ORDER, WEEKDAYS, SendWindow, WindowCount, daypart
-
-if TYPE_CHECKING:
-    from greenroom.tools.viewers.panel import ViewerPanel
+from greenroom.tools.viewers.panel import ViewerPanel
 
 SLOTS = 7 * 24
 """Hours of the week; slot = weekday * 24 + hour, Monday 00:00 first."""
