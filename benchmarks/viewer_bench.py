@@ -310,7 +310,7 @@ def recommender_table(train: list[Launch], test: list[Launch], k: int) -> dict[s
         fitted = fit_weights(with_recommender(train, name))
         rows.append((f"{name} alone", swapped_test, column, None))
         rows.append((f"hybrid with {name}, refit", swapped_test, None, np.array([fitted[n] for n in FEATURES])))
-    header = (f"{'per-viewer ranking of a launch':<34} {'hit@' + str(k) + ' all':>10} {'vs pop.':>8} "
+    header = (f"{'per-viewer ranking of a launch':<36} {'hit@' + str(k) + ' all':>10} {'vs pop.':>8} "
               f"{'hit@' + str(k) + ' active':>13} {'vs pop.':>8} {'AUC active':>11}")  # fmt: skip
     print(header)
     print("-" * len(header))
