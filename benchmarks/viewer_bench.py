@@ -323,7 +323,7 @@ def recommender_table(train: list[Launch], test: list[Launch], k: int) -> dict[s
             base = (hit_all, hit_act)
         results[name] = (hit_all, hit_act)
         print(
-            f"{name:<34} {hit_all:>10.3f} {hit_all / base[0]:>7.2f}x {hit_act:>13.3f} {hit_act / base[1]:>7.2f}x {auc_act:>11.3f}"
+            f"{name:<36} {hit_all:>10.3f} {hit_all / base[0]:>7.2f}x {hit_act:>13.3f} {hit_act / base[1]:>7.2f}x {auc_act:>11.3f}"
         )
     print("vs pop.: hit rate over the viewer-popularity baseline's; 'active': viewers who rate anything after the cut-off; "
           "refit: the hybrid's weights fitted again with that recommender as its collaborative input (launches before "
