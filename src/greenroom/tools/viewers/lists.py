@@ -50,7 +50,8 @@ def _join(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def explain(panel: ViewerPanel, row: int, title: TitleProfile, viewer_affinity: float) -> str:
+def explain(panel: ViewerPanel, row: int, title: TitleProfile, viewer_affinity: float,
+            against: str = "viewers with about as much history") -> str:  # fmt: skip
     """Why this viewer scores as they do, in words that can be checked against their history."""
     start, end = panel.watched.indptr[row], panel.watched.indptr[row + 1]
     seen = panel.watched.indices[start:end]
@@ -96,7 +97,7 @@ def explain(panel: ViewerPanel, row: int, title: TitleProfile, viewer_affinity: 
     if not parts:
         parts.append("little history to go on: the score is mostly the panel's prior")
     text = "; ".join(parts)
-    return (f"{text[0].upper()}{text[1:]}. {viewer_affinity:.2f}x as likely as viewers with about as much history, "
+    return (f"{text[0].upper()}{text[1:]}. {viewer_affinity:.2f}x as likely as {against}, "
             f"from {titles} title{'s' * (titles != 1)}.")  # fmt: skip
 
 
@@ -114,6 +115,11 @@ def _method(panel: ViewerPanel, weights: dict[str, float]) -> str:
     )
 
 
+def _against(panel: ViewerPanel) -> str:
+    """Whom a targeting affinity compares the viewer with, in words."""
+    return "viewers with about as much history" if len(activity_bands(panel.activity)[1]) > 1 else "the average viewer"
+
+
 def _activity_note(panel: ViewerPanel) -> str:
     _, ranges = activity_bands(panel.activity)
     if len(ranges) < 2:
@@ -124,7 +130,8 @@ def _activity_note(panel: ViewerPanel) -> str:
 
 
 def score_row(panel: ViewerPanel, row: int, title: TitleProfile, z: dict[str, np.ndarray | None], rank: int,
-              viewer_affinity: float, percentile: float, conf: float, at: int) -> ViewerScore:  # fmt: skip
+              viewer_affinity: float, percentile: float, conf: float, at: int,
+              against: str = "viewers with about as much history") -> ViewerScore:  # fmt: skip
     """One viewer's ViewerScore from precomputed standardised inputs (`at` indexes the arrays in `z`)."""
 
     def part(name: str) -> float | None:
@@ -138,7 +145,7 @@ def score_row(panel: ViewerPanel, row: int, title: TitleProfile, z: dict[str, np
         parts=ScoreParts(content=part("content"), genre=part("genre"), collaborative=part("collaborative"),
                          activity=part("activity") or 0.0, recency=part("recency") or 0.0,
                          novelty=part("novelty") or 0.0),
-        explanation=explain(panel, row, title, round(viewer_affinity, 2)), window=send_window(panel, row),
+        explanation=explain(panel, row, title, round(viewer_affinity, 2), against), window=send_window(panel, row),
     )  # fmt: skip
 
 
@@ -158,8 +165,9 @@ def target(panel: ViewerPanel, title: TitleProfile, *, top: int = 100, threshold
     ranks[order] = np.arange(panel.n_users)
     percentile = 100.0 * (panel.n_users - 1 - ranks) / max(panel.n_users - 1, 1)
     conf = confidence(panel, shown, title)
+    against = _against(panel)
     viewers = [
-        score_row(panel, int(row), title, z, n + 1, float(lift[row]), float(percentile[row]), float(conf[n]), int(row))
+        score_row(panel, int(row), title, z, n + 1, float(lift[row]), float(percentile[row]), float(conf[n]), int(row), against)
         for n, row in enumerate(shown)
     ]
     high = np.flatnonzero(lift >= threshold)
@@ -262,7 +270,7 @@ def viewer_list(panel: ViewerPanel, user_id: str, title: TitleProfile | None = N
         order_rank = int(np.sum(lift > lift[row]))
         pct = 100.0 * (panel.n_users - 1 - order_rank) / max(panel.n_users - 1, 1)
         conf = float(confidence(panel, np.array([row]), title)[0])
-        score = score_row(panel, row, title, z_title, order_rank + 1, float(lift[row]), pct, conf, 0)
+        score = score_row(panel, row, title, z_title, order_rank + 1, float(lift[row]), pct, conf, 0, _against(panel))
         relevance = np.append(relevance, new_score)
         vectors = np.vstack([vectors, _title_representation(panel, title)])
     peak = float(scores[unseen].max()) if len(unseen) else 0.0
