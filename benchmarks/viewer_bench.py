@@ -16,6 +16,11 @@ from 2009 on.
   still active after the cut-off (where only taste can tell them apart).
 - Baselines: popularity of the viewer (titles watched), genre match only, and
   collaborative filtering through the comparables alone.
+- Implicit-feedback recommenders as the collaborative input: PureSVD (shipped),
+  EASE^R, ALS (`implicit`) and item kNN, each alone and inside the hybrid with
+  its weights fitted again; recent activity (titles in the half year before the
+  cut-off) as one more input; and targeting as shipped (affinity within the
+  viewer's activity band). hit@k against the viewer-popularity baseline.
 - Send windows, on each viewer's sessions (events in one clock hour) in the six
   months after each cut-off: mean log-likelihood of the hour of the week, and
   the share that fall in the predicted 3-hour window, against the panel-wide
@@ -52,6 +57,7 @@ from greenroom.tools.segments import load_movielens
 from greenroom.tools.viewers import (
     DEFAULT_WEIGHTS,
     FEATURES,
+    MIN_ANCHOR_VIEWERS,
     SHRINK_SESSIONS,
     SLOTS,
     Items,
@@ -68,6 +74,7 @@ from greenroom.tools.viewers import (
     title_profile,
     window_mass,
 )
+from greenroom.tools.viewers.scoring import activity_bands
 
 HALF_YEAR = 182 * 86400
 FIT_BEFORE = 2009
@@ -82,6 +89,74 @@ class Launch:
     """viewers x FEATURES, standardised."""
     watched: np.ndarray
     active: np.ndarray
+    recommenders: dict[str, np.ndarray]
+    """Each implicit-feedback recommender's predicted liking of the film's comparables, per viewer (raw)."""
+    recent: np.ndarray | None = None
+    """log(1 + titles the viewer rated in the half year before the cut-off): how much they watch lately."""
+
+
+EASE_LAMBDA = 300.0
+"""L2 weight of EASE^R (Steck 2019); 100-1000 is the usual range for MovieLens-sized data."""
+ALS_FACTORS = 64
+
+
+class Recommenders:
+    """Implicit-feedback recommenders fitted on one cut-off's panel; each scores every viewer through given comparables.
+
+    - PureSVD: the panel's own TruncatedSVD factors (what the shipped score uses).
+    - EASE^R: the published closed form (Steck, "Embarrassingly Shallow Autoencoders", WWW 2019),
+      B = I - P / diag(P) with P = (X'X + lambda I)^-1 and a zero diagonal; written here with numpy because it
+      is the closed form itself, on the titles with enough viewers to serve as comparables.
+    - ALS: `implicit`'s AlternatingLeastSquares (Hu, Koren and Volinsky's implicit-feedback ALS).
+    - item kNN: cosine similarity of titles' viewer columns.
+    """
+
+    def __init__(self, panel: ViewerPanel, seed: int = 0) -> None:
+        from implicit.cpu.als import AlternatingLeastSquares  # the CPU build: the same numbers on every machine
+
+        self.panel = panel
+        x = panel.watched.tocsc().astype(np.float64)
+        self.x = x
+        keep = np.flatnonzero(panel.item_viewers >= MIN_ANCHOR_VIEWERS)
+        self.keep = keep
+        self.position = {int(c): n for n, c in enumerate(keep)}
+        sub = x[:, keep]
+        gram = np.asarray((sub.T @ sub).todense())
+        gram[np.diag_indices_from(gram)] += EASE_LAMBDA
+        self.ease_p = np.linalg.inv(gram)
+        self.x_sub = sub.tocsr()
+        als = AlternatingLeastSquares(factors=ALS_FACTORS, regularization=0.05, iterations=15, random_state=seed,
+                                      num_threads=2, calculate_training_loss=False)  # fmt: skip
+        with threadpool_limits(limits=1, user_api="blas"):  # implicit runs its own threads
+            als.fit(panel.watched.tocsr().astype(np.float32), show_progress=False)
+        self.als_users = np.asarray(als.user_factors)
+        self.als_items = np.asarray(als.item_factors)
+        self.norms = np.sqrt(np.asarray(x.sum(axis=0)).ravel())
+
+    def scores(self, anchors: list[tuple[int, float]]) -> dict[str, np.ndarray]:
+        columns = [c for c, _ in anchors]
+        weights = np.array([w for _, w in anchors])
+        weights = weights / weights.sum()
+        panel = self.panel
+        out: dict[str, np.ndarray] = {}
+        assert panel.item_factors is not None and panel.user_factors is not None
+        out["PureSVD"] = panel.user_factors @ (panel.item_factors[:, columns] @ weights)
+        inside = [(self.position[c], w) for c, w in zip(columns, weights, strict=True) if c in self.position]
+        if inside:
+            idx = np.array([i for i, _ in inside])
+            p = self.ease_p[:, idx]
+            b = -p / p[idx, np.arange(len(idx))]
+            b[idx, np.arange(len(idx))] = 0.0
+            out["EASE^R"] = np.asarray(self.x_sub @ b) @ np.array([w for _, w in inside])
+        else:
+            out["EASE^R"] = np.zeros(panel.n_users)
+        out["ALS (implicit)"] = self.als_users @ (self.als_items[columns].T @ weights)
+        similar = np.asarray((self.x.T @ self.x[:, columns]).todense()) / np.maximum(
+            self.norms[:, None] * self.norms[columns][None, :], 1e-9
+        )
+        similar[columns, np.arange(len(columns))] = 0.0
+        out["item kNN (cosine)"] = np.asarray(self.x.tocsr() @ similar) @ weights
+        return out
 
 
 def cutoffs() -> list[pd.Timestamp]:
@@ -130,6 +205,10 @@ def simulate(items: Items, catalog: Catalog) -> list[Launch]:
         active = np.isin(panel.user_ids, after["user"].unique())
         raters = after.groupby("film")["user"].apply(set)
         index = {t: i for i, t in enumerate(items.ids)}
+        recommenders = Recommenders(panel) if films else None
+        lately = panel.last_at.copy()
+        lately.data = (lately.data >= start - HALF_YEAR).astype(float)
+        recent = np.log1p(np.asarray(lately.sum(axis=1)).ravel())
         for film in films:
             watched = np.isin(panel.user_ids, list(raters.get(film, set())))
             if watched.sum() < 2:
@@ -140,7 +219,9 @@ def simulate(items: Items, catalog: Catalog) -> list[Launch]:
             z = standardise(panel, title_inputs(panel, title, slice(None)))
             columns = [z.get(n) for n in FEATURES]
             features = np.column_stack([np.zeros(panel.n_users) if c is None else c for c in columns])
-            launches.append(Launch(cutoff=cut.year, film=film, features=features, watched=watched, active=active))
+            extra = recommenders.scores(title.anchors) if recommenders is not None and title.anchors else {}
+            launches.append(Launch(cutoff=cut.year, film=film, features=features, watched=watched, active=active,
+                                   recommenders=extra, recent=recent))  # fmt: skip
     return launches
 
 
@@ -165,6 +246,89 @@ def evaluate(launches: list[Launch], score: np.ndarray | None, column: int | Non
         order = np.argsort(-s, kind="stable")[:k]
         hits.append(float(y[order].mean()))
     return float(np.mean(aucs)), float(np.mean(hits)), len(aucs)
+
+
+def _zscore(values: np.ndarray) -> np.ndarray:
+    std = float(values.std())
+    return (values - values.mean()) / std if std > 1e-12 else np.zeros_like(values)
+
+
+def with_recommender(launches: list[Launch], name: str) -> list[Launch]:
+    """The launches with the collaborative input replaced by a recommender's (standardised per launch)."""
+    column = FEATURES.index("collaborative")
+    swapped = []
+    for launch in launches:
+        features = launch.features.copy()
+        raw = launch.recommenders.get(name)
+        features[:, column] = _zscore(raw) if raw is not None else 0.0
+        swapped.append(Launch(launch.cutoff, launch.film, features, launch.watched, launch.active, launch.recommenders))
+    return swapped
+
+
+def banded(launches: list[Launch], weights: np.ndarray) -> list[Launch]:
+    """The hybrid score normalised for activity as targeting ranks (affinity against the viewer's activity band)."""
+    activity = FEATURES.index("activity")
+    out = []
+    for launch in launches:
+        score = launch.features @ weights
+        bands, _ = activity_bands(launch.features[:, activity])
+        peaks = np.full(int(bands.max()) + 1, -np.inf)
+        np.maximum.at(peaks, bands, score)
+        shifted = np.exp(score - peaks[bands])
+        lift = shifted / (np.bincount(bands, weights=shifted) / np.bincount(bands))[bands]
+        features = np.zeros_like(launch.features)
+        features[:, 0] = np.log(lift)
+        out.append(Launch(launch.cutoff, launch.film, features, launch.watched, launch.active, launch.recommenders))
+    return out
+
+
+def _add_recent(launch: Launch) -> Launch:
+    """The launch with one more input: recent activity, standardised per launch."""
+    recent = _zscore(launch.recent) if launch.recent is not None else np.zeros(len(launch.watched))
+    features = np.column_stack([launch.features, recent])
+    return Launch(launch.cutoff, launch.film, features, launch.watched, launch.active, launch.recommenders, launch.recent)
+
+
+def recommender_table(train: list[Launch], test: list[Launch], k: int) -> dict[str, tuple[float, float]]:
+    """hit@k of each implicit-feedback recommender, alone and inside the hybrid (weights refit before FIT_BEFORE)."""
+    names = sorted({n for launch in test for n in launch.recommenders}, key=["PureSVD", "EASE^R", "ALS (implicit)",
+                                                                             "item kNN (cosine)"].index)  # fmt: skip
+    column = FEATURES.index("collaborative")
+    rows: list[tuple[str, list[Launch], int | None, np.ndarray | None]] = [
+        ("popularity of the viewer", test, FEATURES.index("activity"), None),
+        ("hybrid, shipped weights", test, None, np.array([DEFAULT_WEIGHTS[n] for n in FEATURES])),
+        ("targeting as shipped", banded(test, np.array([DEFAULT_WEIGHTS[n] for n in FEATURES])), 0, None),
+    ]
+    with_recent = [_add_recent(launch) for launch in test]
+    model = LogisticRegression(C=1.0, max_iter=1000).fit(
+        np.vstack([_add_recent(launch).features for launch in train]), np.concatenate([launch.watched for launch in train])
+    )
+    rows.append(("recent activity alone", with_recent, len(FEATURES), None))
+    rows.append(("hybrid + recent activity, refit", with_recent, None, model.coef_[0]))
+    for name in names:
+        swapped_test = with_recommender(test, name)
+        fitted = fit_weights(with_recommender(train, name))
+        rows.append((f"{name} alone", swapped_test, column, None))
+        rows.append((f"hybrid with {name}, refit", swapped_test, None, np.array([fitted[n] for n in FEATURES])))
+    header = (f"{'per-viewer ranking of a launch':<36} {'hit@' + str(k) + ' all':>10} {'vs pop.':>8} "
+              f"{'hit@' + str(k) + ' active':>13} {'vs pop.':>8} {'AUC active':>11}")  # fmt: skip
+    print(header)
+    print("-" * len(header))
+    results: dict[str, tuple[float, float]] = {}
+    base = (0.0, 0.0)
+    for name, launches, col, w in rows:
+        _, hit_all, _ = evaluate(launches, None, col, k, False, w)
+        auc_act, hit_act, _ = evaluate(launches, None, col, k, True, w)
+        if not results:
+            base = (hit_all, hit_act)
+        results[name] = (hit_all, hit_act)
+        print(
+            f"{name:<36} {hit_all:>10.3f} {hit_all / base[0]:>7.2f}x {hit_act:>13.3f} {hit_act / base[1]:>7.2f}x {auc_act:>11.3f}"
+        )
+    print("vs pop.: hit rate over the viewer-popularity baseline's; 'active': viewers who rate anything after the cut-off; "
+          "refit: the hybrid's weights fitted again with that recommender as its collaborative input (launches before "
+          f"{FIT_BEFORE}); targeting as shipped ranks by affinity within the viewer's activity band.")  # fmt: skip
+    return results
 
 
 def window_table(cut_list: list[pd.Timestamp], shrinks: list[float]) -> dict[float, tuple[float, float, float, float, int]]:
@@ -271,6 +435,9 @@ def main() -> None:
     met = hybrid[0] >= 1.3 * genre_hits[0] and hybrid[1] >= 1.3 * genre_hits[1]
     print(f"launches measured: {n_all} (all viewers), {n_act} (active viewers); target hit-rate >= 1.3x genre-only: "
           f"{'met' if met else 'missed'}")  # fmt: skip
+
+    print()
+    recommender_table(train, test, k)
 
     print()
     test_cuts = [c for c in cutoffs() if c.year >= FIT_BEFORE]

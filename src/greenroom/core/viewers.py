@@ -1,8 +1,10 @@
 """Who should see a new title, and when: the viewer engine's result models.
 
 A viewer panel is either the MovieLens panel that ships with greenroom or a
-tenant's own imported viewing history. Scores are relative: an affinity of
-2.0 means twice as likely to watch as the panel's average viewer.
+tenant's own imported viewing history. Scores are relative: in targeting, an
+affinity of 2.0 means twice as likely to watch as the average viewer with about
+as much history; in a viewer's list, twice as relevant as their average unseen
+title.
 """
 
 from __future__ import annotations
@@ -73,7 +75,11 @@ class ViewerScore(BaseModel):
 
     rank: int = Field(..., ge=1, description="Position in the panel, 1 = most likely to watch.")
     user_id: str = Field(..., description="The viewer's id as imported.")
-    affinity: float = Field(..., ge=0, description="Likelihood to watch relative to the panel's average viewer (1.0 = average).")
+    affinity: float = Field(
+        ...,
+        ge=0,
+        description="Likelihood to watch relative to the average viewer with about as much history (1.0 = average).",
+    )
     percentile: float = Field(..., ge=0, le=100, description="Share of the panel scoring below this viewer, in percent.")
     confidence: float = Field(..., ge=0, le=1, description="How much history the score rests on (0-1).")
     confidence_label: ConfidenceLabel = Field(..., description="low, medium or high.")
@@ -132,8 +138,11 @@ class ListItem(BaseModel):
     title: str = Field(..., description="Title.")
     year: int | None = Field(None, description="Release year.")
     genres: list[str] = Field(default_factory=list, description="Genres.")
-    affinity: float = Field(..., ge=0, description="Relevance to this viewer relative to their average unseen title.")
+    affinity: float = Field(
+        ..., ge=0, description="Relevance to this viewer relative to their average unseen title; the list is in this order."
+    )
     new: bool = Field(False, description="True for the new title.")
+    explanation: str = Field("", description="Why it is in the list, ending with the same affinity the list shows.")
 
 
 class ViewerList(BaseModel):

@@ -29,6 +29,7 @@ def run_plan(
     pricing_assumptions: PricingAssumptions | None = None,
     draft: Draft | None = None,
     audience: Any = None,
+    tenant: str = "default",
 ) -> PlanResult:
     """Run the marketer and the pricing agent on a checkpointed thread and return the three plans.
 
@@ -38,7 +39,7 @@ def run_plan(
     run_id = run_id or new_run_id()
     context = AgentContext(
         model=model or model_for(settings), max_edit_rounds=settings.max_edit_rounds,
-        writer_candidates=settings.writer.candidates,
+        writer_candidates=settings.writer.candidates, tenant=tenant,
     )  # fmt: skip
     start: PlanInput = {"brief": brief, "marketing": marketing, "pricing_assumptions": pricing_assumptions, "draft": draft}
     if audience is not None:

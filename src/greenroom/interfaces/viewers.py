@@ -11,6 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from greenroom.agents.context import viewers_in
+from greenroom.core.audience import AudienceReport
+from greenroom.core.brief import Brief
 from greenroom.core.package import LaunchPackage
 from greenroom.core.viewers import TargetingList, ViewerList
 from greenroom.interfaces.runs import latest_package, open_catalog, registry
@@ -18,7 +20,11 @@ from greenroom.interfaces.settings import Settings
 from greenroom.store.catalog import Catalog
 from greenroom.store.runs import UnknownRunError
 from greenroom.store.viewers import ViewerImportReport, ViewerStore, import_viewers
+from greenroom.tools.comparables import find_comparables
 from greenroom.tools.viewers import ViewerPanels, brief_profile, target, viewer_list
+
+PLAN_COMPARABLES = 8
+"""Catalog comparables a plan's title is placed among (as many as the analyst finds for a launch)."""
 
 
 def viewer_store(settings: Settings) -> ViewerStore:
@@ -75,3 +81,20 @@ def user_recommendations(settings: Settings, user_id: str, tenant: str, panels: 
         embed = panels.catalog.embedding if panels.catalog is not None else None
         title = brief_profile(panel, package.brief, package.audience.comparables, embed)
     return viewer_list(panel, user_id, title, k=k)
+
+
+def tenant_audience(settings: Settings, brief: Brief, tenant: str, *, top: int = 100) -> AudienceReport | None:
+    """For a plan: the brief's targeting list on the tenant's own imported viewers; None when the tenant imported none.
+
+    The marketer sizes the owned channels (push, email) to its high-affinity audience.
+    """
+    if not viewer_store(settings).revision(tenant):
+        return None
+    catalog = open_catalog(settings)
+    panel = viewer_panels(settings, catalog).panel(tenant)
+    comparables = find_comparables(brief, catalog, k=PLAN_COMPARABLES, tenant=tenant)
+    targeting = target(panel, brief_profile(panel, brief, comparables, catalog.embedding), top=top)
+    found = (f"{targeting.high_affinity:,} of tenant {tenant}'s {targeting.panel.viewers:,} viewers are at least "
+             f"{targeting.high_affinity_threshold:g}x as likely to watch {brief.working_title} as viewers with as much history")  # fmt: skip
+    return AudienceReport(comparables=comparables, targeting=targeting, headline=found, summary=found + ".",
+                          summary_source="template")  # fmt: skip

@@ -370,21 +370,17 @@ def import_file(
     read_rows(path)  # an unknown type or a missing file is refused before anything is read
     source = tenant_source(tenant, source or path.stem) if tenant else source or path.stem
     columns = _resolve_columns(column_names(path), mapping or {}, path)
-    errors: list[RowError] = []
-    rows = imported = 0
-    for batch in batched(read_rows(path)):
+    rows = FileRows(path)
+    imported = 0
+    for batch in rows.batches():
         titles: list[Title] = []
         for line, row in batch:
-            rows += 1
-            if not isinstance(row, dict):
-                errors.append(RowError(line=line, reason="not an object of column: value"))
-                continue
             try:
                 titles.append(_row_to_title(row, columns, source, default_format, tenant))
             except ValueError as exc:
-                errors.append(RowError(line=line, reason=str(exc), title=str(row.get(columns["title"]) or "")))
+                rows.errors.append(RowError(line=line, reason=str(exc), title=str(row.get(columns["title"]) or "")))
         imported += catalog.upsert(titles, batch_size=_BATCH)
-    return ImportReport(source=source, rows=rows, imported=imported, errors=errors)
+    return ImportReport(source=source, rows=rows.count, imported=imported, errors=rows.errors)
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, Row]]:
@@ -438,3 +434,29 @@ def batched(rows: Iterator[tuple[int, Row]], size: int = limits.IMPORT_BATCH_ROW
             batch = []
     if batch:
         yield batch
+
+
+class FileRows:
+    """A file's rows in batches, each row a dict of column: value; any other row is recorded in `errors` and skipped.
+
+    Both importers (titles and viewer histories) read through this, so a malformed row is counted and
+    reported the same way in each. `count` is every row read so far, skipped ones included.
+    """
+
+    def __init__(self, path: Path, size: int = limits.IMPORT_BATCH_ROWS) -> None:
+        self.path = path
+        self.size = size
+        self.count = 0
+        self.errors: list[RowError] = []
+
+    def batches(self) -> Iterator[list[tuple[int, Row]]]:
+        """(line, row) pairs in lists of at most `size` rows read (an empty list when a whole batch was skipped)."""
+        for batch in batched(read_rows(self.path), self.size):
+            kept: list[tuple[int, Row]] = []
+            for line, row in batch:
+                self.count += 1
+                if isinstance(row, dict):
+                    kept.append((line, row))
+                else:
+                    self.errors.append(RowError(line=line, reason="not an object of column: value"))
+            yield kept

@@ -40,14 +40,14 @@ import pandas as pd
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from greenroom.core.vocabulary import title_key
+from greenroom.core.titles import TitleMatcher
 from greenroom.store.catalog import Catalog
 from greenroom.store.database import SqlStore
 from greenroom.store.importer import (
+    FileRows,
     ImportFileError,
     Row,
     RowError,
-    batched,
     column_names,
     is_blank,
     read_rows,
@@ -287,35 +287,21 @@ def _rating(value: Any, scale: float) -> float:
     return rating / scale
 
 
-class _TitleMatcher:
-    """Catalog ids, and (title key, year) -> ids, for matching history rows to catalog titles."""
+class _CatalogTitles:
+    """The catalog titles a tenant's history rows may point at: by id, else by title and year (`TitleMatcher`)."""
 
     def __init__(self, catalog: Catalog, tenant: str) -> None:
-        self.ids: set[str] = set()
-        self.by_key: dict[str, list[tuple[str, int]]] = {}
-        for title_id, title, year in catalog.index(tenant=tenant):  # the shared titles and the tenant's own, no one else's
-            self.ids.add(title_id)
-            self.by_key.setdefault(title_key(title), []).append((title_id, year))
+        self.titles: TitleMatcher[str] = TitleMatcher(catalog.index(tenant=tenant))  # the shared titles and the tenant's own
 
     def match(self, title_id: str, title: str, year: int | None) -> str | None:
         if title_id:
-            return title_id if title_id in self.ids else None
-        found = self.by_key.get(title_key(title), [])
-        if year is not None:
-            exact = [i for i, y in found if y == year]
-            near = [i for i, y in found if abs(y - year) == 1]
-            return exact[0] if len(exact) == 1 else (near[0] if not exact and len(near) == 1 else None)
-        return found[0][0] if len(found) == 1 else None
+            return title_id if title_id in self.titles.ids else None
+        return self.titles.match(title, year)
 
     def why_not(self, title_id: str, title: str, year: int | None) -> str:
         if title_id:
             return f"title_id {title_id!r} is not in the catalog"
-        found = self.by_key.get(title_key(title), [])
-        label = f"{title!r}" + (f" ({year})" if year is not None else "")
-        if len(found) > 1:
-            years = ", ".join(str(y) for _, y in sorted(found, key=lambda f: f[1])[:6])
-            return f"{label} matches {len(found)} catalog titles (years {years}); add a year column to choose"
-        return f"no catalog title matches {label}"
+        return self.titles.why_not(title, year)
 
 
 def _cell(row: Row, columns: dict[str, str], field: str) -> Any:
@@ -397,20 +383,15 @@ def import_viewers(
     except (UnicodeDecodeError, csv.Error) as exc:
         raise ImportFileError(f"{path}: cannot read it as {path.suffix.lstrip('.').upper()} text in UTF-8") from exc
     columns = _resolve_columns(names, mapping or {}, path)
-    matcher = _TitleMatcher(catalog, tenant)
-    errors: list[RowError] = []
+    matcher = _CatalogTitles(catalog, tenant)
+    rows = FileRows(path)
+    errors = rows.errors
     unmatched: list[RowError] = []
-    rows = 0
 
     def events() -> Iterator[list[dict[str, Any]]]:
-        nonlocal rows
-        for batch in batched(read_rows(path)):
+        for batch in rows.batches():
             found: list[dict[str, Any]] = []
             for line, row in batch:
-                rows += 1
-                if not isinstance(row, dict):
-                    errors.append(RowError(line=line, reason="not an object of column: value"))
-                    continue
                 try:
                     values, ref_id, ref_title, year = _read_row(row, columns, rating_scale)
                 except ValueError as exc:
@@ -427,8 +408,8 @@ def import_viewers(
             yield found
 
     name = source or path.stem
-    imported, viewers, titles = store.add(tenant, events(), name, lambda: rows)
+    imported, viewers, titles = store.add(tenant, events(), name, lambda: rows.count)
     return ViewerImportReport(
-        tenant=tenant, source=name, rows=rows, imported=imported, viewers=viewers, titles=titles,
+        tenant=tenant, source=name, rows=rows.count, imported=imported, viewers=viewers, titles=titles,
         errors=errors, unmatched=unmatched,
     )  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -154,3 +154,16 @@ def start_model(settings: Settings) -> Any:
         return model_for(settings)
     except ModelUnavailableError as exc:
         fail_model(exc)
+
+
+Tenant = Annotated[str, typer.Option(help="Whose viewers: a tenant's own imported history, else the bundled MovieLens panel.")]
+
+
+def checked_tenant(value: str) -> str:
+    """The tenant name, or a usage error saying what a tenant name may hold."""
+    from greenroom.store.viewers import check_tenant
+
+    try:
+        return check_tenant(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--tenant") from exc

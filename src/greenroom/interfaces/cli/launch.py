@@ -14,6 +14,8 @@ from greenroom.interfaces.cli.common import (
     DOCTOR_HINT,
     EXIT_CAP,
     EXIT_MODEL_FAILED,
+    Tenant,
+    checked_tenant,
     console,
     context_for,
     fail,
@@ -77,6 +79,7 @@ def launch(
     approve: Annotated[bool, typer.Option("--approve", help="Pause after assembly and ask for approval here.")] = False,
     max_tokens: Annotated[int, typer.Option(help="Stop cleanly once this many tokens are spent (0: no cap).")] = 0,
     max_cost: Annotated[float, typer.Option(help="Stop cleanly once this much USD is spent, estimated (0: no cap).")] = 0.0,
+    tenant: Tenant = "default",
 ) -> None:
     """The main job: brief in, launch package out (JSON, Markdown and HTML report)."""
     from greenroom.interfaces.runs import launch_run, new_run_id
@@ -86,7 +89,7 @@ def launch(
     context = context_for(settings, approval=approve, max_tokens=max_tokens, max_cost=max_cost)
     run_id = new_run_id()
     console.print(f"run [bold]{run_id}[/bold] · model {context.model.label} · up to {settings.max_edit_rounds} edit rounds")
-    outcome = launch_run(loaded, settings, context, run_id=run_id, on_step=step_printer())
+    outcome = launch_run(loaded, settings, context, run_id=run_id, tenant=checked_tenant(tenant), on_step=step_printer())
     _finish(outcome, settings, context, interactive=approve)
 
 

@@ -17,7 +17,16 @@ from pydantic import ValidationError
 from rich.markup import escape
 
 from greenroom.core.brief import in_words
-from greenroom.interfaces.cli.common import EXIT_BAD_INPUT, EXIT_MODEL_FAILED, console, fail_model, load, out
+from greenroom.interfaces.cli.common import (
+    EXIT_BAD_INPUT,
+    EXIT_MODEL_FAILED,
+    Tenant,
+    checked_tenant,
+    console,
+    fail_model,
+    load,
+    out,
+)
 from greenroom.interfaces.settings import Settings
 
 if TYPE_CHECKING:  # the engines load when the command runs, so `greenroom --help` stays quick
@@ -135,11 +144,13 @@ def register(app: typer.Typer) -> None:
         weeks: Annotated[
             int | None, typer.Option("--campaign-weeks", min=1, max=52, help="Campaign length in weeks (default by format).")
         ] = None,
+        tenant: Tenant = "default",
     ) -> None:
         """Plan the release, the promotion and the pricing for a brief: numbers from the tools, words from the model."""
         from greenroom.core.plans import MarketingInputs
         from greenroom.interfaces.plans import run_plan, save_plan_result
         from greenroom.interfaces.runs import model_for, new_run_id
+        from greenroom.interfaces.viewers import tenant_audience
         from greenroom.models.llm import ModelUnavailableError
         from greenroom.models.structured import StructuredOutputError
 
@@ -158,8 +169,10 @@ def register(app: typer.Typer) -> None:
                 model = model_for(settings)
             console.print(f"run [bold]{run_id}[/bold] · model {model.label}")
             with console.status("marketer and pricing: planning…"):
+                tenant = checked_tenant(tenant)
                 result = run_plan(
-                    loaded, settings, model=model, run_id=run_id, marketing=marketing,
+                    loaded, settings, model=model, run_id=run_id, marketing=marketing, tenant=tenant,
+                    audience=tenant_audience(settings, loaded, tenant),
                     on_step=lambda node, changes: console.print(_describe(node, changes)),
                 )  # fmt: skip
         except engine_input_errors() as exc:

@@ -14,24 +14,22 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from greenroom.interfaces.cli.common import EXIT_BAD_INPUT, column_mapping, console, fail, out, progress_printer
+from greenroom.interfaces.cli.common import (
+    EXIT_BAD_INPUT,
+    Tenant,
+    checked_tenant,
+    column_mapping,
+    console,
+    fail,
+    out,
+    progress_printer,
+)
 from greenroom.interfaces.settings import Settings
 
 if TYPE_CHECKING:  # the viewer engines load when a command runs, so `greenroom --help` stays quick
     from greenroom.core.viewers import TargetingList, ViewerList
 
 viewers_app = typer.Typer(name="viewers", help="Import and inspect viewer histories, per tenant.", no_args_is_help=True)
-
-Tenant = Annotated[str, typer.Option(help="Whose viewers: a tenant's own history, else the bundled MovieLens panel.")]
-
-
-def _tenant(value: str) -> str:
-    from greenroom.store.viewers import check_tenant
-
-    try:
-        return check_tenant(value)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--tenant") from exc
 
 
 @viewers_app.command("import")
@@ -51,7 +49,7 @@ def import_(
 
     settings = Settings()
     columns = column_mapping(mapping)
-    tenant = _tenant(tenant)
+    tenant = checked_tenant(tenant)
     catalog = open_catalog(settings, progress_printer())
     try:
         report = import_history(settings, file, tenant=tenant, mapping=columns, rating_scale=rating_scale, source=source,
@@ -75,7 +73,7 @@ def show(tenant: Tenant = "default") -> None:
     """How many viewers, titles and events a tenant's history holds."""
     from greenroom.interfaces.viewers import viewer_store
 
-    summary = viewer_store(Settings()).summary(_tenant(tenant))
+    summary = viewer_store(Settings()).summary(checked_tenant(tenant))
     if not summary.events:
         out.print(f"Tenant {escape(summary.tenant)} has imported no viewers: recommendations use the bundled MovieLens panel.")
         return
@@ -104,13 +102,20 @@ def _panel_line(targeting: TargetingList) -> str:
 
 
 def list_table(listing: ViewerList) -> Table:
-    """A viewer's list as a rich table, the new title marked."""
-    table = Table(title=f"Viewer {escape(listing.user_id)}: top {len(listing.items)} of {listing.candidates:,} unseen titles")
-    for name in ("#", "title", "year", "genres", "affinity", ""):
-        table.add_column(name, justify="right" if name in ("#", "year", "affinity") else "left", overflow="fold")
+    """A viewer's list as a rich table, best first, each title with why it is there; fits an 80-column terminal."""
+    table = Table(
+        title=f"Viewer {escape(listing.user_id)}: top {len(listing.items)} of {listing.candidates:,} unseen titles",
+        caption="affinity: relevance against the viewer's average unseen title",
+    )
+    table.add_column("#", justify="right")
+    table.add_column("title", overflow="fold", ratio=2, min_width=12)
+    table.add_column("affinity", justify="right", no_wrap=True)
+    table.add_column("why", overflow="fold", ratio=3, min_width=20)
     for item in listing.items:
-        table.add_row(str(item.rank), escape(item.title), str(item.year or ""), escape(", ".join(item.genres)),
-                      f"{item.affinity:.2f}", "[bold green]new[/bold green]" if item.new else "")  # fmt: skip
+        name = (
+            escape(item.title) + (f" ({item.year})" if item.year else "") + (" [bold green]new[/bold green]" if item.new else "")
+        )
+        table.add_row(str(item.rank), name, f"{item.affinity:.2f}x", escape(item.explanation))
     return table
 
 
@@ -134,7 +139,7 @@ def recommend(
     if run is None and user is None:
         raise typer.BadParameter("give a RUN id, --user, or both", param_hint="RUN")
     settings = Settings()
-    tenant = _tenant(tenant)
+    tenant = checked_tenant(tenant)
     panels = viewer_panels(settings, open_catalog(settings, progress_printer()))
     try:
         if user is not None:
@@ -164,13 +169,9 @@ def _print_list(listing: ViewerList, as_json: bool) -> None:
     w = listing.window
     device = f" on {escape(w.device)}" if w.device else ""
     out.print(f"Send window: {escape(w.label)}{device} ({w.share:.0%} of their sessions; basis: {w.basis}).")
-    if listing.score is not None:
+    if listing.title is not None:
         placed = f"#{listing.new_title_rank} in the list" if listing.new_title_rank else "not in the top of the list"
-        out.print(
-            f"{escape(listing.title or '')}: {placed}, {listing.new_title_position} of {listing.candidates + 1:,} by relevance; "
-            f"{listing.score.affinity:.2f}x the average viewer ({listing.score.confidence_label} confidence). "
-            f"{escape(listing.score.explanation)}"
-        )
+        out.print(f"{escape(listing.title)}: {placed}, {listing.new_title_position} of {listing.candidates + 1:,} by relevance.")
     if listing.history:
         out.print("Recently: " + escape(", ".join(listing.history)))
 
