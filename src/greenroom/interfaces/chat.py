@@ -27,7 +27,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from pydantic import BaseModel, Field
 
 from greenroom.core.brief import AGE_RATINGS, PRIMARY_LENGTH_UNIT, BriefError, BusinessModel, Format, in_words, parse_brief
-from greenroom.core.vocabulary import AT_REST, STATUS_WORDS
+from greenroom.core.vocabulary import AT_REST, STATUS_DISPLAY, status_words
 from greenroom.graphs.chat_session import (
     CONVERSATION_KEYS,
     MAX_CHARS,
@@ -402,7 +402,7 @@ class ChatDesk:
         if conversation.run_id is None:
             return "ready to launch" if conversation.stage == "confirming" else "brief in progress"
         status = self.service.run_for(conversation.run_id, session.tenant).status
-        return STATUS_WORDS.get(status, status)
+        return status_words(status)
 
     def _progress(self, session: ChatSession) -> tuple[list[str], int]:
         """The run's progress since the session last looked, in lines, and the last event seen."""
@@ -454,8 +454,9 @@ def plain_message(message: str) -> str:
     started = re.fullmatch(r"(\w+) started( again)?", message)
     if started:
         return f"working on {_JOBS.get(started[1], started[1])}" + (" again" if started[2] else "")
-    for status, words in STATUS_WORDS.items():
-        message = message.replace(status, words)
+    for status, shown in STATUS_DISPLAY.items():
+        if "_" in status:  # the one-word statuses are words already
+            message = message.replace(status, shown.words)
     return message
 
 
@@ -465,7 +466,7 @@ def progress_line(type: str, data: dict[str, Any]) -> str | None:
         return describe_event(type, data)
     status = str(data.get("status", ""))
     message = plain_message(str(data.get("message") or ""))
-    return f"Status: {STATUS_WORDS.get(status, status)}" + (f" — {message}" if message else "")
+    return f"Status: {status_words(status)}" + (f" — {message}" if message else "")
 
 
 _LABELS = {"working_title": "Working title", "format": "Format", "logline": "Logline", "genres": "Genres",

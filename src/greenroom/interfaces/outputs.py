@@ -28,6 +28,7 @@ from greenroom.core.numbers import amount, label, money, price
 from greenroom.core.package import LaunchPackage
 from greenroom.core.plans import RATIONALE_NOT_ASKED, PricingPlan, PromotionPlan, ReleasePlan
 from greenroom.core.schemas import Draft, EditReview, WriteResult
+from greenroom.core.vocabulary import status_display
 
 # --------------------------------------------------------------------------- numbers
 
@@ -291,22 +292,15 @@ def editor_outcome(result: LaunchPackage | WriteResult) -> str:
     return text + "."
 
 
-DECISIONS = {
-    "approved": ("approved", "Approved by a person", "A person accepted this launch package."),
-    "rejected": ("not-approved", "Rejected by a person", "A person rejected this launch package."),
-    "awaiting_approval": ("awaiting", "Awaiting your approval", "You have still to accept, change or reject this launch package."),
-}  # fmt: skip
-"""A person's decision on the package; the editor's verdict on the draft is worded apart ("Editor's verdict: …")."""
-
-
 def decision(package: LaunchPackage, status: str | None = None) -> tuple[str, str, str]:
-    """Where the package stands, for its cover: (a css key, a two-word verdict, one sentence why).
+    """Where the package stands, for its cover: (a css key, a short verdict, one sentence why).
 
-    `status` is the run's status when known (approved, rejected, awaiting_approval); without one the
-    editor's outcome decides.
+    A person's decision comes from the run's status (`core.vocabulary.STATUS_DISPLAY`: approved, rejected, awaiting
+    your approval); without one the cover states the editor's verdict on the draft, worded as the editor's.
     """
-    if status in DECISIONS:
-        return DECISIONS[status]
+    shown = status_display(status) if status else None
+    if shown and shown.decision:
+        return shown.tone, shown.decision, shown.meaning
     if package.edit_outcome == "approved":
         return "approved", "Editor's verdict: approved", "The editor approved the draft; no sign-off by a person was asked for."
     return "not-approved", "Editor's verdict: not approved", "The editor did not approve the draft: review it before use."

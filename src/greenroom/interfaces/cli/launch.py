@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from greenroom.core.brief import BriefError
-from greenroom.core.vocabulary import STATUS_WORDS
+from greenroom.core.vocabulary import status_display, status_words
 from greenroom.interfaces.cli.common import (
     DOCTOR_HINT,
     EXIT_CAP,
@@ -53,9 +53,10 @@ def _finish(outcome: Any, settings: Settings, context: Any, interactive: bool) -
             outcome = answer_approval(outcome.run_id, _ask_approval(outcome), settings, context, on_step=step_printer())
         except ValueError as exc:
             console.print(f"[red]✘[/red] {exc}")
-    colour = {"done": "green", "approved": "green", "awaiting_approval": "yellow"}.get(outcome.status, "red")
+    shown = status_display(outcome.status)
+    colour = shown.colour if shown else "red"
     console.print(
-        f"[{colour}]●[/{colour}] run [bold]{outcome.run_id}[/bold]: {outcome.status}"
+        f"[{colour}]●[/{colour}] run [bold]{outcome.run_id}[/bold]: {status_words(outcome.status)}"
         + (f" — {outcome.message}" if outcome.message else "")
     )
     if outcome.package is not None:
@@ -207,7 +208,7 @@ def runs_list(
     table.add_column("updated (UTC)", no_wrap=True)
     for record in records:
         title = f"{escape(record.title)}\n[dim]{escape(_folder(record.output_dir))}[/dim]"
-        table.add_row(record.id, title, STATUS_WORDS.get(record.status, record.status), str(record.version),
+        table.add_row(record.id, title, status_words(record.status), str(record.version),
                       _when(record.updated_at))  # fmt: skip
     out.print(table)
 
@@ -253,7 +254,7 @@ def runs_show(
     if as_json:
         out.print_json(record.model_dump_json(exclude={"brief"}))
         return
-    status = STATUS_WORDS.get(record.status, record.status)
+    status = status_words(record.status)
     rows = [
         ("status", f"{status}: {record.message}" if record.message else status),
         ("version", str(record.version)),
