@@ -27,6 +27,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from pydantic import BaseModel, Field
 
 from greenroom.core.brief import AGE_RATINGS, PRIMARY_LENGTH_UNIT, BriefError, BusinessModel, Format, in_words, parse_brief
+from greenroom.core.numbers import exact, label, money, sentence
 from greenroom.core.vocabulary import AT_REST, STATUS_DISPLAY, status_words
 from greenroom.graphs.chat_session import (
     CONVERSATION_KEYS,
@@ -496,9 +497,12 @@ def _describe(key: str, value: Any) -> str:
     if value is None or value in ("", [], {}):
         return ""
     if key in ("format", "business_model"):
-        return _words(str(value)).capitalize()
+        return sentence(label(str(value)))
     if key == "budget" and isinstance(value, dict):
-        return " ".join(p for p in (_number(value.get("amount")), str(value.get("currency") or "")) if p)
+        figure = value.get("amount")
+        if isinstance(figure, int | float) and not isinstance(figure, bool):
+            return money(figure, str(value.get("currency") or ""))
+        return " ".join(p for p in (str(figure or ""), str(value.get("currency") or "")) if p)
     if key == "release" and isinstance(value, dict):
         return " – ".join(_date(value[end]) for end in ("earliest", "latest") if value.get(end))
     if key == "length" and isinstance(value, dict):
@@ -525,7 +529,7 @@ def _words(key: str) -> str:
 def _number(value: Any) -> str:
     if not isinstance(value, int | float) or isinstance(value, bool):
         return str(value or "")
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return exact(value)
 
 
 def _date(value: Any) -> str:

@@ -218,7 +218,7 @@ def _package_lines(folder: Path) -> list[tuple[str, str]]:
     from pydantic import ValidationError
 
     from greenroom.core.package import LaunchPackage
-    from greenroom.interfaces.outputs import amount, editor_outcome, label
+    from greenroom.interfaces.outputs import amount, editor_outcome, label, price
 
     try:
         package = LaunchPackage.model_validate_json((folder / "package.json").read_text(encoding="utf-8"))
@@ -227,7 +227,7 @@ def _package_lines(folder: Path) -> list[tuple[str, str]]:
     promo = package.promotion_plan.allocation
     reach = promo.expected_reach
     prices = "; ".join(
-        f"{label(t.tier)} {t.recommended.price:.2f} {t.currency}" for t in package.pricing_plan.recommendation.tiers
+        f"{label(t.tier)} {price(t.recommended.price, t.currency)}" for t in package.pricing_plan.recommendation.tiers
     )
     return [
         ("launch", f"{package.release_plan.chosen.start:%a %d %b %Y}"),

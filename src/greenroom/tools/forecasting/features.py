@@ -65,7 +65,7 @@ def brief_inputs(brief: Brief) -> ForecastInputs:
     if studio is None:
         assumptions.append("No studio given: taken as an independent release, not one of the major studios.")
     else:
-        assumptions.append(f"Studio {studio!r} taken as {'a major studio' if major else 'an independent release'}.")
+        assumptions.append(f"Studio “{studio}” taken as {'a major studio' if major else 'an independent release'}.")
     return ForecastInputs(
         genres=genres,
         unmatched_genres=unmatched,
@@ -191,5 +191,5 @@ class FeatureDomain:
             notes.append(f"year {row['year']} is after the training data ({ylo}-{yhi}): predicted as a {yhi} release")
         known = [g for g in row["genres"] if g in self.genres]
         if row["genres"] and not known:
-            notes.append(f"none of the genres {list(row['genres'])} is a feature of this model ({', '.join(self.genres)})")
+            notes.append(f"none of the genres {', '.join(row['genres'])} is a feature of this model ({', '.join(self.genres)})")
         return ood, notes
