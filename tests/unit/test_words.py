@@ -134,7 +134,12 @@ def test_the_checks_catch_what_they_look_for() -> None:
 
 def test_no_template_repairs_words_at_render_time() -> None:
     templates = Path(__file__).resolve().parents[2] / "src" / "greenroom" / "interfaces" / "templates"
-    uses = [f"{p.name}: {line}" for p in templates.iterdir() for line in p.read_text().splitlines() if re.search(r"\|\s*words\b", line)]
+    uses = [
+        f"{p.name}: {line}"
+        for p in templates.iterdir()
+        for line in p.read_text().splitlines()
+        if re.search(r"\|\s*words\b", line)
+    ]
     assert uses == []
 
 
@@ -195,7 +200,7 @@ def test_a_persons_approval_and_the_editors_verdict_are_worded_apart() -> None:
     package = make_package("night-shift-film.yaml").model_copy(update={"edit_outcome": "max_rounds"})
     cover = unescape(_cover(render_html(package, "approved")))
     assert '<div class="verdict approved"><strong>Approved by a person</strong>' in cover
-    assert "<span class=\"name\">Editor's verdict</span><b>did not approve the draft</b>" in cover
+    assert '<span class="name">Editor\'s verdict</span><b>did not approve the draft</b>' in cover
     assert "Editor: Not approved" not in cover and "Editor: not approved" not in cover
     markdown = render_markdown(package, "approved")
     assert "**Approved by a person.**" in markdown and "| Editor's verdict | The editor did not approve" in markdown
