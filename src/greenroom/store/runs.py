@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from greenroom.core.vocabulary import FINAL, RunStatus
+from greenroom.core.vocabulary import FINAL, RunStatus, status_words
 from greenroom.store.database import SqlStore
 
 SCHEMA = """
@@ -277,7 +277,8 @@ class ServiceRegistry(RunRegistry):
                 )
         if not moved:
             status = self.get(run_id).status  # raises UnknownRunError
-            raise ValueError(f"run {run_id} is {status}; this needs it to be {' or '.join(from_status)}")
+            wanted = " or ".join(status_words(s) for s in from_status)
+            raise ValueError(f"run {run_id} is {status_words(status)}; this needs it to be {wanted}")
         return self.get(run_id)
 
     def start_job(self, run_id: str, owner: str = "", lease_s: float = 0.0) -> RunJob | None:
