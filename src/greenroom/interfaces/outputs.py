@@ -112,7 +112,7 @@ def budget_assumption(package: LaunchPackage) -> str:
 def budget_short(package: LaunchPackage) -> str:
     """The production budget the box office forecast assumed, in a few words for the summary's card."""
     text = budget_assumption(package)
-    found = re.search(r"->\s*([^;]+)", text)
+    found = re.search(r"(?:->|→)\s*([^;]+)", text)
     return f"assumes a production budget of {found.group(1).strip()} (the launch budget / 0.5)" if found else text
 
 
