@@ -501,7 +501,7 @@ def _describe(key: str, value: Any) -> str:
     if key == "budget" and isinstance(value, dict):
         figure = value.get("amount")
         if isinstance(figure, int | float) and not isinstance(figure, bool):
-            return money(figure, str(value.get("currency") or ""))
+            return money(figure, str(value.get("currency") or "USD"))  # the brief's default currency
         return " ".join(p for p in (str(figure or ""), str(value.get("currency") or "")) if p)
     if key == "release" and isinstance(value, dict):
         return " – ".join(_date(value[end]) for end in ("earliest", "latest") if value.get(end))
