@@ -383,7 +383,8 @@ class ChatDesk:
                 return session.resumed()
             progress, seen = self._progress(session)
             package = self.service.latest_package(conversation.run_id)
-            return self._step(session_id, tenant, {"kind": "settled", "status": record.status, "message": record.message,
+            # the status as a plain string: the event is checkpointed, and the checkpoint's allowlist names no enum
+            return self._step(session_id, tenant, {"kind": "settled", "status": str(record.status), "message": record.message,
                                                    "package": package, "progress": progress, "events_seen": seen})  # fmt: skip
 
     def _step(self, session_id: str, tenant: str, event: dict[str, Any]) -> Turn:
