@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from greenroom.core.brief import Brief, BriefError, load_brief, parse_brief
 from greenroom.core.package import LaunchPackage
+from greenroom.core.vocabulary import status_words
 
 if TYPE_CHECKING:
     from greenroom.interfaces.settings import Settings
@@ -32,7 +33,7 @@ class LaunchError(RuntimeError):
 
     def __init__(self, run_id: str, status: str, message: str) -> None:
         self.run_id, self.status = run_id, status
-        super().__init__(f"run {run_id} ended {status}: {message}")
+        super().__init__(f"run {run_id} ended {status_words(status)}: {message}")
 
 
 def _brief(brief: Brief | Mapping[str, Any] | str | Path) -> Brief:

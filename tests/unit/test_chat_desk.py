@@ -90,8 +90,8 @@ def test_the_panel_reads_as_words() -> None:
              "constraints": {"age_rating_ceiling": "PG-13", "avoid_topics": ["gore", "smoking"], "must_include": []}}  # fmt: skip
     rows = {row.label: row.value for row in brief_rows(draft, ["logline"])}
     assert rows == {"Working title": "Night Shift", "Format": "Film", "Logline": "still needed",
-                    "Genres": "thriller, drama", "Length": "104 minutes", "Budget": "250,000 USD",
-                    "Business model": "Ad supported", "Release": "1 Sep 2027 – 15 Dec 2027",
+                    "Genres": "thriller, drama", "Length": "104 minutes", "Budget": "$250K",
+                    "Business model": "Ad-supported", "Release": "1 Sep 2027 – 15 Dec 2027",
                     "Audience": "ages 18–34, US, GB", "Territories": "US, GB", "Rating ceiling": "PG-13",
                     "Avoid": "gore, smoking"}  # fmt: skip
     assert not any(c in value for value in rows.values() for c in '{}[]"_')

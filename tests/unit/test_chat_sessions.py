@@ -187,7 +187,7 @@ def test_slack_resumes_a_session_of_its_workspace_and_carries_it_on_in_the_threa
     values = ChatSessions(settings).values(session_id, tenant_of("T1"))
     assert values is not None and values["draft"]["budget"]["amount"] == 2_500_000  # the same session as the page's
     bot.on_message({**reply, "text": "brief", "ts": "1700000002.0"}, {"team_id": "T1"}, {})
-    assert "*Budget*: 2,500,000" in client.in_thread(thread)[-1]
+    assert "*Budget*: $2.5M" in client.in_thread(thread)[-1]
 
 
 def test_slack_does_not_resume_a_session_of_another_tenant(settings: Settings) -> None:

@@ -59,6 +59,8 @@ def test_queue_job_refuses_a_run_in_the_wrong_status_and_says_which(registry: Se
     run_id = _queued(registry)
     with pytest.raises(ValueError, match="is queued; this needs it to be done or failed"):
         registry.queue_job(run_id, "revise", {}, from_status=("done", "failed"))
+    with pytest.raises(ValueError, match=r"this needs it to be awaiting your approval$"):  # statuses in words
+        registry.queue_job(run_id, "approve", {}, from_status=("awaiting_approval",))
 
 
 def test_an_idempotency_key_returns_its_run_and_refuses_another_brief(registry: ServiceRegistry) -> None:

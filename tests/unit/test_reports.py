@@ -12,7 +12,7 @@ import pytest
 from greenroom.core.package import LaunchPackage, fallback_warning
 from greenroom.core.schemas import Fallback
 from greenroom.interfaces.charts import CHART_KEYS
-from greenroom.interfaces.outputs import amount, editor_outcome, money, price, words
+from greenroom.interfaces.outputs import amount, editor_outcome, money, price
 from greenroom.interfaces.reports import render_html, render_markdown, save_package
 from greenroom.interfaces.slack import package_fields
 from tests.packages import make_package
@@ -82,7 +82,7 @@ def test_markdown_has_every_section_and_the_plans_numbers(film: LaunchPackage) -
 
 def test_markdown_says_why_a_podcast_has_no_forecast_and_no_price(podcast: LaunchPackage) -> None:
     markdown = render_markdown(podcast)
-    assert "No forecast for this brief: format 'podcast' is not a film" in markdown
+    assert "No forecast for this brief: the format, podcast, is not a film" in markdown
     assert "No viewer price:" in markdown
 
 
@@ -126,7 +126,7 @@ def test_chart_ids_do_not_collide_between_charts(film_html: str) -> None:
 def test_charts_without_data_show_a_note_with_the_same_id(podcast_html: str) -> None:
     forecast = _figure(podcast_html, "forecast")
     assert 'data-chart-empty="true"' in forecast and "<svg" not in forecast
-    assert "format &#39;podcast&#39; is not a film" in forecast
+    assert "the format, podcast, is not a film" in forecast
     price = _figure(podcast_html, "price-revenue")
     assert 'data-chart-empty="true"' in price and "ad-supported" in price
     for key in ("comparables", "budget", "release-windows"):
@@ -163,13 +163,13 @@ INTERNAL_ERROR = "the model's MarketingRationale was invalid after 2 attempts: S
 def troubled(fell_back: LaunchPackage) -> LaunchPackage:
     """The worst a package reads like: explanations and content fields written without the model, with parser
     wording in the reasons the API keeps, an editor who ran out of rounds with checks still failing, and a
-    caveat that carries a Python list."""
+    caveat that names a list of genres."""
     review = fell_back.review
     failing = [c.model_copy(update={"passed": False, "detail": "cut it to 35 words"}) for c in review.checks[:3]]
     reason = "the model's answers stayed unusable: no answer was valid after 2 attempts (String should match pattern)"
     draft = fell_back.draft.model_copy(update={"fallbacks": [
         Fallback(field="hooks.taglines", reason=reason), Fallback(field="hooks.ad_copy", reason=reason)]})  # fmt: skip
-    caveats = ["brief genres ['Horror', 'Thriller'] are rare in the training data", *fell_back.audience.caveats]
+    caveats = ["brief genres Horror and Thriller are rare in the training data", *fell_back.audience.caveats]
     return fell_back.model_copy(update={
         "edit_outcome": "max_rounds",
         "review": review.model_copy(update={"round": 2, "approved": False, "checks": failing + review.checks[3:]}),
@@ -210,7 +210,7 @@ def test_a_troubled_package_reads_in_plain_words_everywhere_and_keeps_the_reason
         assert "[" not in text  # no list syntax, no link markup, no interval notation in a report meant to be read
         assert "This explanation was written from the numbers because the model's answer did not pass the checks." in text
         assert "The taglines and ad copy were written from the brief because the model's answers did not pass the checks" in text
-        assert "Horror, Thriller are rare in the training data" in text  # the list joined
+        assert "Horror and Thriller are rare in the training data" in text
     outcome = "The editor did not approve the draft after 2 rounds; 3 checks still fail: "
     for text in (html, markdown, slack):
         assert outcome in text
@@ -333,15 +333,6 @@ def test_prices_keep_their_cents() -> None:
     assert price(11.99, "USD") == "$11.99" and price(4.5, "GBP") == "£4.50" and price(7, "SEK") == "SEK 7.00"
 
 
-def test_words_joins_lists_even_inside_text() -> None:
-    assert words(["Horror", "Thriller"]) == "Horror, Thriller"
-    assert words("genres ['Horror', 'Thriller'] are rare") == "genres Horror, Thriller are rare"
-    assert words('channels ("search",) only') == "channels search only"
-    assert words("a [note] in brackets") == "a [note] in brackets"  # not a list: left alone
-    assert words("tier priors: premium_vod: assumption") == "tier priors: premium VOD: assumption"
-    assert words("compound score in [-1, 1]") == "compound score from -1 to 1"
-
-
 def test_the_page_fits_a_phone_and_prints_cleanly(film_html: str) -> None:
     style = film_html[film_html.find("<style>") : film_html.find("</style>")]
     assert ".scroll { max-width: 100%; overflow-x: auto;" in style
@@ -370,7 +361,7 @@ def test_the_draft_and_plans_markdown_follow_the_same_rules(troubled: LaunchPack
     assert "The editor did not approve the draft after 2 rounds; 3 checks still fail" in draft
     assert "marketing rationale" in plans and "This explanation was written from the numbers" in plans
     assert "$250K" in plans and "people reached" in plans
-    assert "| IMDb votes (interest) |" in audience and "Horror, Thriller" in audience
+    assert "| IMDb votes (interest) |" in audience and "Horror and Thriller" in audience
 
 
 def test_slack_gives_interest_as_a_percentile_of_the_same_years_releases(film: LaunchPackage, trained_small: Any) -> None:

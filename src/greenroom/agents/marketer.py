@@ -42,6 +42,7 @@ from greenroom.core.market import (
     ReleaseRecommendation,
     ReleaseWindow,
 )
+from greenroom.core.numbers import amount, money
 from greenroom.core.plans import (
     RATIONALE_NOT_ASKED,
     AdCopy,
@@ -174,7 +175,7 @@ def promotion_assumptions(
     owned = [c.label for c in allocation.channels if c.channel in OWNED_CHANNELS]
     if owned:
         notes.append(f"{' and '.join(owned)} reach only the tenant's own high-affinity viewers from the analyst's targeting "
-                     "list; their curves are stated assumptions (owned_channels.yaml)")  # fmt: skip
+                     "list; their curves are stated assumptions (in the owned channels file)")  # fmt: skip
     return notes
 
 
@@ -216,14 +217,8 @@ def _segment_detail(segment: object) -> str:
 # --------------------------------------------------------------------------- facts
 
 
-def _money(amount: float, currency: str) -> str:
-    return f"{amount:,.0f} {currency}"
-
-
 def _people(count: float) -> str:
-    if count >= 1e6:
-        return f"{count / 1e6:.1f} million people"
-    return f"{count:,.0f} people"
+    return amount(count, "people")
 
 
 def _day(date: dt.date) -> str:
@@ -264,11 +259,11 @@ def promotion_facts(allocation: PromotionAllocation) -> list[str]:
     """The promotion numbers in sentences, for the model's prompt and the template rationale."""
     cur = allocation.currency
     funded = sorted((c for c in allocation.channels if c.total > 0), key=lambda c: -c.total)
-    facts = [f"Budget: {_money(allocation.budget, cur)} over {allocation.weeks} weeks, the last being the launch week."]
+    facts = [f"Budget: {money(allocation.budget, cur)} over {allocation.weeks} weeks, the last being the launch week."]
     for c in funded[:4]:
         facts.append(
-            f"{c.label}: {_money(c.total, cur)} ({c.share:.0%}), reaching {_people(c.expected_reach)}; "
-            f"the next 1,000 {cur} would add {c.marginal_reach_per_1000:,.0f} people."
+            f"{c.label}: {money(c.total, cur)} ({c.share:.0%}), reaching {_people(c.expected_reach)}; "
+            f"the next {money(1000, cur)} would add {amount(c.marginal_reach_per_1000, 'people')}."
         )
     unfunded = [c.label for c in allocation.channels if c.total <= 0]
     if unfunded:
@@ -277,7 +272,7 @@ def promotion_facts(allocation: PromotionAllocation) -> list[str]:
     if allocation.audience is not None and allocation.unique_reach is not None:
         facts.append(
             f"In all the plan reaches {_people(allocation.unique_reach)} of an addressable audience of "
-            f"{_people(allocation.audience)}, each counted once; {allocation.gross_impressions / 1e6:,.1f} million gross impressions, "
+            f"{_people(allocation.audience)}, each counted once; {amount(allocation.gross_impressions)} gross impressions, "
             f"{allocation.gross_impressions / max(allocation.unique_reach, 1):.1f} per person reached."
         )
         facts.append(
@@ -285,7 +280,7 @@ def promotion_facts(allocation: PromotionAllocation) -> list[str]:
             f"to {_people(r.high)})."
         )
         if allocation.unspent:
-            facts.append(f"{_money(allocation.unspent, cur)} is left unspent: it would buy repeats, not people.")
+            facts.append(f"{money(allocation.unspent, cur)} is left unspent: it would buy repeats, not people.")
     else:
         facts.append(
             f"In all the plan is expected to reach {_people(r.expected)}, counting a person once per channel that reaches "

@@ -17,8 +17,10 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langgraph.runtime import Runtime
 
 from greenroom.agents.context import AgentContext
+from greenroom.core import numbers
 from greenroom.core.brief import Brief
 from greenroom.core.market import PricePoint, PricingRecommendation
+from greenroom.core.numbers import label, money, sentence
 from greenroom.core.plans import RATIONALE_NOT_ASKED, PricingPlan, PricingRationale
 from greenroom.core.schemas import CallRecord
 from greenroom.core.state import PlanState
@@ -33,8 +35,8 @@ MAX_OFFER_FACTS = 3
 
 
 def _point(point: PricePoint, currency: str, horizon: int, prospects: int) -> str:
-    text = f"{point.price:.2f} {currency}: {point.expected_conversion:.1%} of prospects buy"
-    revenue = f"revenue {point.expected_revenue:,.0f} {currency} per {prospects:,} prospects"
+    text = f"{numbers.price(point.price, currency)}: {point.expected_conversion:.1%} of prospects buy"
+    revenue = f"revenue {money(point.expected_revenue, currency)} per {prospects:,} prospects"
     if point.expected_monthly_churn is not None:
         return f"{text}, monthly churn {point.expected_monthly_churn:.1%}, {revenue} over {horizon} months"
     return f"{text}, {revenue}"
@@ -42,7 +44,7 @@ def _point(point: PricePoint, currency: str, horizon: int, prospects: int) -> st
 
 def pricing_facts(recommendation: PricingRecommendation, prospects: int = 1000) -> list[str]:
     """The pricing numbers in sentences, for the model's prompt and the template rationale."""
-    model = recommendation.business_model.value.replace("_", "-")
+    model = label(recommendation.business_model.value)
     if not recommendation.tiers and recommendation.format_note:
         return [f"The title is {model}, but there is {recommendation.format_note}."]
     if not recommendation.tiers:
@@ -52,19 +54,18 @@ def pricing_facts(recommendation: PricingRecommendation, prospects: int = 1000) 
     horizon = recommendation.horizon_months
     for tier in recommendation.tiers:
         rec, ref = tier.recommended, tier.reference
-        facts.append(
-            f"{tier.tier.replace('_', ' ').capitalize()} price: recommended {_point(rec, tier.currency, horizon, prospects)}."
-        )
+        facts.append(f"{sentence(label(tier.tier))} price: recommended {_point(rec, tier.currency, horizon, prospects)}.")
         if rec.price != ref.price:
             facts.append(f"At the usual price of {_point(ref, tier.currency, horizon, prospects)}.")
         prior = tier.prior
-        name = tier.tier.replace("_", " ")
-        facts.append(f"Demand assumption for {name}: elasticity {prior.elasticity:.1f} at {prior.reference_price:.2f}.")
+        facts.append(f"Demand assumption for {label(tier.tier)}: elasticity {prior.elasticity:.1f} at "
+                     f"{numbers.price(prior.reference_price, tier.currency)}.")  # fmt: skip
     offered = [o for o in recommendation.offers if o.recommended][:MAX_OFFER_FACTS]
+    currency = recommendation.tiers[0].currency
     for offer in offered:
         facts.append(
             f"Offer {offer.discount:.0%} off for {offer.offer_months} months to {offer.segment} subscribers: "
-            f"churn risk {offer.churn_risk:.1%} a month, gain {offer.expected_return:.2f} per subscriber."
+            f"churn risk {offer.churn_risk:.1%} a month, gain {numbers.price(offer.expected_return, currency)} per subscriber."
         )
     if recommendation.offers and not offered:
         facts.append("No retention offer pays back in any segment.")

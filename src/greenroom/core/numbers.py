@@ -1,8 +1,9 @@
 """Numbers and vocabulary names as a person reads them, shared by every output: reports, chat, CLI and Slack.
 
 Counts are written with 'million' and 'billion' in words (`amount`), money in whole units or three
-significant figures with K, M or B (`money`), prices to the cent (`price`); `interfaces.outputs`
-builds the report's wording on these.
+significant figures with K, M or B (`money`), prices to the cent (`price`), a number as typed
+(`exact`); `interfaces.outputs` builds the report's wording on these, and the agents' facts, the chat
+and the CLI use them too: no other module formats money or counts its own way.
 """
 
 from __future__ import annotations
@@ -87,3 +88,13 @@ def label(value: str) -> str:
     value = value.replace("+", " and ").replace("_", " ")
     text = " ".join(_ABBREVIATIONS.get(word, word) for word in value.split())
     return text.replace("ad supported", "ad-supported")
+
+
+def sentence(value: str) -> str:
+    """The text with its first letter capitalised and the rest untouched (unlike `str.capitalize`): 'premium VOD'."""
+    return value[:1].upper() + value[1:]
+
+
+def exact(value: float) -> str:
+    """A number as a person typed it, with thousands separators and no rounding: 250000 → '250,000', 2.5 → '2.5'."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")

@@ -13,6 +13,7 @@ from greenroom.core.market import PricingAssumptions
 from greenroom.core.package import LaunchPackage, StepRecord
 from greenroom.core.plans import MarketingInputs, PricingPlan, PromotionPlan, ReleasePlan
 from greenroom.core.schemas import CallRecord, Draft, EditReview
+from greenroom.core.vocabulary import RunStatus
 
 
 class WriteInput(TypedDict):
@@ -115,5 +116,5 @@ class LaunchState(LaunchInput, total=False):
     """A StepRecord per finished step."""
     rerun: list[str]
     """Steps the current pass must run; set by intake (everything on a first run)."""
-    status: str
-    """approved or rejected once a person answered the approval request."""
+    status: RunStatus
+    """running while the graph works; approved or rejected once a person answered the approval request."""

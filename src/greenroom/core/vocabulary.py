@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import Any, Literal, get_args
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
 
 from greenroom.core.brief import BusinessModel
 
@@ -173,22 +175,88 @@ def film_key(title: str, year: int) -> str:
 
 # --- runs ---------------------------------------------------------------------
 
-RunStatus = Literal["queued", "running", "awaiting_approval", "done", "approved", "rejected", "stopped_cap", "failed"]
-"""Where a run stands."""
-RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
-ACTIVE: tuple[str, ...] = ("queued", "running")
+
+class RunStatus(StrEnum):
+    """Where a run stands. A `StrEnum`, so a status is stored, compared and sent as JSON as its plain string."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    AWAITING_APPROVAL = "awaiting_approval"
+    DONE = "done"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    STOPPED_CAP = "stopped_cap"
+    FAILED = "failed"
+
+
+RUN_STATUSES: tuple[RunStatus, ...] = tuple(RunStatus)
+ACTIVE: tuple[RunStatus, ...] = (RunStatus.QUEUED, RunStatus.RUNNING)
 """Statuses of a run that is still moving; every other status is at rest."""
-AT_REST: tuple[str, ...] = tuple(s for s in RUN_STATUSES if s not in ACTIVE)
+AT_REST: tuple[RunStatus, ...] = tuple(s for s in RunStatus if s not in ACTIVE)
 """Statuses of a run that is not moving: it waits for a person, or it has ended."""
-FINAL: tuple[str, ...] = ("done", "approved", "rejected")
+FINAL: tuple[RunStatus, ...] = (RunStatus.DONE, RunStatus.APPROVED, RunStatus.REJECTED)
 """Statuses of a run that ended with a package (its checkpoints may be pruned to the last one)."""
-REVISABLE: tuple[str, ...] = ("done", "approved", "rejected", "stopped_cap", "failed")
+REVISABLE: tuple[RunStatus, ...] = (RunStatus.DONE, RunStatus.APPROVED, RunStatus.REJECTED, RunStatus.STOPPED_CAP,
+                                    RunStatus.FAILED)  # fmt: skip
 """Statuses from which a run can be revised."""
 
-STATUS_WORDS: dict[str, str] = {"awaiting_approval": "awaiting your approval", "approved": "approved by a person",
-                                 "rejected": "rejected by a person", "stopped_cap": "stopped at a cap"}  # fmt: skip
-"""Run statuses as a person reads them (the others are words already). A person's approval is never worded like the
-editor's verdict on the draft ('the editor's verdict: approved the draft'): the two are kept apart everywhere."""
+
+@dataclass(frozen=True)
+class StatusDisplay:
+    """How one run status shows wherever a person reads it: the report's cover, Slack, the CLI and the chat."""
+
+    words: str
+    """The status in a sentence: 'Run r1 is awaiting your approval'."""
+    icon: str
+    """One emoji before the status in Slack and the chat."""
+    colour: str
+    """The terminal colour (a rich style name)."""
+    tone: str
+    """The report cover's badge style: approved, awaiting, not-approved or neutral."""
+    decision: str = ""
+    """A person's decision on the package, for the report's cover; empty where no person has decided or been asked
+    (the cover then states the editor's verdict on the draft, which is never worded as a person's approval)."""
+    meaning: str = ""
+    """One sentence under the decision."""
+
+
+STATUS_DISPLAY: dict[RunStatus, StatusDisplay] = {
+    RunStatus.QUEUED: StatusDisplay("queued", "⏳", "cyan", "neutral"),
+    RunStatus.RUNNING: StatusDisplay("running", "⏳", "cyan", "neutral"),
+    RunStatus.AWAITING_APPROVAL: StatusDisplay(
+        "awaiting your approval", "🟡", "yellow", "awaiting", "Awaiting your approval",
+        "You have still to accept, change or reject this launch package."),
+    RunStatus.DONE: StatusDisplay("done", "✅", "green", "neutral"),
+    RunStatus.APPROVED: StatusDisplay(
+        "approved by a person", "✅", "green", "approved", "Approved by a person", "A person accepted this launch package."),
+    RunStatus.REJECTED: StatusDisplay(
+        "rejected by a person", "⛔", "red", "not-approved", "Rejected by a person", "A person rejected this launch package."),
+    RunStatus.STOPPED_CAP: StatusDisplay("stopped at a cap", "⏸", "red", "neutral"),
+    RunStatus.FAILED: StatusDisplay("failed", "❌", "red", "neutral"),
+}  # fmt: skip
+"""The one table of how run statuses read, shared by every interface. A person's approval is never worded like the
+editor's verdict on the draft ('Editor's verdict: approved'): the two are kept apart everywhere."""
+
+
+def status_display(status: str) -> StatusDisplay | None:
+    """The display of a run status, or None for a string that is no run status."""
+    try:
+        return STATUS_DISPLAY[RunStatus(status)]
+    except ValueError:
+        return None
+
+
+def status_words(status: str) -> str:
+    """A run status in words ('awaiting_approval' -> 'awaiting your approval'); an unknown string with spaces."""
+    shown = status_display(status)
+    return shown.words if shown else status.replace("_", " ")
+
+
+def status_icon(status: str) -> str:
+    """A run status's emoji; '•' for a string that is no run status."""
+    shown = status_display(status)
+    return shown.icon if shown else "•"
+
 
 # --- business models ----------------------------------------------------------
 

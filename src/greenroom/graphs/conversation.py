@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from greenroom.core.brief import PRIMARY_LENGTH_UNIT, BriefError, FieldError, Format, parse_brief
 from greenroom.core.compare import Change, compare, describe
 from greenroom.core.numbers import label, money, price
-from greenroom.core.vocabulary import AT_REST, STATUS_WORDS, set_dotted
+from greenroom.core.vocabulary import AT_REST, set_dotted, status_words
 from greenroom.tools.brief_reader import numerals, place, read_message, read_money
 
 if TYPE_CHECKING:
@@ -409,7 +409,7 @@ class Conversation:
         comparison: list[Change] = []
         if package is not None:
             self.draft = package.brief.model_dump(mode="json")
-        say = [f"Run {self.run_id}: {STATUS_WORDS.get(status, status.replace('_', ' '))} — {message}".rstrip(" —")]
+        say = [f"Run {self.run_id}: {status_words(status)} — {message}".rstrip(" —")]
         if package is not None:
             say.append(summary(package, surface=self.surface, report_at=report_at))
             if self.shown is not None and self.shown.version != package.version:

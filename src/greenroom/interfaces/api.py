@@ -68,7 +68,7 @@ class Accepted(BaseModel):
     """A run that was queued (or, for a repeated Idempotency-Key, the run the first request queued)."""
 
     run_id: str = Field(..., description="The run's id.")
-    status: str = Field(..., description="The run's status now.")
+    status: RunStatus = Field(..., description="The run's status now.")
 
 
 class RunSummary(BaseModel):
@@ -76,7 +76,7 @@ class RunSummary(BaseModel):
 
     run_id: str = Field(..., description="The run's id.")
     title: str = Field(..., description="The brief's working title.")
-    status: str = Field(..., description="queued, running, awaiting_approval, done, approved, rejected, stopped_cap or failed.")
+    status: RunStatus = Field(..., description="Where the run stands; the schema lists every status.")
     message: str = Field("", description="Why the run has this status, in words.")
     version: int = Field(0, description="Latest package version (0 before the first).")
     created_at: UtcTime = Field(..., description="UTC time the run was created, ISO 8601 (2026-12-07T19:30:00.000Z).")

@@ -27,7 +27,8 @@ from langgraph.checkpoint.memory import InMemorySaver
 from pydantic import BaseModel, Field
 
 from greenroom.core.brief import AGE_RATINGS, PRIMARY_LENGTH_UNIT, BriefError, BusinessModel, Format, in_words, parse_brief
-from greenroom.core.vocabulary import AT_REST, STATUS_WORDS
+from greenroom.core.numbers import exact, label, money, sentence
+from greenroom.core.vocabulary import AT_REST, STATUS_DISPLAY, status_words
 from greenroom.graphs.chat_session import (
     CONVERSATION_KEYS,
     MAX_CHARS,
@@ -382,7 +383,8 @@ class ChatDesk:
                 return session.resumed()
             progress, seen = self._progress(session)
             package = self.service.latest_package(conversation.run_id)
-            return self._step(session_id, tenant, {"kind": "settled", "status": record.status, "message": record.message,
+            # the status as a plain string: the event is checkpointed, and the checkpoint's allowlist names no enum
+            return self._step(session_id, tenant, {"kind": "settled", "status": str(record.status), "message": record.message,
                                                    "package": package, "progress": progress, "events_seen": seen})  # fmt: skip
 
     def _step(self, session_id: str, tenant: str, event: dict[str, Any]) -> Turn:
@@ -402,7 +404,7 @@ class ChatDesk:
         if conversation.run_id is None:
             return "ready to launch" if conversation.stage == "confirming" else "brief in progress"
         status = self.service.run_for(conversation.run_id, session.tenant).status
-        return STATUS_WORDS.get(status, status)
+        return status_words(status)
 
     def _progress(self, session: ChatSession) -> tuple[list[str], int]:
         """The run's progress since the session last looked, in lines, and the last event seen."""
@@ -454,8 +456,9 @@ def plain_message(message: str) -> str:
     started = re.fullmatch(r"(\w+) started( again)?", message)
     if started:
         return f"working on {_JOBS.get(started[1], started[1])}" + (" again" if started[2] else "")
-    for status, words in STATUS_WORDS.items():
-        message = message.replace(status, words)
+    for status, shown in STATUS_DISPLAY.items():
+        if "_" in status:  # the one-word statuses are words already
+            message = message.replace(status, shown.words)
     return message
 
 
@@ -465,7 +468,7 @@ def progress_line(type: str, data: dict[str, Any]) -> str | None:
         return describe_event(type, data)
     status = str(data.get("status", ""))
     message = plain_message(str(data.get("message") or ""))
-    return f"Status: {STATUS_WORDS.get(status, status)}" + (f" — {message}" if message else "")
+    return f"Status: {status_words(status)}" + (f" — {message}" if message else "")
 
 
 _LABELS = {"working_title": "Working title", "format": "Format", "logline": "Logline", "genres": "Genres",
@@ -495,9 +498,12 @@ def _describe(key: str, value: Any) -> str:
     if value is None or value in ("", [], {}):
         return ""
     if key in ("format", "business_model"):
-        return _words(str(value)).capitalize()
+        return sentence(label(str(value)))
     if key == "budget" and isinstance(value, dict):
-        return " ".join(p for p in (_number(value.get("amount")), str(value.get("currency") or "")) if p)
+        figure = value.get("amount")
+        if isinstance(figure, int | float) and not isinstance(figure, bool):
+            return money(figure, str(value.get("currency") or "USD"))  # the brief's default currency
+        return " ".join(p for p in (str(figure or ""), str(value.get("currency") or "")) if p)
     if key == "release" and isinstance(value, dict):
         return " – ".join(_date(value[end]) for end in ("earliest", "latest") if value.get(end))
     if key == "length" and isinstance(value, dict):
@@ -524,7 +530,7 @@ def _words(key: str) -> str:
 def _number(value: Any) -> str:
     if not isinstance(value, int | float) or isinstance(value, bool):
         return str(value or "")
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0").rstrip(".")
+    return exact(value)
 
 
 def _date(value: Any) -> str:

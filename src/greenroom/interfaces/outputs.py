@@ -4,9 +4,10 @@ Templates live in `interfaces/templates/`; `.html` ones are autoescaped, Markdow
 
 This module is also where numbers and outcomes become words a person reads: the reports, the
 CLI and the Slack summary round money, counts and prices (`money`, `amount`, `price` and `label`,
-defined once in `core.numbers` so the chat can share them, and imported from here),
+defined once in `core.numbers` so the chat, the agents and the CLI share them, and imported from here),
 name the forecast estimates and state the editor's outcome through the helpers below, so each
-says it the same way.
+says it the same way. The tools word their own caveats and assumptions for a person where they
+produce them: no template repairs text as it renders it.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from jinja2.nodes import EvalContext
 from greenroom.core.analysis import Estimate
 from greenroom.core.audience import AudienceReport
 from greenroom.core.funnel import FunnelStage
-from greenroom.core.numbers import amount, label, money, price
+from greenroom.core.numbers import amount, label, money, price, sentence
 from greenroom.core.package import LaunchPackage
 from greenroom.core.plans import RATIONALE_NOT_ASKED, PricingPlan, PromotionPlan, ReleasePlan
 from greenroom.core.schemas import Draft, EditReview, WriteResult
+from greenroom.core.vocabulary import status_display
 
 # --------------------------------------------------------------------------- numbers
 
@@ -110,7 +112,7 @@ def budget_assumption(package: LaunchPackage) -> str:
 def budget_short(package: LaunchPackage) -> str:
     """The production budget the box office forecast assumed, in a few words for the summary's card."""
     text = budget_assumption(package)
-    found = re.search(r"->\s*([^;]+)", text)
+    found = re.search(r"(?:->|→)\s*([^;]+)", text)
     return f"assumes a production budget of {found.group(1).strip()} (the launch budget / 0.5)" if found else text
 
 
@@ -155,41 +157,14 @@ def joined(items: Iterable[object], last: str = "and") -> str:
     return f"{', '.join(words[:-1])} {last} {words[-1]}"
 
 
-_SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
-_NUMBER_RANGE = re.compile(r"\bin \[(-?\d+(?:\.\d+)?),\s*(-?\d+(?:\.\d+)?)\]")
-_LOG_SPACE = re.compile(r"\bin log(?:1p)?\([a-z_]+\)")
-_LIST_REPR = re.compile(r"""[\[(]\s*((?:'[^'\]]*'|"[^"\]]*")(?:\s*,\s*(?:'[^'\]]*'|"[^"\]]*"))*)\s*,?\s*[\])]""")
-
-
-def words(value: object) -> str:
-    """Text for reading: a list joined with commas, and any Python list written inside a string
-    (`['Horror', 'Thriller']`) turned into the same ('Horror, Thriller'); an error measured 'in log1p(votes)' is
-    measured 'on a log scale', a score 'in [-1, 1]' runs 'from -1 to 1', and a vocabulary key such as
-    'premium_vod' reads 'premium VOD'."""
-    if isinstance(value, list | tuple | set):
-        return ", ".join(words(item) for item in value)
-    text = str(value)
-
-    def unquote(match: re.Match[str]) -> str:
-        return ", ".join(part.strip()[1:-1] for part in re.findall(r"""'[^']*'|"[^"]*\"""", match.group(1)))
-
-    text = _NUMBER_RANGE.sub(r"from \1 to \2", _LIST_REPR.sub(unquote, text))
-    return _SNAKE.sub(lambda m: label(m.group(0)), _LOG_SPACE.sub("on a log scale", text))
-
-
 def purpose(value: str) -> str:
     """What a model call wrote, in words: 'MarketingRationale' → 'marketing rationale', 'AdCopyShort' → 'ad copy short'."""
     return " ".join(re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", value).replace("_", " ").lower().split())
 
 
-def sentence(value: str) -> str:
-    """The text with its first letter capitalised and the rest untouched (unlike jinja's `capitalize`)."""
-    return value[:1].upper() + value[1:]
-
-
 def _cell(value: object) -> str:
-    """Text safe inside a Markdown table cell: `markdown_text` of its words (no pipes, no line breaks)."""
-    return markdown_text(words(value))
+    """Text safe inside a Markdown table cell: `markdown_text` of it (no pipes, no line breaks)."""
+    return markdown_text(value)
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]#|~!])")
@@ -291,22 +266,15 @@ def editor_outcome(result: LaunchPackage | WriteResult) -> str:
     return text + "."
 
 
-DECISIONS = {
-    "approved": ("approved", "Approved by a person", "A person accepted this launch package."),
-    "rejected": ("not-approved", "Rejected by a person", "A person rejected this launch package."),
-    "awaiting_approval": ("awaiting", "Awaiting your approval", "You have still to accept, change or reject this launch package."),
-}  # fmt: skip
-"""A person's decision on the package; the editor's verdict on the draft is worded apart ("Editor's verdict: …")."""
-
-
 def decision(package: LaunchPackage, status: str | None = None) -> tuple[str, str, str]:
-    """Where the package stands, for its cover: (a css key, a two-word verdict, one sentence why).
+    """Where the package stands, for its cover: (a css key, a short verdict, one sentence why).
 
-    `status` is the run's status when known (approved, rejected, awaiting_approval); without one the
-    editor's outcome decides.
+    A person's decision comes from the run's status (`core.vocabulary.STATUS_DISPLAY`: approved, rejected, awaiting
+    your approval); without one the cover states the editor's verdict on the draft, worded as the editor's.
     """
-    if status in DECISIONS:
-        return DECISIONS[status]
+    shown = status_display(status) if status else None
+    if shown and shown.decision:
+        return shown.tone, shown.decision, shown.meaning
     if package.edit_outcome == "approved":
         return "approved", "Editor's verdict: approved", "The editor approved the draft; no sign-off by a person was asked for."
     return "not-approved", "Editor's verdict: not approved", "The editor did not approve the draft: review it before use."
@@ -323,7 +291,7 @@ def _caveat_weight(caveat: str) -> int:
 
 
 def _full_sentence(text: str) -> str:
-    text = sentence(words(text).strip())
+    text = sentence(text.strip())
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
@@ -376,7 +344,7 @@ TEMPLATES = Environment(
 )
 TEMPLATES.filters.update(
     number=_number, amount=amount, money=money, price=price, percent=_percent, label=label, sentence=sentence,
-    cell=_cell, md=markdown_text, words=words, purpose=purpose, field_name=field_name, rationale_note=rationale_note,
+    cell=_cell, md=markdown_text, purpose=purpose, field_name=field_name, rationale_note=rationale_note,
 )  # fmt: skip
 TEMPLATES.globals.update(
     ESTIMATE_NAMES=ESTIMATE_NAMES, ESTIMATE_NOTES=ESTIMATE_NOTES, REACH_NAME=REACH_NAME, span=span, joined=joined,

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from greenroom.agents.context import AgentContext, catalog_in, trained_models_in, viewers_in
 from greenroom.core.brief import Brief, BriefError, FieldError, parse_brief
 from greenroom.core.schemas import CallRecord, WriteResult
-from greenroom.core.vocabulary import ACTIVE, set_dotted
+from greenroom.core.vocabulary import ACTIVE, RunStatus, set_dotted, status_words
 from greenroom.graphs.write import build_write_graph
 from greenroom.interfaces.outputs import content_note, save_json_and_markdown
 from greenroom.interfaces.settings import Settings
@@ -159,7 +159,7 @@ class RunOutcome(BaseModel):
     """Where a launch run stands after a call that drove it."""
 
     run_id: str = Field(..., description="The run's id.")
-    status: str = Field(..., description="done, awaiting_approval, approved, rejected, stopped_cap or failed.")
+    status: RunStatus = Field(..., description="done, awaiting_approval, approved, rejected, stopped_cap or failed.")
     message: str = Field("", description="Why, in words.")
     package: Any = Field(None, description="The latest LaunchPackage, when one was assembled.")
     question: dict[str, Any] | None = Field(None, description="The approval request, when the run waits for one.")
@@ -271,7 +271,7 @@ def answer_approval(run_id: str, answer: dict[str, Any], settings: Settings, con
 
     record = registry(settings).get(run_id)
     if record.status != "awaiting_approval":
-        raise ValueError(f"run {run_id} is {record.status}, not awaiting approval")
+        raise ValueError(f"run {run_id} is {status_words(record.status)}, not awaiting approval")
     return _drive(Command(resume=answer), run_id, settings, context, on_step, on_event)
 
 
@@ -325,7 +325,7 @@ def revise_run(run_id: str, settings: Settings, context: AgentContext, *, note: 
     """Re-run only the steps a change touches; the earlier version stays in the run and on disk."""
     record = registry(settings).get(run_id)
     if record.status in ACTIVE:
-        raise ValueError(f"run {run_id} is {record.status}: wait for it to finish before revising")
+        raise ValueError(f"run {run_id} is {status_words(record.status)}: wait for it to finish before revising")
     package = latest_package(run_id, settings)
     if package is None:
         raise ValueError(f"run {run_id} has no package yet: resume it first")

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from greenroom.agents.context import AgentContext
 from greenroom.core.brief import Brief, parse_brief
 from greenroom.core.package import LaunchPackage
-from greenroom.core.vocabulary import ACTIVE, REVISABLE, STATUS_WORDS
+from greenroom.core.vocabulary import ACTIVE, REVISABLE, status_words
 from greenroom.interfaces.runs import RunOutcome, _drive, agent_context, checkpointer, latest_package, revised_brief
 from greenroom.interfaces.settings import Settings
 from greenroom.store.runs import RunEvent, RunJob, RunRecord, ServiceRegistry, UnknownRunError
@@ -195,7 +195,7 @@ class RunService:
         record = self.registry.get(run_id)
         allowed = (*REVISABLE, "awaiting_approval")  # a what-if builds a new version beside the one awaiting approval
         if record.status not in allowed:
-            raise RunBusyError(f"run {run_id} is {STATUS_WORDS.get(record.status, record.status)}: wait for it to finish")
+            raise RunBusyError(f"run {run_id} is {status_words(record.status)}: wait for it to finish")
         package = self.latest_package(run_id)
         if package is None:
             raise RunBusyError(f"run {run_id} has no package yet: it cannot be revised")

@@ -44,7 +44,7 @@ from slack_sdk.signature import SignatureVerifier
 from greenroom.core import limits
 from greenroom.core.brief import Brief, BriefError, FieldError, parse_brief
 from greenroom.core.package import LaunchPackage
-from greenroom.core.vocabulary import ACTIVE, STATUS_WORDS
+from greenroom.core.vocabulary import ACTIVE, status_icon, status_words
 from greenroom.graphs.conversation import missing_fields
 from greenroom.interfaces.chat import ChatDesk, ChatSession, ChatSessions, UnknownChatError, brief_rows, model_reader_for
 from greenroom.interfaces.outputs import (
@@ -89,7 +89,6 @@ USAGE = (
 RESUME = re.compile(r"^\s*resume\s+`?([0-9a-f]{32})`?\s*$", re.I)
 """`resume ID`: carry on a chat session in a thread."""
 BRIEF_WORDS = ("brief", "show brief", "the brief")
-STATUS_ICONS = {"done": "✅", "approved": "✅", "awaiting_approval": "🟡", "rejected": "⛔", "failed": "❌", "stopped_cap": "⏸"}
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _LINK = re.compile(r"<((?:https?|mailto):[^|>]+)(?:\|([^>]+))?>")
 _FENCE = re.compile(r"^```[a-z]*\n?|\n?```$")
@@ -217,8 +216,7 @@ def progress_text(title: str, done: list[str], status: str, message: str = "") -
     """The progress message: the steps finished so far and where the run stands."""
     from greenroom.graphs.steps import STEP_LABELS  # the declarations import every agent: loaded once a run reports
 
-    icon = STATUS_ICONS.get(status, "⏳")
-    lines = [f"{icon} *{title}* — {STATUS_WORDS.get(status, status.replace('_', ' '))}" + (f": {message}" if message else "")]
+    lines = [f"{status_icon(status)} *{title}* — {status_words(status)}" + (f": {message}" if message else "")]
     lines += [f"  ✓ {step}: {STEP_LABELS.get(step, step)}" for step in done]
     return "\n".join(lines)
 
@@ -271,7 +269,8 @@ def package_blocks(package: LaunchPackage, status: str) -> list[dict[str, Any]]:
     title = package.brief.working_title
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": f"{title} — launch package v{package.version}"[:150]}},
-        {"type": "section", "fields": [{"type": "mrkdwn", "text": f[:2000]} for f in package_fields(package)]},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f[:2000]} for f in [
+            f"*Where it stands*\n{status_icon(status)} {status_words(status)}", *package_fields(package)]]},
         {"type": "context", "elements": [{"type": "mrkdwn", "text": (
             f"run `{package.run_id}` · {package.accounting.model_calls} model calls · est. ${package.accounting.cost:.4f}"
             + (f" · revision: {package.revision_note[:200]}" if package.revision_note else ""))}]},
@@ -611,10 +610,10 @@ class SlackBot:
         package = self.service.latest_package(run_id) if status in ("done", "awaiting_approval") else None
         if package is None:
             record = self.service.registry.get(run_id)
-            text = f"{STATUS_ICONS.get(status, '•')} run `{run_id}` is {STATUS_WORDS.get(status, status.replace('_', ' '))}: {record.message}"
+            text = f"{status_icon(status)} run `{run_id}` is {status_words(status)}: {record.message}"
             self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text)
             return
-        summary = f"{package.brief.working_title}: launch package v{package.version} ({STATUS_WORDS.get(status, status.replace('_', ' '))})"
+        summary = f"{package.brief.working_title}: launch package v{package.version} ({status_words(status)})"
         self.client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=summary, blocks=package_blocks(package, status))
 
 

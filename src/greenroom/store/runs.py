@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from greenroom.core.vocabulary import FINAL
+from greenroom.core.vocabulary import FINAL, RunStatus, status_words
 from greenroom.store.database import SqlStore
 
 SCHEMA = """
@@ -46,7 +46,7 @@ class RunRecord(BaseModel):
     tenant: str = Field("default", description="Who owns the run.")
     title: str = Field(..., description="The brief's working title.")
     brief: dict = Field(..., description="The brief as submitted (JSON).")
-    status: str = Field(..., description="queued, running, awaiting_approval, done, approved, rejected, stopped_cap or failed.")
+    status: RunStatus = Field(..., description="Where the run stands; the schema lists every status.")
     message: str = Field("", description="Why the run has this status, in words.")
     version: int = Field(0, description="Latest package version (0 before the first).")
     output_dir: str = Field("", description="Folder holding the latest package and reports.")
@@ -277,7 +277,8 @@ class ServiceRegistry(RunRegistry):
                 )
         if not moved:
             status = self.get(run_id).status  # raises UnknownRunError
-            raise ValueError(f"run {run_id} is {status}; this needs it to be {' or '.join(from_status)}")
+            wanted = " or ".join(status_words(s) for s in from_status)
+            raise ValueError(f"run {run_id} is {status_words(status)}; this needs it to be {wanted}")
         return self.get(run_id)
 
     def start_job(self, run_id: str, owner: str = "", lease_s: float = 0.0) -> RunJob | None:

@@ -19,7 +19,7 @@ from greenroom.core.analysis import AudienceForecast
 from greenroom.core.brief import Brief, BusinessModel
 from greenroom.core.funnel import AudienceFunnel, FunnelStage, PopulationCount
 from greenroom.core.market import PriceTier, PricingRecommendation, PromotionAllocation
-from greenroom.core.numbers import amount, money, price
+from greenroom.core.numbers import amount, label, money, price
 from greenroom.tools.population import count_people
 
 FUNNEL_PATH = Path(__file__).parent / "data" / "funnel.yaml"
@@ -137,7 +137,7 @@ def build_funnel(
             [f"{v_point:.0%} of the people reached try the title; it is {model.value.replace('_', '-')}, so nobody pays"],
         )  # fmt: skip
         paying_stage = _stage("paying", "paying viewers", 0, 0, 0, "people", "none: viewers pay nothing",
-                              f"business model {model.value}", ["advertising or other income is not part of this funnel"])  # fmt: skip
+                              f"business model: {label(model.value)}", ["advertising or other income is not part of this funnel"])  # fmt: skip
         per_paying, revenue_note = 0.0, "viewers pay nothing; advertising income is not modelled"
     else:
         rec = tier.recommended
@@ -158,8 +158,8 @@ def build_funnel(
         )  # fmt: skip
         view_stage = _stage(
             "viewers", "viewers (watch, listen or read)", pay_point, paying_stage.low, paying_stage.high, "people",
-            "as the paying viewers", f"business model {model.value}",
-            [f"a {model.value} title is seen only by those who pay, so its viewers are its paying viewers"],
+            "as the paying viewers", f"business model: {label(model.value)}",
+            [f"a {label(model.value)} title is seen only by those who pay, so its viewers are its paying viewers"],
         )  # fmt: skip
         if model is BusinessModel.SUBSCRIPTION:
             revenue_note = (

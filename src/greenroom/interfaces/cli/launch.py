@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from greenroom.core.brief import BriefError
-from greenroom.core.vocabulary import STATUS_WORDS
+from greenroom.core.vocabulary import status_display, status_words
 from greenroom.interfaces.cli.common import (
     DOCTOR_HINT,
     EXIT_CAP,
@@ -55,9 +55,10 @@ def _finish(outcome: Any, settings: Settings, context: Any, interactive: bool) -
             outcome = answer_approval(outcome.run_id, _ask_approval(outcome), settings, context, on_step=step_printer())
         except ValueError as exc:
             console.print(f"[red]✘[/red] {exc}")
-    colour = {"done": "green", "approved": "green", "awaiting_approval": "yellow"}.get(outcome.status, "red")
+    shown = status_display(outcome.status)
+    colour = shown.colour if shown else "red"
     console.print(
-        f"[{colour}]●[/{colour}] run [bold]{outcome.run_id}[/bold]: {outcome.status}"
+        f"[{colour}]●[/{colour}] run [bold]{outcome.run_id}[/bold]: {status_words(outcome.status)}"
         + (f" — {outcome.message}" if outcome.message else "")
     )
     if outcome.package is not None:
@@ -210,7 +211,7 @@ def runs_list(
     table.add_column("updated (UTC)", no_wrap=True)
     for record in records:
         title = f"{escape(record.title)}\n[dim]{escape(_folder(record.output_dir))}[/dim]"
-        table.add_row(record.id, title, STATUS_WORDS.get(record.status, record.status), str(record.version),
+        table.add_row(record.id, title, status_words(record.status), str(record.version),
                       _when(record.updated_at))  # fmt: skip
     out.print(table)
 
@@ -220,7 +221,7 @@ def _package_lines(folder: Path) -> list[tuple[str, str]]:
     from pydantic import ValidationError
 
     from greenroom.core.package import LaunchPackage
-    from greenroom.interfaces.outputs import amount, editor_outcome, label
+    from greenroom.interfaces.outputs import amount, editor_outcome, label, price
 
     try:
         package = LaunchPackage.model_validate_json((folder / "package.json").read_text(encoding="utf-8"))
@@ -229,7 +230,7 @@ def _package_lines(folder: Path) -> list[tuple[str, str]]:
     promo = package.promotion_plan.allocation
     reach = promo.expected_reach
     prices = "; ".join(
-        f"{label(t.tier)} {t.recommended.price:.2f} {t.currency}" for t in package.pricing_plan.recommendation.tiers
+        f"{label(t.tier)} {price(t.recommended.price, t.currency)}" for t in package.pricing_plan.recommendation.tiers
     )
     return [
         ("launch", f"{package.release_plan.chosen.start:%a %d %b %Y}"),
@@ -256,7 +257,7 @@ def runs_show(
     if as_json:
         out.print_json(record.model_dump_json(exclude={"brief"}))
         return
-    status = STATUS_WORDS.get(record.status, record.status)
+    status = status_words(record.status)
     rows = [
         ("status", f"{status}: {record.message}" if record.message else status),
         ("version", str(record.version)),

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from rich.markup import escape
 
 from greenroom.core.brief import in_words
+from greenroom.core.numbers import label, price
 from greenroom.interfaces.cli.common import (
     EXIT_BAD_INPUT,
     EXIT_MODEL_FAILED,
@@ -109,7 +110,8 @@ def _describe(node: str, changes: dict[str, Any]) -> str:
     if node == "pricing":
         plan = changes["pricing_plan"]
         prices = (
-            ", ".join(f"{t.tier} {t.recommended.price:.2f} {t.currency}" for t in plan.recommendation.tiers) or "no viewer price"
+            ", ".join(f"{label(t.tier)} {price(t.recommended.price, t.currency)}" for t in plan.recommendation.tiers)
+            or "no viewer price"
         )
         return f"  [magenta]pricing[/magenta]  {prices} · rationale {plan.rationale_source} · {model}"
     return f"  {node}"

@@ -15,17 +15,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from greenroom.core.numbers import compact
 from greenroom.interfaces.settings import Settings
 
 if TYPE_CHECKING:
     from greenroom.core.market import FittedChannels
-
-
-def _compact(value: float) -> str:
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= limit:
-            return f"{value / limit:.3g}{suffix}"
-    return f"{value:.3g}"
 
 
 def fitted_table(fitted: FittedChannels) -> Table:
@@ -39,8 +33,8 @@ def fitted_table(fitted: FittedChannels) -> Table:
         u, d = c.uncertainty, quality[c.name]
         table.add_row(
             c.name,
-            f"{_compact(c.top)}±{u.top:.0%}",
-            f"{_compact(c.half_saturation)}±{u.half_saturation:.0%}",
+            f"{compact(c.top)}±{u.top:.0%}",
+            f"{compact(c.half_saturation)}±{u.half_saturation:.0%}",
             f"{c.shape:.2f}±{u.shape:.2f}",
             f"{c.decay:.2f}±{u.decay:.2f}",
             str(d.n_weeks),

@@ -82,7 +82,7 @@ class TerminalChat:
         except ValueError as exc:
             return self.step(session_id, {"kind": "refused", "message": in_words(exc), "errors": []})
         self.step(session_id, {"kind": "carried", "run_id": outcome.run_id if isinstance(action, Launch) else None})
-        return self.step(session_id, {"kind": "settled", "status": outcome.status, "message": outcome.message,
+        return self.step(session_id, {"kind": "settled", "status": str(outcome.status), "message": outcome.message,
                                       "package": outcome.package,
                                       "report_at": str(outcome.output_dir) if outcome.output_dir else None})  # fmt: skip
 
@@ -96,7 +96,7 @@ class TerminalChat:
         record = registry(self.settings).get(str(run_id))
         if record.status not in AT_REST or (values.get("stage") != "running" and values.get("run_status") == record.status):
             return values
-        values = self.step(session_id, {"kind": "settled", "status": record.status, "message": record.message,
+        values = self.step(session_id, {"kind": "settled", "status": str(record.status), "message": record.message,
                                         "package": latest_package(str(run_id), self.settings),
                                         "report_at": record.output_dir or None})  # fmt: skip
         _show(Turn.model_validate(values["turn"]))

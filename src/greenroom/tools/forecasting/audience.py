@@ -16,9 +16,10 @@ from threadpoolctl import threadpool_limits
 
 from greenroom.core.analysis import AudienceForecast, Estimate, HoldoutMetrics
 from greenroom.core.brief import Brief, BusinessModel, Format
+from greenroom.core.numbers import label
 from greenroom.core.vocabulary import unknown_genre_note
 from greenroom.tools.forecasting.calibration import IntervalCalibration, Offsets, forward_origins
-from greenroom.tools.forecasting.conformal import ForecastBatch, IntervalForecaster, Transform
+from greenroom.tools.forecasting.conformal import ForecastBatch, IntervalForecaster, Transform, space_words
 from greenroom.tools.forecasting.data import (
     BOX_OFFICE_SOURCE,
     GGPLOT2_GENRES,
@@ -215,7 +216,7 @@ def _baseline_text(forecaster: IntervalForecaster, metrics: HoldoutMetrics | Non
     base = forecaster.calibration.baseline
     lost = (
         f" (on releases {metrics.test_years} its error was {metrics.mae:.2f} against the median's "
-        f"{metrics.baseline_mae:.2f} in {metrics.space})"
+        f"{metrics.baseline_mae:.2f} {space_words(metrics.space)})"
         if metrics
         else ""
     )
@@ -273,7 +274,7 @@ def _verdict_notes(models: AudienceModels, keys: Sequence[str]) -> list[str]:
         label = TARGET_LABELS[key]
         measured = (
             f"on films released {metrics.test_years} its error was {metrics.mae:.2f} against the "
-            f"genre-and-decade median's {metrics.baseline_mae:.2f} in {metrics.space}"
+            f"genre-and-decade median's {metrics.baseline_mae:.2f} {space_words(metrics.space)}"
         )
         if not models.shows(key):
             notes.append(
@@ -308,7 +309,9 @@ def forecast_audience(brief: Brief, models: AudienceModels) -> AudienceForecast:
     if brief.format is not Format.FILM:
         return AudienceForecast(
             out_of_domain=True,
-            ood_reasons=[f"format '{brief.format.value}' is not a film: the models were trained on feature films only"],
+            ood_reasons=[
+                f"the format, {label(brief.format.value)}, is not a film: the models were trained on feature films only"
+            ],
             notes=notes,
             inputs=inputs,
             model_version=models.version,
@@ -340,7 +343,7 @@ def forecast_audience(brief: Brief, models: AudienceModels) -> AudienceForecast:
         box_flags = box_batch.flags[0] + _territory_flags(brief)
         box = _estimate("box_office", models, models.box_office, box_batch, "USD", BOX_OFFICE_SOURCE, inputs.year, box_flags)
     else:
-        notes.append(f"no box office forecast: business model is {brief.business_model.value}, not theatrical")
+        notes.append(f"no box office forecast: the business model is {label(brief.business_model.value)}, not theatrical")
     votes = votes_percentile(
         models,
         _estimate("votes", models, models.votes, votes_batch, "IMDb votes", VOTES_SOURCE, inputs.year, votes_batch.flags[0]),

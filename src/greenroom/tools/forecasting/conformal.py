@@ -24,6 +24,11 @@ MIN_BUDGETED_FILMS = 100
 """Fewest training films with a budget for the budgeted model (`budgeted_model`); below it every film uses the main model."""
 
 
+def space_words(space: str) -> str:
+    """Where errors are measured, for a sentence: 'log1p(votes)' -> 'on a log scale', 'rating' -> 'on the rating scale'."""
+    return "on a log scale" if space.startswith("log") else f"on the {space.replace('_', ' ')} scale"
+
+
 @dataclass
 class ForecastBatch:
     """Predictions for a batch of films, in the target's natural units, with the baseline's beside them."""

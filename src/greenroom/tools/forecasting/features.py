@@ -11,6 +11,7 @@ import pandas as pd
 
 from greenroom.core.analysis import ForecastInputs
 from greenroom.core.brief import Brief
+from greenroom.core.numbers import money
 from greenroom.core.vocabulary import canonical_genres
 from greenroom.tools.forecasting.data import is_major_studio
 
@@ -54,9 +55,9 @@ def brief_inputs(brief: Brief) -> ForecastInputs:
         budget_usd = brief.budget.amount * rate / LAUNCH_SHARE_OF_PRODUCTION
         assumptions.append(
             f"Production budget assumed to be launch budget / {LAUNCH_SHARE_OF_PRODUCTION:g} "
-            f"(launch spend about half of production): {brief.budget.amount:,.0f} {brief.budget.currency}"
+            f"(launch spend about half of production): {money(brief.budget.amount, brief.budget.currency)}"
             + (f" at {rate:g} USD per {brief.budget.currency}" if brief.budget.currency != "USD" else "")
-            + f" -> {budget_usd:,.0f} USD; no inflation adjustment."
+            + f" → {money(budget_usd, 'USD')}; no inflation adjustment."
         )
     else:
         assumptions.append(f"No stated exchange rate for {brief.budget.currency}: the budget is left out of the forecast.")
@@ -65,7 +66,7 @@ def brief_inputs(brief: Brief) -> ForecastInputs:
     if studio is None:
         assumptions.append("No studio given: taken as an independent release, not one of the major studios.")
     else:
-        assumptions.append(f"Studio {studio!r} taken as {'a major studio' if major else 'an independent release'}.")
+        assumptions.append(f"Studio “{studio}” taken as {'a major studio' if major else 'an independent release'}.")
     return ForecastInputs(
         genres=genres,
         unmatched_genres=unmatched,
@@ -157,13 +158,13 @@ class FeatureDomain:
         lo, hi = self.budget_typical
         if budget < lo:
             return [
-                f"production budget {budget:,.0f} USD is below 95% of the training films' budgets "
-                f"(5th percentile {lo:,.0f} USD): few films this small to learn from"
+                f"production budget {money(budget, 'USD')} is below 95% of the training films' budgets "
+                f"(5th percentile {money(lo, 'USD')}): few films this small to learn from"
             ]
         if budget > hi:
             return [
-                f"production budget {budget:,.0f} USD is above 95% of the training films' budgets "
-                f"(95th percentile {hi:,.0f} USD): few films this large to learn from"
+                f"production budget {money(budget, 'USD')} is above 95% of the training films' budgets "
+                f"(95th percentile {money(hi, 'USD')}): few films this large to learn from"
             ]
         return []
 
@@ -182,7 +183,8 @@ class FeatureDomain:
                 notes.append("budget unknown: predicted without it")
             elif not blo <= row["budget_usd"] <= bhi:
                 ood.append(
-                    f"production budget {row['budget_usd']:,.0f} USD is outside the training range {blo:,.0f}-{bhi:,.0f} USD"
+                    f"production budget {money(row['budget_usd'], 'USD')} is outside the training range "
+                    f"{money(blo, 'USD')}-{money(bhi, 'USD')}"
                 )
         ylo, yhi = self.year
         if row["year"] < ylo:
@@ -191,5 +193,5 @@ class FeatureDomain:
             notes.append(f"year {row['year']} is after the training data ({ylo}-{yhi}): predicted as a {yhi} release")
         known = [g for g in row["genres"] if g in self.genres]
         if row["genres"] and not known:
-            notes.append(f"none of the genres {list(row['genres'])} is a feature of this model ({', '.join(self.genres)})")
+            notes.append(f"none of the genres {', '.join(row['genres'])} is a feature of this model ({', '.join(self.genres)})")
         return ood, notes
