@@ -221,7 +221,9 @@ def test_a_delivery_that_keeps_failing_is_marked_failed_and_can_be_redelivered(
     store.redeliver(delivery.id, "acme")
     _wait_state(store, delivery.id, "acme", "delivered")
     assert [a.status_code for a in store.attempts(delivery.id)] == [503, 503, 503, 200]
-    assert secret is not None and verify(secret, receiver.received[-1]["body"], receiver.received[-1]["headers"]["Greenroom-Signature"])
+    assert secret is not None and verify(
+        secret, receiver.received[-1]["body"], receiver.received[-1]["headers"]["Greenroom-Signature"]
+    )
 
 
 def test_a_refused_address_is_not_posted_to(

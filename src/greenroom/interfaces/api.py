@@ -36,6 +36,7 @@ from greenroom.interfaces.http import SSE_PING_S, bearer, event_stream
 from greenroom.interfaces.service import ContextFactory, RunBusyError, RunService
 from greenroom.interfaces.settings import Settings
 from greenroom.interfaces.viewers import import_history, run_targeting, user_recommendations, viewer_panels
+from greenroom.interfaces.webhooks import WebhookRequest
 from greenroom.store.catalog import Catalog, Title
 from greenroom.store.importer import ImportFileError, ImportReport, import_file, parse_mapping
 from greenroom.store.keys import KeyStore
@@ -609,7 +610,6 @@ def _add_webhook_routes(app: FastAPI, service: RunService) -> None:
         DeliveryList,
         DeliveryView,
         WebhookAddressError,
-        WebhookRequest,
         WebhookView,
         check_address,
         unknown_events,
@@ -620,15 +620,15 @@ def _add_webhook_routes(app: FastAPI, service: RunService) -> None:
     missing = {404: {"description": "This tenant has no webhook, or no such delivery."}}
 
     @app.put(f"{API_PREFIX}/webhooks", response_model=WebhookView, tags=["webhooks"], responses={**_ERRORS, **missing})
-    def put_webhook(request: WebhookRequest, tenant: Tenant) -> Any:
+    def put_webhook(body: WebhookRequest, tenant: Tenant) -> Any:
         """Register or change where this tenant's run events are posted; the signing secret is in the first answer only."""
-        if bad := list(unknown_events(request.events)):
+        if bad := list(unknown_events(body.events)):
             return _errors_response([FieldError(field="events", message=f"{bad[0]!r} is no event; use {', '.join(EVENTS)}")])
         try:
-            url = check_address(request.url, service.settings.webhooks.allow_private)
+            url = check_address(body.url, service.settings.webhooks.allow_private)
         except WebhookAddressError as exc:
             return _errors_response([FieldError(field="url", message=str(exc))])
-        webhook, secret = store.put(tenant, url, request.events or list(EVENTS), rotate_secret=request.rotate_secret)
+        webhook, secret = store.put(tenant, url, body.events or list(EVENTS), rotate_secret=body.rotate_secret)
         return WebhookView.of(webhook, secret)
 
     @app.get(f"{API_PREFIX}/webhooks", response_model=WebhookView, tags=["webhooks"], responses={**_ERRORS, **missing})
@@ -639,8 +639,9 @@ def _add_webhook_routes(app: FastAPI, service: RunService) -> None:
             return JSONResponse({"detail": "this tenant has no webhook"}, status_code=404)
         return WebhookView.of(webhook)
 
-    @app.delete(f"{API_PREFIX}/webhooks", status_code=204, tags=["webhooks"], responses={**_ERRORS, **missing})
-    def delete_webhook(tenant: Tenant) -> Response:
+    @app.delete(f"{API_PREFIX}/webhooks", status_code=204, response_model=None, response_class=Response, tags=["webhooks"],
+                responses={**_ERRORS, **missing})  # fmt: skip
+    def delete_webhook(tenant: Tenant) -> Any:
         """Stop posting this tenant's run events; deliveries not yet made are dropped."""
         if not store.delete(tenant):
             return JSONResponse({"detail": "this tenant has no webhook"}, status_code=404)
