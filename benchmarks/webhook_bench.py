@@ -98,7 +98,9 @@ class Receiver:
 
 def _briefs(n: int) -> list[dict[str, Any]]:
     examples = [load_brief(p).model_dump(mode="json") for p in sorted((ROOT / "examples" / "briefs").glob("*.*"))]
-    return [examples[i % len(examples)] | {"working_title": f"{examples[i % len(examples)]['working_title']} #{i}"} for i in range(n)]
+    return [
+        examples[i % len(examples)] | {"working_title": f"{examples[i % len(examples)]['working_title']} #{i}"} for i in range(n)
+    ]
 
 
 async def _submit_all(url: str, key: str, briefs: list[dict[str, Any]]) -> list[str]:

@@ -617,7 +617,7 @@ def _add_webhook_routes(app: FastAPI, service: RunService) -> None:
     from greenroom.store.webhooks import EVENTS, UnknownDeliveryError, WebhookStore
 
     store = WebhookStore(service.settings.registry_target)
-    missing = {404: {"description": "This tenant has no webhook, or no such delivery."}}
+    missing: dict[int | str, dict[str, Any]] = {404: {"description": "This tenant has no webhook, or no such delivery."}}
 
     @app.put(f"{API_PREFIX}/webhooks", response_model=WebhookView, tags=["webhooks"], responses={**_ERRORS, **missing})
     def put_webhook(body: WebhookRequest, tenant: Tenant) -> Any:

@@ -191,7 +191,7 @@ class WebhookSender:
                 multiplier=self.config.backoff_s, max=self.config.backoff_max_s, jitter=self.config.backoff_s
             ),
             retry=retry_if_exception_type(_AttemptFailed),
-            sleep=self._stop.wait,  # a stopping process does not sleep out its backoff
+            sleep=self._pause,
         )
         try:
             for attempt in retrying:
@@ -210,6 +210,10 @@ class WebhookSender:
             return False
         self.store.finish(delivery.id, delivered=True)
         return True
+
+    def _pause(self, seconds: float) -> None:
+        """Wait between attempts; a stopping process does not sleep out its backoff."""
+        self._stop.wait(seconds)
 
     def _post_once(self, delivery: Delivery) -> None:
         self.store.renew(delivery.id, self.lease_s)
