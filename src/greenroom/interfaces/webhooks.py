@@ -67,7 +67,10 @@ def check_address(url: str, allow_private: bool = False) -> str:
     public: a tenant must not make the server reach loopback, the private network or cloud metadata
     (169.254.169.254). The check runs again before each attempt, since a name can resolve elsewhere later.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # an unclosed [ipv6] bracket and the like
+        raise WebhookAddressError("the address is not a valid URL") from None
     if parts.scheme not in ("http", "https"):
         raise WebhookAddressError("use an http:// or https:// address")
     if not parts.hostname:
@@ -82,7 +85,7 @@ def check_address(url: str, allow_private: bool = False) -> str:
         return url.strip()
     try:
         found = {info[4][0] for info in socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)}
-    except (socket.gaierror, UnicodeError):
+    except (socket.gaierror, UnicodeError, ValueError):  # unknown name, a label too long, a NUL in the name
         raise WebhookAddressError(f"the host name {parts.hostname} does not resolve") from None
     if not found or not all(_public(str(a)) for a in found):
         raise WebhookAddressError(
