@@ -636,7 +636,7 @@ def _add_webhook_routes(app: FastAPI, service: RunService) -> None:
         """This tenant's webhook (never its secret)."""
         webhook = store.get(tenant)
         if webhook is None:
-            return JSONResponse({"detail": "this tenant has no webhook"}, status_code=404)
+            raise HTTPException(404, "this tenant has no webhook")
         return WebhookView.of(webhook)
 
     @app.delete(f"{API_PREFIX}/webhooks", status_code=204, response_model=None, response_class=Response, tags=["webhooks"],
@@ -644,7 +644,7 @@ def _add_webhook_routes(app: FastAPI, service: RunService) -> None:
     def delete_webhook(tenant: Tenant) -> Any:
         """Stop posting this tenant's run events; deliveries not yet made are dropped."""
         if not store.delete(tenant):
-            return JSONResponse({"detail": "this tenant has no webhook"}, status_code=404)
+            raise HTTPException(404, "this tenant has no webhook")
         return Response(status_code=204)
 
     @app.get(f"{API_PREFIX}/webhooks/deliveries", response_model=DeliveryList, tags=["webhooks"], responses=_ERRORS)
@@ -666,7 +666,7 @@ def _add_webhook_routes(app: FastAPI, service: RunService) -> None:
         try:
             delivery = store.delivery(delivery_id, tenant)
         except UnknownDeliveryError as exc:
-            return JSONResponse({"detail": str(exc)}, status_code=404)
+            raise HTTPException(404, str(exc)) from None
         return DeliveryView(**delivery.model_dump(), attempt_log=store.attempts(delivery_id))
 
     @app.post(f"{API_PREFIX}/webhooks/deliveries/{{delivery_id}}/redeliver", status_code=202, response_model=DeliveryView,
@@ -676,7 +676,7 @@ def _add_webhook_routes(app: FastAPI, service: RunService) -> None:
         try:
             delivery = store.redeliver(delivery_id, tenant)
         except UnknownDeliveryError as exc:
-            return JSONResponse({"detail": str(exc)}, status_code=404)
+            raise HTTPException(404, str(exc)) from None
         return DeliveryView(**delivery.model_dump(), attempt_log=store.attempts(delivery_id))
 
 
