@@ -226,7 +226,9 @@ class WebhookSender:
             self.store.record_attempt(delivery.id, None, "the tenant removed its webhook", 0.0)
             raise _Undeliverable("the tenant removed its webhook")
         url, secret = target
-        try:
+        try:  # again before each post: the name may resolve elsewhere now. httpx resolves it once more to connect, so a
+            # name that flips between the two lookups (DNS rebinding) is not caught; pinning the checked address would
+            # need a custom transport, which is left out while redirects are not followed.
             check_address(url, self.config.allow_private)
         except WebhookAddressError as exc:
             self.store.record_attempt(delivery.id, None, str(exc), 0.0)
