@@ -31,6 +31,7 @@ from greenroom.core.funnel import AudienceFunnel
 from greenroom.core.package import Accounting, LaunchPackage, StepRecord, fallback_warning
 from greenroom.core.schemas import CallRecord
 from greenroom.core.state import LaunchInput, LaunchState
+from greenroom.core.telemetry import record_step_usage, step_span
 from greenroom.core.vocabulary import set_dotted
 from greenroom.graphs.inputs import checked_inputs
 from greenroom.graphs.served import served
@@ -253,14 +254,16 @@ class LaunchNode(Protocol):
 
 
 def _step(name: str, node: Callable[..., Any]) -> LaunchNode:
-    """Wrap a node: enforce the caps before it, and record its accounting after it."""
+    """Wrap a node: enforce the caps before it, trace it, and record its accounting after it."""
     takes_runtime = len(inspect.signature(node).parameters) > 1
 
     def run(state: LaunchState, runtime: Runtime[AgentContext]) -> Any:
         _check_caps(state, runtime.context, name)
         started = time.time()
-        out = node(state, runtime) if takes_runtime else node(state)
-        calls: list[CallRecord] = out.get("calls", []) if isinstance(out, dict) else []
+        with step_span(name) as span:
+            out = node(state, runtime) if takes_runtime else node(state)
+            calls: list[CallRecord] = out.get("calls", []) if isinstance(out, dict) else []
+            record_step_usage(span, calls)
         record = StepRecord(
             step=name, started_at=started, seconds=round(time.time() - started, 4), model_calls=len(calls),
             input_tokens=sum(c.input_tokens for c in calls), output_tokens=sum(c.output_tokens for c in calls),

@@ -42,6 +42,7 @@ from greenroom.interfaces.runs import package_version, version_folder
 from greenroom.interfaces.service import ContextFactory, RunBusyError, RunService
 from greenroom.interfaces.settings import Settings
 from greenroom.interfaces.viewers import import_history, run_targeting, user_recommendations, viewer_panels
+from greenroom.interfaces.webhooks import WebhookRequest
 from greenroom.store.catalog import Catalog, Title
 from greenroom.store.importer import ImportFileError, ImportReport, import_file, parse_mapping
 from greenroom.store.keys import KeyStore
@@ -321,6 +322,7 @@ def create_app(settings: Settings, context_factory: ContextFactory | None = None
     _add_catalog_routes(app, service)
     _add_viewer_routes(app, service)
     _add_results_routes(app, service)
+    _add_webhook_routes(app, service)
 
     app.state.chat = add_chat_routes(app, service)
     if settings.slack.http_enabled:  # the Slack bot's HTTP mode: POST /slack/events
@@ -706,6 +708,84 @@ def _add_results_routes(app: FastAPI, service: RunService) -> None:
         except PlanCurvesError as exc:
             return _errors_response([FieldError(field="run_id", message=str(exc))])
         return package.results
+
+
+def _add_webhook_routes(app: FastAPI, service: RunService) -> None:
+    """PUT/GET/DELETE /v1/webhooks and the deliveries: one webhook per tenant, its signing secret shown once."""
+    from fastapi import Response
+
+    from greenroom.interfaces.webhooks import (
+        DeliveryList,
+        DeliveryView,
+        WebhookAddressError,
+        WebhookView,
+        check_address,
+        unknown_events,
+    )
+    from greenroom.store.webhooks import EVENTS, UnknownDeliveryError, WebhookStore
+
+    store = WebhookStore(service.settings.registry_target)
+    missing: dict[int | str, dict[str, Any]] = {404: {"description": "This tenant has no webhook, or no such delivery."}}
+
+    @app.put(f"{API_PREFIX}/webhooks", response_model=WebhookView, tags=["webhooks"], responses={**_ERRORS, **missing})
+    def put_webhook(body: WebhookRequest, tenant: Tenant) -> Any:
+        """Register or change where this tenant's run events are posted; the signing secret is in the first answer only."""
+        if bad := list(unknown_events(body.events)):
+            return _errors_response([FieldError(field="events", message=f"{bad[0]!r} is no event; use {', '.join(EVENTS)}")])
+        try:
+            url = check_address(body.url, service.settings.webhooks.allow_private)
+        except WebhookAddressError as exc:
+            return _errors_response([FieldError(field="url", message=str(exc))])
+        webhook, secret = store.put(tenant, url, body.events or list(EVENTS), rotate_secret=body.rotate_secret)
+        return WebhookView.of(webhook, secret)
+
+    @app.get(f"{API_PREFIX}/webhooks", response_model=WebhookView, tags=["webhooks"], responses={**_ERRORS, **missing})
+    def get_webhook(tenant: Tenant) -> Any:
+        """This tenant's webhook (never its secret)."""
+        webhook = store.get(tenant)
+        if webhook is None:
+            raise HTTPException(404, "this tenant has no webhook")
+        return WebhookView.of(webhook)
+
+    @app.delete(f"{API_PREFIX}/webhooks", status_code=204, response_model=None, response_class=Response, tags=["webhooks"],
+                responses={**_ERRORS, **missing})  # fmt: skip
+    def delete_webhook(tenant: Tenant) -> Any:
+        """Stop posting this tenant's run events; deliveries not yet made are dropped."""
+        if not store.delete(tenant):
+            raise HTTPException(404, "this tenant has no webhook")
+        return Response(status_code=204)
+
+    @app.get(f"{API_PREFIX}/webhooks/deliveries", response_model=DeliveryList, tags=["webhooks"], responses=_ERRORS)
+    def list_deliveries(
+        tenant: Tenant,
+        run_id: Annotated[str | None, Query(max_length=100, description="Only this run's deliveries.")] = None,
+        state: Annotated[Literal["pending", "delivered", "failed"] | None, Query(description="Only these.")] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> DeliveryList:
+        """This tenant's deliveries, newest first."""
+        found = store.deliveries(tenant, run_id=run_id, state=state, limit=limit + 1, offset=offset)
+        return DeliveryList(deliveries=found[:limit], next_offset=offset + limit if len(found) > limit else None)
+
+    @app.get(f"{API_PREFIX}/webhooks/deliveries/{{delivery_id}}", response_model=DeliveryView, tags=["webhooks"],
+             responses={**_ERRORS, **missing})  # fmt: skip
+    def get_delivery(delivery_id: str, tenant: Tenant) -> Any:
+        """One delivery with every attempt: status code, error and duration of each."""
+        try:
+            delivery = store.delivery(delivery_id, tenant)
+        except UnknownDeliveryError as exc:
+            raise HTTPException(404, str(exc)) from None
+        return DeliveryView(**delivery.model_dump(), attempt_log=store.attempts(delivery_id))
+
+    @app.post(f"{API_PREFIX}/webhooks/deliveries/{{delivery_id}}/redeliver", status_code=202, response_model=DeliveryView,
+              tags=["webhooks"], responses={**_ERRORS, **missing})  # fmt: skip
+    def redeliver(delivery_id: str, tenant: Tenant) -> Any:
+        """Post a delivery again, with a fresh round of attempts (same payload and id, a new signature)."""
+        try:
+            delivery = store.redeliver(delivery_id, tenant)
+        except UnknownDeliveryError as exc:
+            raise HTTPException(404, str(exc)) from None
+        return DeliveryView(**delivery.model_dump(), attempt_log=store.attempts(delivery_id))
 
 
 def _document_brief_body(app: FastAPI) -> None:

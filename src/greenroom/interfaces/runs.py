@@ -22,6 +22,7 @@ from greenroom.core.vocabulary import ACTIVE, RunStatus, set_dotted, status_word
 from greenroom.graphs.write import build_write_graph
 from greenroom.interfaces.outputs import content_note, save_json_and_markdown
 from greenroom.interfaces.settings import Settings
+from greenroom.interfaces.telemetry import traced_run
 from greenroom.models.llm import ModelHandle, build_model
 from greenroom.store.checkpoints import open_checkpointer
 
@@ -174,6 +175,7 @@ def registry(settings: Settings) -> RunRegistry:
     return RunRegistry(settings.registry_target)
 
 
+@traced_run
 def _drive(graph_input: LaunchState | Command[Any] | None, run_id: str, settings: Settings, context: AgentContext,
            on_step: StepCallback | None, on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
     """Run the launch graph on its thread until it ends, pauses or fails; record the outcome."""

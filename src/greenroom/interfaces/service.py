@@ -41,6 +41,7 @@ from greenroom.interfaces.settings import Settings
 from greenroom.store.runs import RunEvent, RunJob, RunRecord, ServiceRegistry, UnknownRunError
 
 if TYPE_CHECKING:
+    from greenroom.interfaces.webhooks import WebhookSender
     from greenroom.store.catalog import Catalog
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ class RunService:
         self._lock = threading.Lock()
         self._new_id = new_run_id
         self.closing = False
+        self.webhooks: WebhookSender | None = None
 
     # --- lifecycle -----------------------------------------------------------
 
@@ -129,6 +131,12 @@ class RunService:
         A service that sends jobs to the worker pool builds no context and picks nothing up: the
         workers hold the models, and their sweep takes over what a dead worker left.
         """
+        from greenroom.interfaces.telemetry import configure_tracing
+        from greenroom.interfaces.webhooks import WebhookSender
+
+        configure_tracing(self.settings)
+        self.webhooks = WebhookSender(self.settings)  # posts run events from this process's own threads, never a run's
+        self.webhooks.start()
         if self.sends_to_queue:
             from greenroom.interfaces.queue import sender  # celery: only for a service that sends to the pool
 
@@ -149,6 +157,8 @@ class RunService:
         """Stop taking work; jobs not yet begun stay in the registry for the next start."""
         self.closing = True
         self.hub.notify()
+        if self.webhooks is not None:
+            self.webhooks.close()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
 

@@ -89,6 +89,31 @@ class QueueSettings(BaseModel):
         return bool(self.broker_url)
 
 
+class WebhookSettings(BaseModel):
+    """How run events are posted to tenants' webhooks."""
+
+    allow_private: bool = Field(
+        False, description="Accept webhook addresses on loopback and private networks (tests, a receiver on this machine); "
+        "off, such addresses are refused, so a tenant cannot make the server call inside its own network.",
+    )  # fmt: skip
+    timeout_s: float = Field(10.0, gt=0, le=120, description="Longest one delivery attempt waits for the receiver.")
+    max_attempts: int = Field(8, ge=1, le=50, description="Tries per delivery (a redelivery starts a new round).")
+    backoff_s: float = Field(0.5, gt=0, description="Wait before the second try; each later wait doubles, with jitter.")
+    backoff_max_s: float = Field(300.0, gt=0, description="Longest wait between two tries.")
+    senders: int = Field(4, ge=1, le=64, description="Deliveries posted at once by one process.")
+    sweep_s: float = Field(5.0, gt=0, description="How often a process looks for deliveries left by another (or a restart).")
+
+
+class OtelSettings(BaseModel):
+    """OpenTelemetry traces: nothing is exported unless an endpoint is set here or in OTEL_EXPORTER_OTLP_ENDPOINT."""
+
+    endpoint: str = Field(
+        "", description="OTLP/HTTP collector base URL (http://host:4318; /v1/traces is added); empty falls back to the "
+        "standard OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, and with none of them nothing is sent.",
+    )  # fmt: skip
+    service_name: str = Field("greenroom", description="The service.name resource attribute on every span.")
+
+
 class Settings(BaseSettings):
     """Everything greenroom needs to know about where it runs."""
 
@@ -111,6 +136,8 @@ class Settings(BaseSettings):
     queue: QueueSettings = Field(default_factory=QueueSettings, description="Worker pool.")
     api: ApiSettings = Field(default_factory=ApiSettings, description="REST API server.")
     slack: SlackSettings = Field(default_factory=SlackSettings, description="Slack bot.")
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings, description="Tenants' webhooks.")
+    otel: OtelSettings = Field(default_factory=OtelSettings, description="OpenTelemetry traces.")
 
     def ensure_dirs(self) -> None:
         """Create the data folder if it is missing."""

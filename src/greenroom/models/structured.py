@@ -29,6 +29,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from pydantic import BaseModel, ValidationError
 
 from greenroom.core.schemas import CallRecord
+from greenroom.core.telemetry import failed_call_span, model_call_span
 from greenroom.models.llm import ModelHandle, ModelUnavailableError, deadline_errors, prompt_cache, provider_errors, request_slots
 from greenroom.prompts import render
 
@@ -232,7 +233,7 @@ def generate(
         # One request at a time to a single-slot server; no more at once than a local server has slots, so a
         # call's deadline never runs while it waits in the server's queue.
         with cache.lock if cache else request_slots(handle):
-            started = time.perf_counter()
+            started, started_ns = time.perf_counter(), time.time_ns()
             seed = request_seed(handle, seed_offset, attempt)
             try:
                 message, parsed, error = _invoke_raw(handle, history, schema, limit, seed)
@@ -240,12 +241,14 @@ def generate(
                 if cache:
                     cache.text = ""
                 calls.append(_cut_off(handle, agent, schema, time.perf_counter() - started, attempt, seed))
+                model_call_span(calls[-1], started_ns, time.time_ns(), max_tokens=limit)
                 logger.info("%s: the %s call was cut off at its %g s deadline (%s)", agent, schema.__name__,
                                handle.deadline_s, exc)  # fmt: skip
                 raise StructuredOutputError(schema.__name__, [calls[-1].error], "", calls) from exc
             except provider_errors() as exc:
                 if cache:
                     cache.text = ""  # what the server holds now is unknown
+                failed_call_span(handle.label, agent, type(exc).__name__, str(exc), started_ns, time.time_ns())
                 raise ModelUnavailableError(f"{handle.label} failed for the {agent} ({schema.__name__}): {exc}") from exc
             seconds = time.perf_counter() - started
             raw = _raw_text(message)
@@ -266,6 +269,7 @@ def generate(
                 valid=parsed is not None, finish_reason=finish, error="; ".join(reasons)[:500], seed=seed,
             )
         )  # fmt: skip
+        model_call_span(calls[-1], started_ns, started_ns + round(seconds * 1e9), max_tokens=limit)
         if parsed is not None:
             return parsed, calls
         fix = render("common/repair.j2", schema_name=schema.__name__, errors=reasons[:8])

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from greenroom.core.vocabulary import FINAL, RunStatus, status_words
 from greenroom.store.database import SqlStore
+from greenroom.store.webhooks import WEBHOOK_SCHEMA, notify_new_delivery, queue_status_event
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -76,7 +77,7 @@ def _record(row: object) -> RunRecord:
 class RunRegistry(SqlStore):
     """Create, update and list runs."""
 
-    schema = SCHEMA
+    schema = SCHEMA + ";" + WEBHOOK_SCHEMA  # a status change queues its webhook delivery in the same transaction
     added_columns: ClassVar[dict[str, dict[str, str]]] = {"runs": {"pruned_at": "TEXT"}}
 
     def create(self, run_id: str, title: str, brief: dict, *, tenant: str = "default", status: str = "queued") -> RunRecord:
@@ -92,11 +93,13 @@ class RunRegistry(SqlStore):
 
     def update(self, run_id: str, *, status: str | None = None, message: str | None = None, version: int | None = None,
                output_dir: str | None = None, brief: dict | None = None) -> RunRecord:  # fmt: skip
-        """Change what is given; the rest stays."""
+        """Change what is given; the rest stays. A new status a webhook hears of queues its delivery."""
         fields = {"status": status, "message": message, "version": version, "output_dir": output_dir,
                   "brief": json.dumps(brief) if brief is not None else None}  # fmt: skip
         sets = {k: v for k, v in fields.items() if v is not None}
+        queued = False
         with self._connect() as conn:
+            before = conn.execute(text("SELECT status FROM runs WHERE id = :id"), {"id": run_id}).scalar() if status else None
             assignments = ", ".join(f"{k} = :{k}" for k in sets)
             cursor = conn.execute(  # any change may add checkpoints: the run is due for pruning again
                 text(f"UPDATE runs SET {assignments}, updated_at = :now, pruned_at = NULL WHERE id = :id"),
@@ -104,6 +107,10 @@ class RunRegistry(SqlStore):
             )
             if cursor.rowcount == 0:
                 raise UnknownRunError(run_id)
+            if status is not None and status != before:
+                queued = queue_status_event(conn, run_id, status)
+        if queued:
+            notify_new_delivery()
         return self.get(run_id)
 
     def get(self, run_id: str) -> RunRecord:
@@ -219,7 +226,7 @@ class ServiceRegistry(RunRegistry):
     process's own queue decides who works on what.
     """
 
-    schema = SCHEMA + ";" + SERVICE_SCHEMA
+    schema = RunRegistry.schema + ";" + SERVICE_SCHEMA
     added_columns: ClassVar[dict[str, dict[str, str]]] = {**RunRegistry.added_columns, "run_jobs": JOB_COLUMNS}
 
     def create_queued(self, run_id: str, title: str, brief: dict, *, tenant: str, approval: bool, job: str = "launch",

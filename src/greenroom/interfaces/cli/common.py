@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -44,6 +45,12 @@ def _main(
     ),
 ) -> None:
     """greenroom: from a creative brief to a launch package."""
+    from pydantic import ValidationError
+
+    from greenroom.interfaces.telemetry import configure_tracing
+
+    with contextlib.suppress(ValidationError):  # the command itself reports settings it cannot read
+        configure_tracing(Settings())  # exports traces only when an OTLP endpoint is configured
 
 
 console = Console(stderr=True)
