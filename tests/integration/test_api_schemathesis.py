@@ -47,7 +47,9 @@ def test_generated_requests_get_no_server_errors(served: Served) -> None:
     seen: list[str] = []
     calls: list[int] = []
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 22  # briefs, runs (8: with the package and its two reports), results (2), catalog (2), viewers (3), webhooks (6)
+    assert (
+        len(operations) == 22
+    )  # briefs, runs (8: with the package and its two reports), results (2), catalog (2), viewers (3), webhooks (6)
 
     for operation in operations:
 

@@ -409,7 +409,7 @@ def test_results_uploaded_on_the_chat_page_update_the_chats_run(tmp_path: Path, 
                     (("acme", mine), ("beta", theirs), ("idle", mine))}  # fmt: skip
         headers = {"acme": mine, "beta": theirs, "idle": mine}
         for name, tenant in (("acme", "acme"), ("beta", "beta")):
-            app_.state.chat.get(sessions[name], tenant)[1].run_id = run_id
+            app_.state.chat.sessions.step(sessions[name], tenant, {"kind": "carried", "run_id": run_id})  # as a launch does
         answers = {name: client.post(f"/chat/sessions/{sessions[name]}/results", headers=headers[name],
                                      files={"file": ("week2.csv", body, "text/csv")})
                    for name in sessions}  # fmt: skip
