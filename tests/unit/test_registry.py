@@ -17,7 +17,7 @@ def registry(tmp_path: Path) -> ServiceRegistry:
 
 
 def _queued(registry: ServiceRegistry, run_id: str = "r1") -> str:
-    registry.create_queued(run_id, "Title", {"working_title": "Title"}, tenant="acme", approval=False)
+    registry.register(run_id, "Title", {"working_title": "Title"}, tenant="acme", approval=False)
     return run_id
 
 
@@ -62,15 +62,13 @@ def test_queue_job_refuses_a_run_in_the_wrong_status_and_says_which(registry: Se
 
 
 def test_an_idempotency_key_returns_its_run_and_refuses_another_brief(registry: ServiceRegistry) -> None:
-    first, created = registry.create_queued(
-        "a", "T", {"x": 1}, tenant="acme", approval=False, idempotency_key="k", fingerprint="f1"
-    )
-    again, created_again = registry.create_queued("b", "T", {"x": 1}, tenant="acme", approval=False, idempotency_key="k",
+    first, created = registry.register("a", "T", {"x": 1}, tenant="acme", approval=False, idempotency_key="k", fingerprint="f1")
+    again, created_again = registry.register("b", "T", {"x": 1}, tenant="acme", approval=False, idempotency_key="k",
                                                   fingerprint="f1")  # fmt: skip
     assert created and not created_again and again.id == first.id == "a"
     with pytest.raises(IdempotencyConflictError, match="'k' was used with a different brief"):
-        registry.create_queued("c", "T", {"x": 2}, tenant="acme", approval=False, idempotency_key="k", fingerprint="f2")
-    other, created_other = registry.create_queued("d", "T", {"x": 1}, tenant="globex", approval=False, idempotency_key="k")
+        registry.register("c", "T", {"x": 2}, tenant="acme", approval=False, idempotency_key="k", fingerprint="f2")
+    other, created_other = registry.register("d", "T", {"x": 1}, tenant="globex", approval=False, idempotency_key="k")
     assert created_other and other.id == "d"  # keys are per tenant
 
 

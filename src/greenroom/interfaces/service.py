@@ -33,12 +33,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from greenroom.agents.context import AgentContext
-from greenroom.core.brief import Brief, parse_brief
+from greenroom.core.brief import Brief
 from greenroom.core.package import LaunchPackage
 from greenroom.core.vocabulary import ACTIVE, REVISABLE, STATUS_WORDS
-from greenroom.interfaces.runs import RunOutcome, _drive, agent_context, checkpointer, latest_package, revised_brief
+from greenroom.interfaces.runs import RunOutcome, advance_run, agent_context, checkpointer, latest_package, revised_brief
 from greenroom.interfaces.settings import Settings
-from greenroom.store.runs import RunEvent, RunJob, RunRecord, ServiceRegistry, UnknownRunError
+from greenroom.store.runs import RunEvent, RunJob, RunRecord, RunRegistry, UnknownRunError
 
 if TYPE_CHECKING:
     from greenroom.store.catalog import Catalog
@@ -87,9 +87,9 @@ class EventHub:
                 loop.call_soon_threadsafe(event.set)
 
 
-def brief_fingerprint(brief: Brief, approval: bool) -> str:
-    """What an idempotent retry must repeat exactly."""
-    payload = json.dumps({"brief": brief.model_dump(mode="json"), "approval": approval}, sort_keys=True)
+def brief_fingerprint(brief: dict[str, Any], approval: bool) -> str:
+    """What an idempotent retry must repeat exactly (the checked brief as JSON, and the approval step)."""
+    payload = json.dumps({"brief": brief, "approval": approval}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -103,7 +103,7 @@ class RunService:
 
         settings.ensure_dirs()
         self.settings = settings
-        self.registry = ServiceRegistry(settings.registry_target)
+        self.registry = RunRegistry(settings.registry_target)
         self.is_worker = worker
         self.sends_to_queue = settings.queue.enabled and not worker
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
@@ -170,9 +170,10 @@ class RunService:
         self, brief: Brief, tenant: str, idempotency_key: str | None = None, *, approval: bool = False
     ) -> tuple[RunRecord, bool]:
         """Register and queue a run; return it and whether it is new (False: an Idempotency-Key retry)."""
-        record, created = self.registry.create_queued(
-            self._new_id(), brief.working_title, brief.model_dump(mode="json"), tenant=tenant, approval=approval,
-            idempotency_key=idempotency_key, fingerprint=brief_fingerprint(brief, approval),
+        data = brief.model_dump(mode="json")
+        record, created = self.registry.register(
+            self._new_id(), brief.working_title, data, tenant=tenant, approval=approval,
+            idempotency_key=idempotency_key, fingerprint=brief_fingerprint(data, approval),
         )  # fmt: skip
         if created:
             self.emit(record.id, "status", {"status": "queued", "message": "waiting for a worker"})
@@ -310,7 +311,7 @@ class RunService:
         context = replace(self.context, approval=self.registry.approval_requested(run_id), tenant=record.tenant)
         self.emit(run_id, "status", {"status": "running", "message": f"{job.kind} started" + (" again" if job.started else "")})
         try:
-            outcome = self._execute(job, context, lost)
+            outcome = self._execute(job, record, context, lost)
         except LeaseLost:  # the run, its job and its status now belong to the worker that took it over
             return "lease_lost"
         except Exception as exc:  # a worker's boundary: record the failure where the client will look, keep the trace in the log
@@ -335,7 +336,7 @@ class RunService:
         self.emit(run_id, "status", {"status": outcome.status, "message": outcome.message, "version": version})
         return outcome.status
 
-    def _execute(self, job: RunJob, context: AgentContext, lost: threading.Event | None = None) -> RunOutcome:
+    def _execute(self, job: RunJob, record: RunRecord, context: AgentContext, lost: threading.Event | None = None) -> RunOutcome:
         """Carry out one job; a job that had begun before a restart continues from the checkpoint."""
         run_id = job.run_id
 
@@ -345,12 +346,12 @@ class RunService:
             self.emit(run_id, type, data)
 
         def drive(graph_input: Any) -> RunOutcome:
-            return _drive(graph_input, run_id, self.settings, context, None, on_event)
+            return advance_run(graph_input, run_id, self.settings, context, on_event=on_event)
 
         if job.started and (job.kind != "launch" or self._has_checkpoint(run_id)):
             return drive(None)
-        if job.kind == "launch":
-            return drive({"brief": parse_brief(self.registry.get(run_id).brief)})
+        if job.kind == "launch":  # the brief as accepted: the graph's intake turns it into a Brief
+            return drive({"brief": record.brief})
         if job.kind == "approve":
             from langgraph.types import Command
 

@@ -73,22 +73,11 @@ def _record(row: object) -> RunRecord:
 """Statuses of a finished run: its checkpoints may be pruned to the final state after the retention period."""
 
 
-class RunRegistry(SqlStore):
-    """Create, update and list runs."""
+class _Runs(SqlStore):
+    """Update, find and list runs (the `runs` table; `RunRegistry` adds registering and the service's bookkeeping)."""
 
     schema = SCHEMA
     added_columns: ClassVar[dict[str, dict[str, str]]] = {"runs": {"pruned_at": "TEXT"}}
-
-    def create(self, run_id: str, title: str, brief: dict, *, tenant: str = "default", status: str = "queued") -> RunRecord:
-        """Register a new run."""
-        now = _now()
-        with self._connect() as conn:
-            conn.execute(
-                text("INSERT INTO runs (id, tenant, title, brief, status, created_at, updated_at) "
-                     "VALUES (:id, :tenant, :title, :brief, :status, :now, :now)"),
-                {"id": run_id, "tenant": tenant, "title": title, "brief": json.dumps(brief), "status": status, "now": now},
-            )  # fmt: skip
-        return self.get(run_id)
 
     def update(self, run_id: str, *, status: str | None = None, message: str | None = None, version: int | None = None,
                output_dir: str | None = None, brief: dict | None = None) -> RunRecord:  # fmt: skip
@@ -210,8 +199,8 @@ def _event(row: object) -> RunEvent:
     return RunEvent(**{**data, "data": json.loads(data["data"])})
 
 
-class ServiceRegistry(RunRegistry):
-    """The run registry plus what the run service needs; the extra tables leave `runs` as it is.
+class RunRegistry(_Runs):
+    """The run registry: runs, and what the run service needs (idempotency keys, jobs, event feeds).
 
     A job is claimed with a lease: its holder renews `lease_until` while it works, and a
     job whose lease ran out (its worker died) may be claimed by another worker, which
@@ -220,11 +209,14 @@ class ServiceRegistry(RunRegistry):
     """
 
     schema = SCHEMA + ";" + SERVICE_SCHEMA
-    added_columns: ClassVar[dict[str, dict[str, str]]] = {**RunRegistry.added_columns, "run_jobs": JOB_COLUMNS}
+    added_columns: ClassVar[dict[str, dict[str, str]]] = {**_Runs.added_columns, "run_jobs": JOB_COLUMNS}
 
-    def create_queued(self, run_id: str, title: str, brief: dict, *, tenant: str, approval: bool, job: str = "launch",
-                      idempotency_key: str | None = None, fingerprint: str = "") -> tuple[RunRecord, bool]:  # fmt: skip
-        """Register a queued run with its launch job in one transaction; with a key already used, return its run."""
+    def register(self, run_id: str, title: str, brief: dict, *, tenant: str = "default", approval: bool = False,
+                 job: str | None = "launch", status: str = "queued", idempotency_key: str | None = None,
+                 fingerprint: str = "") -> tuple[RunRecord, bool]:  # fmt: skip
+        """Register a run, with its job for the service's workers (`job=None`: the caller runs it itself), in one
+        transaction: the one way a run comes to exist. With an idempotency key already used, return that key's run and
+        False; the same key with a different request raises IdempotencyConflictError."""
         now = _now()
         try:
             with self._connect() as conn:
@@ -235,14 +227,16 @@ class ServiceRegistry(RunRegistry):
                     )
                 conn.execute(
                     text("INSERT INTO runs (id, tenant, title, brief, status, created_at, updated_at) "
-                         "VALUES (:id, :tenant, :title, :brief, 'queued', :now, :now)"),
-                    {"id": run_id, "tenant": tenant, "title": title, "brief": json.dumps(brief), "now": now},
+                         "VALUES (:id, :tenant, :title, :brief, :status, :now, :now)"),
+                    {"id": run_id, "tenant": tenant, "title": title, "brief": json.dumps(brief), "status": status, "now": now},
                 )  # fmt: skip
                 conn.execute(text("INSERT INTO run_options VALUES (:id, :approval)"), {"id": run_id, "approval": int(approval)})
-                conn.execute(
-                    text("INSERT INTO run_jobs (run_id, kind, payload, started, created_at) VALUES (:id, :kind, '{}', 0, :now)"),
-                    {"id": run_id, "kind": job, "now": now},
-                )
+                if job is not None:
+                    conn.execute(
+                        text("INSERT INTO run_jobs (run_id, kind, payload, started, created_at) "
+                             "VALUES (:id, :kind, '{}', 0, :now)"),
+                        {"id": run_id, "kind": job, "now": now},
+                    )  # fmt: skip
         except IntegrityError:
             if idempotency_key is None:
                 raise
@@ -381,3 +375,7 @@ class ServiceRegistry(RunRegistry):
                 {"id": run_id, "type": type},
             ).fetchone()
         return _event(row) if row else None
+
+
+ServiceRegistry = RunRegistry
+"""The registry's earlier name, kept for code that imports it."""
