@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -92,6 +93,8 @@ class AgentContext(RunSettings):
     """The analyst's trained predictors; None leaves forecasts and segments out (and says so)."""
     viewers: ViewerPanels | None = None
     """Viewer panels per tenant for the targeting list; None leaves it out (and says so)."""
+    should_stop: Callable[[], bool] | None = None
+    """Asked before each launch step: True stops the run there (someone cancelled it); None never stops it."""
 
     def __post_init__(self) -> None:
         """Check the settings: LangGraph's server hands them over as unchecked JSON."""

@@ -172,7 +172,9 @@ def film_key(title: str, year: int) -> str:
 
 # --- runs ---------------------------------------------------------------------
 
-RunStatus = Literal["queued", "running", "awaiting_approval", "done", "approved", "rejected", "stopped_cap", "failed"]
+RunStatus = Literal[
+    "queued", "running", "awaiting_approval", "done", "approved", "rejected", "stopped_cap", "failed", "cancelled"
+]
 """Where a run stands."""
 RUN_STATUSES: tuple[str, ...] = get_args(RunStatus)
 ACTIVE: tuple[str, ...] = ("queued", "running")

@@ -34,7 +34,7 @@ from greenroom.core.funnel import AudienceFunnel
 from greenroom.core.package import Accounting, LaunchPackage, StepRecord, fallback_warning
 from greenroom.core.schemas import CallRecord
 from greenroom.core.state import LaunchInput, LaunchState
-from greenroom.core.vocabulary import set_dotted
+from greenroom.core.vocabulary import STEP_NAMES, set_dotted
 from greenroom.graphs.inputs import checked_inputs
 from greenroom.graphs.served import served
 from greenroom.graphs.write import writing_done
@@ -70,6 +70,10 @@ DOWNSTREAM: dict[str, tuple[str, ...]] = {"analyst": ("marketer",), "writer": ("
 
 class CapReached(RuntimeError):
     """The run spent its token or cost cap; the steps done so far are checkpointed."""
+
+
+class RunCancelled(RuntimeError):
+    """Someone cancelled the run; it stopped before a step, and the steps done so far are checkpointed."""
 
 
 def changed_fields(old: Brief, new: Brief) -> set[str]:
@@ -237,10 +241,12 @@ class LaunchNode(Protocol):
 
 
 def _step(name: str, node: Callable[..., Any]) -> LaunchNode:
-    """Wrap a node: enforce the caps before it, and record its accounting after it."""
+    """Wrap a node: stop a cancelled run and enforce the caps before it, and record its accounting after it."""
     takes_runtime = len(inspect.signature(node).parameters) > 1
 
     def run(state: LaunchState, runtime: Runtime[AgentContext]) -> Any:
+        if runtime.context.should_stop is not None and runtime.context.should_stop():
+            raise RunCancelled(f"cancelled before the {STEP_NAMES.get(name, name).lower()} step")
         _check_caps(state, runtime.context, name)
         started = time.time()
         out = node(state, runtime) if takes_runtime else node(state)

@@ -45,6 +45,8 @@ from greenroom.tools.viewers import ViewerPanels
 
 API_PREFIX = "/v1"
 UPLOAD_PATHS = frozenset({f"{API_PREFIX}/catalog/import", f"{API_PREFIX}/viewers/import"})
+PARSED_BODY = "parsed_json_body"
+"""Where `JsonShape` leaves the JSON body it checked, so a route does not parse it again."""
 MAX_EVENT_ID = 2**63 - 1
 """Event ids are SQLite integers; a larger Last-Event-ID is a client error, not a server one."""
 Scope = MutableMapping[str, Any]
@@ -236,7 +238,7 @@ class JsonShape:
                 break
         body = b"".join(chunks)
         try:
-            limits.load_json(body)
+            scope.setdefault("state", {})[PARSED_BODY] = limits.load_json(body)  # the route reads it: one parse
         except limits.LimitError as exc:
             answer = json.dumps({"errors": [{"field": exc.field, "message": exc.message}]}).encode()
             await send({"type": "http.response.start", "status": 422,
@@ -344,9 +346,9 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
             str | None, Header(max_length=200, description="Retries with the same key return the same run.")
         ] = None,
     ) -> Any:
-        """Submit a brief; the run is queued and executed in the background."""
+        """Submit a brief; the run is recorded and queued, and executed in the background."""
         try:
-            data = limits.load_json(await request.body())
+            data = getattr(request.state, PARSED_BODY, None) or limits.load_json(await request.body())
         except limits.LimitError as exc:
             return _errors_response([FieldError(field=exc.field, message=exc.message)])
         except json.JSONDecodeError as exc:
@@ -421,6 +423,13 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
         except ValueError as exc:  # an edit that does not apply to the package (pydantic's ValidationError in words)
             return _errors_response([FieldError(field="field", message=in_words(exc))])
         return RunSummary.of(record)
+
+    @app.post(f"{API_PREFIX}/runs/{{run_id}}/cancel", status_code=202, response_model=RunSummary, tags=["runs"],
+              responses={**_ERRORS, 409: {"description": "The run is not queued or running."}})  # fmt: skip
+    def cancel_run(run_id: str, tenant: Tenant) -> RunSummary:
+        """Cancel a queued run, or stop a running one before its next step; the steps it finished are kept."""
+        service.run_for(run_id, tenant)
+        return RunSummary.of(service.cancel(run_id))
 
     @app.post(f"{API_PREFIX}/runs/{{run_id}}/revisions", status_code=202, response_model=RunSummary, tags=["runs"],
               responses={**_ERRORS, 409: {"description": "The run is busy or has no package yet."}})  # fmt: skip

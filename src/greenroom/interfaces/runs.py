@@ -126,7 +126,7 @@ class RunOutcome(BaseModel):
     """Where a run stands after a call that drove it."""
 
     run_id: str = Field(..., description="The run's id.")
-    status: str = Field(..., description="done, awaiting_approval, approved, rejected, stopped_cap or failed.")
+    status: str = Field(..., description="done, awaiting_approval, approved, rejected, stopped_cap, failed or cancelled.")
     message: str = Field("", description="Why, in words.")
     package: Any = Field(None, description="The latest LaunchPackage, when one was assembled.")
     question: dict[str, Any] | None = Field(None, description="The approval request, when the run waits for one.")
@@ -150,7 +150,7 @@ def run_graph(name: GraphName, graph_input: Any, run_id: str, settings: Settings
     reports and registry entry are the next step's (`record_outcome`). A cap, a model that does not answer or one that
     does not write a usable answer ends the run with a status and a message in words; any other error propagates.
     """
-    from greenroom.graphs.launch import CapReached
+    from greenroom.graphs.launch import CapReached, RunCancelled
     from greenroom.models.llm import ModelUnavailableError
     from greenroom.models.structured import StructuredOutputError
 
@@ -162,6 +162,8 @@ def run_graph(name: GraphName, graph_input: Any, run_id: str, settings: Settings
         try:
             for mode, chunk in graph.stream(graph_input, config, context=context, stream_mode=["updates", "tasks"]):
                 _dispatch(mode, chunk, on_step, on_event)
+        except RunCancelled as exc:
+            status, message, error = "cancelled", f"{exc}; the steps before it are kept", exc
         except CapReached as exc:
             status, message, error = "stopped_cap", f"{exc}; the steps before it are kept (resume with a higher cap)", exc
         except StructuredOutputError as exc:  # its reasons are parser output: the log keeps them, the run says it in words

@@ -174,9 +174,10 @@ class RunService:
         record, created = self.registry.register(
             self._new_id(), brief.working_title, data, tenant=tenant, approval=approval,
             idempotency_key=idempotency_key, fingerprint=brief_fingerprint(data, approval),
+            event={"status": "queued", "message": "waiting for a worker"},
         )  # fmt: skip
         if created:
-            self.emit(record.id, "status", {"status": "queued", "message": "waiting for a worker"})
+            self.hub.notify(record.id)
             self._enqueue(record.id)
         return record, created
 
@@ -202,6 +203,16 @@ class RunService:
             raise RunBusyError(f"run {run_id} has no package yet: it cannot be revised")
         revised_brief(package.brief, sets or {})  # raises BriefError with every bad field
         return self._queue(run_id, "revise", {"note": note, "sets": sets or {}}, allowed)
+
+    def cancel(self, run_id: str) -> RunRecord:
+        """Cancel a queued run now, or stop a running one before its next step (RunBusyError for a run at rest)."""
+        try:
+            record, stopped = self.registry.cancel(run_id, "cancelled before it started")
+        except ValueError as exc:
+            raise RunBusyError(str(exc)) from exc
+        if stopped:
+            self.emit(run_id, "status", {"status": "cancelled", "message": record.message})
+        return record
 
     def _queue(self, run_id: str, kind: str, payload: dict[str, Any], from_status: tuple[str, ...]) -> RunRecord:
         try:
@@ -308,7 +319,8 @@ class RunService:
     def _run_job(self, job: RunJob, lost: threading.Event) -> str:
         run_id = job.run_id
         record = self.registry.get(run_id)  # the analyst scores the viewers of the tenant that owns the run
-        context = replace(self.context, approval=self.registry.approval_requested(run_id), tenant=record.tenant)
+        context = replace(self.context, approval=self.registry.approval_requested(run_id), tenant=record.tenant,
+                          should_stop=lambda: self.registry.cancel_requested(run_id))  # fmt: skip
         self.emit(run_id, "status", {"status": "running", "message": f"{job.kind} started" + (" again" if job.started else "")})
         try:
             outcome = self._execute(job, record, context, lost)

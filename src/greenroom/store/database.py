@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -27,6 +28,17 @@ def database_url(target: Path | str) -> str:
     if target.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + target.split("://", 1)[1]
     return target
+
+
+@functools.cache
+def _writer_lock(url: str, pid: int) -> threading.RLock:
+    """One SQLite file's writer lock in this process.
+
+    SQLite lets one writer in at a time; a second one waits in its busy handler, which sleeps in growing steps (up to
+    100 ms) and misses the moment the lock frees. Queueing this process's threads on a lock of their own hands the
+    file over as soon as a transaction ends; other processes still meet on SQLite's own lock.
+    """
+    return threading.RLock()
 
 
 @functools.cache
@@ -67,6 +79,9 @@ class SqlStore:
 
     def __init__(self, target: Path | str) -> None:
         self.engine = engine_for(target)
+        self._lock: AbstractContextManager[Any] = (
+            _writer_lock(str(self.engine.url), os.getpid()) if self.engine.dialect.name == "sqlite" else nullcontext()
+        )
         serial = "BIGSERIAL PRIMARY KEY" if self.dialect == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
         for attempt in range(5):
             try:
@@ -94,7 +109,7 @@ class SqlStore:
 
     @contextmanager
     def _connect(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
+        with self._lock, self.engine.begin() as conn:
             yield conn
 
     @property

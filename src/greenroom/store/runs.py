@@ -15,10 +15,10 @@ import time
 from typing import ClassVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
-from greenroom.core.vocabulary import FINAL
+from greenroom.core.vocabulary import ACTIVE, FINAL
 from greenroom.store.database import SqlStore
 
 SCHEMA = """
@@ -46,7 +46,9 @@ class RunRecord(BaseModel):
     tenant: str = Field("default", description="Who owns the run.")
     title: str = Field(..., description="The brief's working title.")
     brief: dict = Field(..., description="The brief as submitted (JSON).")
-    status: str = Field(..., description="queued, running, awaiting_approval, done, approved, rejected, stopped_cap or failed.")
+    status: str = Field(
+        ..., description="queued, running, awaiting_approval, done, approved, rejected, stopped_cap, failed or cancelled."
+    )
     message: str = Field("", description="Why the run has this status, in words.")
     version: int = Field(0, description="Latest package version (0 before the first).")
     output_dir: str = Field("", description="Folder holding the latest package and reports.")
@@ -151,7 +153,8 @@ CREATE TABLE IF NOT EXISTS run_jobs (
     created_at TEXT NOT NULL,
     owner TEXT,
     lease_until DOUBLE PRECISION,
-    dispatched_at DOUBLE PRECISION
+    dispatched_at DOUBLE PRECISION,
+    cancel_requested INTEGER
 );
 CREATE TABLE IF NOT EXISTS run_options (
     run_id TEXT PRIMARY KEY,
@@ -167,8 +170,10 @@ CREATE TABLE IF NOT EXISTS run_events (
 CREATE INDEX IF NOT EXISTS run_events_run ON run_events (run_id, seq)
 """
 
-JOB_COLUMNS = {"owner": "TEXT", "lease_until": "DOUBLE PRECISION", "dispatched_at": "DOUBLE PRECISION"}
-"""Who holds a job and until when (epoch seconds), and when it was last sent to the queue."""
+JOB_COLUMNS = {"owner": "TEXT", "lease_until": "DOUBLE PRECISION", "dispatched_at": "DOUBLE PRECISION",
+               "cancel_requested": "INTEGER"}  # fmt: skip
+"""Who holds a job and until when (epoch seconds), when it was last sent to the queue, and whether its run was
+cancelled while a worker held it (the worker stops before the run's next step)."""
 
 
 class IdempotencyConflictError(ValueError):
@@ -213,44 +218,69 @@ class RunRegistry(_Runs):
 
     def register(self, run_id: str, title: str, brief: dict, *, tenant: str = "default", approval: bool = False,
                  job: str | None = "launch", status: str = "queued", idempotency_key: str | None = None,
-                 fingerprint: str = "") -> tuple[RunRecord, bool]:  # fmt: skip
-        """Register a run, with its job for the service's workers (`job=None`: the caller runs it itself), in one
-        transaction: the one way a run comes to exist. With an idempotency key already used, return that key's run and
-        False; the same key with a different request raises IdempotencyConflictError."""
-        now = _now()
+                 fingerprint: str = "", event: dict | None = None) -> tuple[RunRecord, bool]:  # fmt: skip
+        """Register a run, with its job for the service's workers (`job=None`: the caller runs it itself) and the first
+        `status` event of its feed (`event`), in one short transaction: the one way a run comes to exist.
+
+        With an idempotency key already used, return that key's run and False; the same key with a different request
+        raises IdempotencyConflictError.
+        """
+        now, used = _now(), None
         try:
             with self._connect() as conn:
-                if idempotency_key is not None:  # the key's primary key makes a concurrent second use fail here
-                    conn.execute(
+                if idempotency_key is not None:
+                    used = self._idempotent(conn, tenant, idempotency_key, fingerprint)
+                if idempotency_key is not None and used is None:
+                    conn.execute(  # the key's primary key makes a concurrent second use (PostgreSQL) fail here
                         text("INSERT INTO idempotency_keys VALUES (:tenant, :key, :run_id, :fingerprint, :now)"),
                         {"tenant": tenant, "key": idempotency_key, "run_id": run_id, "fingerprint": fingerprint, "now": now},
                     )
-                conn.execute(
-                    text("INSERT INTO runs (id, tenant, title, brief, status, created_at, updated_at) "
-                         "VALUES (:id, :tenant, :title, :brief, :status, :now, :now)"),
-                    {"id": run_id, "tenant": tenant, "title": title, "brief": json.dumps(brief), "status": status, "now": now},
-                )  # fmt: skip
-                conn.execute(text("INSERT INTO run_options VALUES (:id, :approval)"), {"id": run_id, "approval": int(approval)})
-                if job is not None:
-                    conn.execute(
-                        text("INSERT INTO run_jobs (run_id, kind, payload, started, created_at) "
-                             "VALUES (:id, :kind, '{}', 0, :now)"),
-                        {"id": run_id, "kind": job, "now": now},
-                    )  # fmt: skip
+                if used is None:
+                    self._insert(conn, run_id, title, brief, tenant=tenant, approval=approval, job=job, status=status,
+                                 event=event, now=now)  # fmt: skip
         except IntegrityError:
             if idempotency_key is None:
                 raise
             with self._connect() as conn:
-                row = conn.execute(
-                    text("SELECT run_id, fingerprint FROM idempotency_keys WHERE tenant = :tenant AND key = :key"),
-                    {"tenant": tenant, "key": idempotency_key},
-                ).fetchone()
-            if row is None:
+                used = self._idempotent(conn, tenant, idempotency_key, fingerprint)
+            if used is None:
                 raise
-            if row.fingerprint != fingerprint:
-                raise IdempotencyConflictError(f"Idempotency-Key {idempotency_key!r} was used with a different brief") from None
-            return self.get(row.run_id), False
-        return self.get(run_id), True
+        if used is not None:
+            return self.get(used), False
+        record = RunRecord(id=run_id, tenant=tenant, title=title, brief=brief, status=status, created_at=now, updated_at=now)
+        return record, True
+
+    @staticmethod
+    def _insert(conn: Connection, run_id: str, title: str, brief: dict, *, tenant: str, approval: bool, job: str | None,
+                status: str, event: dict | None, now: str) -> None:  # fmt: skip
+        conn.execute(
+            text("INSERT INTO runs (id, tenant, title, brief, status, created_at, updated_at) "
+                 "VALUES (:id, :tenant, :title, :brief, :status, :now, :now)"),
+            {"id": run_id, "tenant": tenant, "title": title, "brief": json.dumps(brief), "status": status, "now": now},
+        )  # fmt: skip
+        conn.execute(text("INSERT INTO run_options VALUES (:id, :approval)"), {"id": run_id, "approval": int(approval)})
+        if job is not None:
+            conn.execute(
+                text("INSERT INTO run_jobs (run_id, kind, payload, started, created_at) "
+                     "VALUES (:id, :kind, '{}', 0, :now)"),
+                {"id": run_id, "kind": job, "now": now},
+            )  # fmt: skip
+        if event is not None:
+            conn.execute(
+                text("INSERT INTO run_events (run_id, type, data, created_at) VALUES (:id, 'status', :data, :now)"),
+                {"id": run_id, "data": json.dumps(event), "now": now},
+            )
+
+    @staticmethod
+    def _idempotent(conn: Connection, tenant: str, key: str, fingerprint: str) -> str | None:
+        """The run an idempotency key already made, if any (IdempotencyConflictError for a different request)."""
+        row = conn.execute(
+            text("SELECT run_id, fingerprint FROM idempotency_keys WHERE tenant = :tenant AND key = :key"),
+            {"tenant": tenant, "key": key},
+        ).fetchone()
+        if row is not None and row.fingerprint != fingerprint:
+            raise IdempotencyConflictError(f"Idempotency-Key {key!r} was used with a different brief")
+        return str(row.run_id) if row is not None else None
 
     def queue_job(self, run_id: str, kind: str, payload: dict, *, from_status: tuple[str, ...]) -> RunRecord:
         """Move a run to `queued` with a job, only when its status is one of `from_status` (else ValueError)."""
@@ -273,6 +303,38 @@ class RunRegistry(_Runs):
             status = self.get(run_id).status  # raises UnknownRunError
             raise ValueError(f"run {run_id} is {status}; this needs it to be {' or '.join(from_status)}")
         return self.get(run_id)
+
+    def cancel(self, run_id: str, message: str) -> tuple[RunRecord, bool]:
+        """Cancel a queued or running run; return it and whether it stopped here.
+
+        A job no worker holds is dropped and the run is cancelled at once (True). A job a worker holds is marked,
+        and that worker stops the run before its next step (False). ValueError for a run that is not moving.
+        """
+        with self._connect() as conn:
+            row = conn.execute(text("SELECT status FROM runs WHERE id = :id"), {"id": run_id}).fetchone()
+            if row is None:
+                raise UnknownRunError(run_id)
+            job = conn.execute(text("SELECT owner FROM run_jobs WHERE run_id = :id"), {"id": run_id}).fetchone()
+            if row.status not in ACTIVE:
+                raise ValueError(f"run {run_id} is {row.status}: only a queued or running run can be cancelled")
+            if job is None:  # running in a process of its own (`greenroom launch`), not in the service
+                raise ValueError(f"run {run_id} runs outside the server: stop it where it was started")
+            held = job is not None and job.owner is not None
+            if held:
+                conn.execute(text("UPDATE run_jobs SET cancel_requested = 1 WHERE run_id = :id"), {"id": run_id})
+            else:
+                conn.execute(text("DELETE FROM run_jobs WHERE run_id = :id"), {"id": run_id})
+                conn.execute(
+                    text("UPDATE runs SET status = 'cancelled', message = :message, updated_at = :now WHERE id = :id"),
+                    {"message": message, "now": _now(), "id": run_id},
+                )
+        return self.get(run_id), not held
+
+    def cancel_requested(self, run_id: str) -> bool:
+        """Whether the run was cancelled while a worker held its job."""
+        with self._connect() as conn:
+            row = conn.execute(text("SELECT cancel_requested FROM run_jobs WHERE run_id = :id"), {"id": run_id}).fetchone()
+        return bool(row and row.cancel_requested)
 
     def start_job(self, run_id: str, owner: str = "", lease_s: float = 0.0) -> RunJob | None:
         """Claim a run's pending job for `owner` and return it; None when there is none or another worker holds it."""
