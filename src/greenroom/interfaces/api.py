@@ -360,7 +360,7 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
         from greenroom.store.runs import IdempotencyConflictError
 
         try:
-            record, _ = await asyncio.to_thread(service.submit, brief, tenant, idempotency_key, approval=approval)
+            record, _ = await service.accept(brief, tenant, idempotency_key, approval=approval)
         except IdempotencyConflictError as exc:
             return JSONResponse({"detail": str(exc)}, status_code=409)
         return Accepted(run_id=record.id, status=record.status)

@@ -20,6 +20,7 @@ worker died is taken over by another, from the run's last checkpoint.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
     from greenroom.store.catalog import Catalog
 
 logger = logging.getLogger(__name__)
+
+ACCEPTING_THREADS = 64
+"""Submits recorded at once: each waits on the registry's shared commit, so many waiting together cost one write."""
 
 ContextFactory = Callable[[Settings], AgentContext]
 """Builds the agents' context (model, catalog, trained models) once per server."""
@@ -116,6 +120,7 @@ class RunService:
         self._context_factory = context_factory or (lambda s: agent_context(s))
         self._context: AgentContext | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._accepting = ThreadPoolExecutor(max_workers=ACCEPTING_THREADS, thread_name_prefix="greenroom-accept")
         self._queued: set[str] = set()
         self._lock = threading.Lock()
         self._new_id = new_run_id
@@ -151,6 +156,7 @@ class RunService:
         self.hub.notify()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+        self._accepting.shutdown(wait=False)
 
     @property
     def catalog(self) -> Catalog | None:
@@ -180,6 +186,13 @@ class RunService:
             self.hub.notify(record.id)
             self._enqueue(record.id)
         return record, created
+
+    async def accept(
+        self, brief: Brief, tenant: str, idempotency_key: str | None = None, *, approval: bool = False
+    ) -> tuple[RunRecord, bool]:
+        """`submit` for an event loop: the request waits on a thread of the service's own, never the loop's few."""
+        call = functools.partial(self.submit, brief, tenant, idempotency_key, approval=approval)
+        return await asyncio.get_running_loop().run_in_executor(self._accepting, call)
 
     def approve(self, run_id: str, answer: dict[str, Any]) -> RunRecord:
         """Queue a person's answer to a run awaiting approval (ValueError for an edit that cannot apply)."""

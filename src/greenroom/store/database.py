@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 
 def database_url(target: Path | str) -> str:
@@ -44,9 +44,12 @@ def _writer_lock(url: str, pid: int) -> threading.RLock:
 @functools.cache
 def _engine(url: str, pid: int) -> Engine:
     if url.startswith("sqlite"):
-        # Short-lived connections (NullPool) suit a file several processes write; BEGIN IMMEDIATE takes the
-        # write lock when a transaction starts, so two writers queue on the busy timeout instead of deadlocking.
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30, "check_same_thread": False})
+        # One connection kept open per file and process (its threads take turns, see `_writer_lock`): opening a WAL
+        # file costs more than a short transaction, and the last connection to close flushes the log into the
+        # database. BEGIN IMMEDIATE takes the write lock when a transaction starts, so writers of several processes
+        # queue on the busy timeout instead of deadlocking.
+        engine = create_engine(url, poolclass=QueuePool, pool_size=1, max_overflow=4,
+                               connect_args={"timeout": 30, "check_same_thread": False})  # fmt: skip
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _: Any) -> None:

@@ -11,8 +11,13 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import json
+import os
+import queue
+import threading
 import time
-from typing import ClassVar
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, text
@@ -70,68 +75,6 @@ def _now() -> str:
 def _record(row: object) -> RunRecord:
     data = dict(row._mapping)  # type: ignore[attr-defined]
     return RunRecord(**{**data, "brief": json.loads(data["brief"])})
-
-
-"""Statuses of a finished run: its checkpoints may be pruned to the final state after the retention period."""
-
-
-class _Runs(SqlStore):
-    """Update, find and list runs (the `runs` table; `RunRegistry` adds registering and the service's bookkeeping)."""
-
-    schema = SCHEMA
-    added_columns: ClassVar[dict[str, dict[str, str]]] = {"runs": {"pruned_at": "TEXT"}}
-
-    def update(self, run_id: str, *, status: str | None = None, message: str | None = None, version: int | None = None,
-               output_dir: str | None = None, brief: dict | None = None) -> RunRecord:  # fmt: skip
-        """Change what is given; the rest stays."""
-        fields = {"status": status, "message": message, "version": version, "output_dir": output_dir,
-                  "brief": json.dumps(brief) if brief is not None else None}  # fmt: skip
-        sets = {k: v for k, v in fields.items() if v is not None}
-        with self._connect() as conn:
-            assignments = ", ".join(f"{k} = :{k}" for k in sets)
-            cursor = conn.execute(  # any change may add checkpoints: the run is due for pruning again
-                text(f"UPDATE runs SET {assignments}, updated_at = :now, pruned_at = NULL WHERE id = :id"),
-                {**sets, "now": _now(), "id": run_id},
-            )
-            if cursor.rowcount == 0:
-                raise UnknownRunError(run_id)
-        return self.get(run_id)
-
-    def get(self, run_id: str) -> RunRecord:
-        """One run by id."""
-        with self._connect() as conn:
-            row = conn.execute(text("SELECT * FROM runs WHERE id = :id"), {"id": run_id}).fetchone()
-        if row is None:
-            raise UnknownRunError(run_id)
-        return _record(row)
-
-    def list(self, *, tenant: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0) -> list[RunRecord]:
-        """Runs newest first, optionally filtered by tenant and status."""
-        filters = {k: v for k, v in {"tenant": tenant, "status": status}.items() if v is not None}
-        clause = ("WHERE " + " AND ".join(f"{k} = :{k}" for k in filters)) if filters else ""
-        with self._connect() as conn:
-            rows = conn.execute(
-                text(f"SELECT * FROM runs {clause} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"),
-                {**filters, "limit": limit, "offset": offset},
-            ).fetchall()
-        return [_record(r) for r in rows]
-
-    def due_for_pruning(self, finished_before: dt.datetime, limit: int = 500) -> builtins.list[str]:
-        """Finished runs last changed before `finished_before` whose checkpoints have not been pruned since."""
-        statuses = {f"s{i}": status for i, status in enumerate(FINAL)}
-        with self._connect() as conn:
-            rows = conn.execute(
-                text(f"SELECT id FROM runs WHERE pruned_at IS NULL AND updated_at < :before "
-                     f"AND status IN ({', '.join(':' + k for k in statuses)}) ORDER BY updated_at LIMIT :limit"),
-                {"before": finished_before.isoformat(timespec="microseconds"), "limit": limit, **statuses},
-            ).fetchall()  # fmt: skip
-        return [r.id for r in rows]
-
-    def mark_pruned(self, run_ids: builtins.list[str]) -> None:
-        """These runs' checkpoints were pruned to their final state."""
-        with self._connect() as conn:
-            for run_id in run_ids:
-                conn.execute(text("UPDATE runs SET pruned_at = :now WHERE id = :id"), {"now": _now(), "id": run_id})
 
 
 # --- the service's bookkeeping: idempotency keys, pending jobs, event feeds --------
@@ -204,7 +147,81 @@ def _event(row: object) -> RunEvent:
     return RunEvent(**{**data, "data": json.loads(data["data"])})
 
 
-class RunRegistry(_Runs):
+@dataclass(frozen=True)
+class _Registration:
+    """One run to register (the arguments of `RunRegistry.register`)."""
+
+    run_id: str
+    title: str
+    brief: dict
+    tenant: str
+    approval: bool
+    job: str | None
+    status: str
+    idempotency_key: str | None
+    fingerprint: str
+    event: dict | None
+    now: str
+
+
+class _GroupCommit:
+    """Registrations from many threads written in one transaction, for SQLite.
+
+    SQLite commits one transaction at a time, each with a flush to disk: a hundred briefs submitted at once would
+    wait for a hundred flushes in a row. One thread takes every registration waiting and writes them together, so a
+    burst costs one flush, and each request still answers only once its run is on disk. (PostgreSQL takes concurrent
+    writers as they come and does not need this.)
+    """
+
+    BATCH = 256
+
+    def __init__(self, registry: RunRegistry) -> None:
+        self.registry = registry
+        self.pending: queue.SimpleQueue[tuple[_Registration, Future[str | None]]] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="greenroom-register", daemon=True).start()
+
+    def write(self, item: _Registration) -> str | None:
+        """Register `item` with whatever else is waiting; the run its idempotency key already made, if any."""
+        done: Future[str | None] = Future()
+        self.pending.put((item, done))
+        return done.result()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.pending.get()]
+            while len(batch) < self.BATCH:
+                try:
+                    batch.append(self.pending.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                with self.registry._connect() as conn:
+                    results = self.registry._write_registrations(conn, [item for item, _ in batch])
+            except Exception as exc:  # the database's boundary: every request of the batch hears of it
+                for _, done in batch:
+                    done.set_exception(exc)
+                continue
+            for (_, done), result in zip(batch, results, strict=True):
+                if isinstance(result, Exception):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
+
+
+_group_commits: dict[tuple[str, int], _GroupCommit] = {}
+_group_commits_lock = threading.Lock()
+
+
+def _group_commit(registry: RunRegistry) -> _GroupCommit:
+    """The process's group commit for the registry's SQLite file."""
+    key = (str(registry.engine.url), os.getpid())
+    with _group_commits_lock:
+        if key not in _group_commits:
+            _group_commits[key] = _GroupCommit(registry)
+        return _group_commits[key]
+
+
+class RunRegistry(SqlStore):
     """The run registry: runs, and what the run service needs (idempotency keys, jobs, event feeds).
 
     A job is claimed with a lease: its holder renews `lease_until` while it works, and a
@@ -214,7 +231,61 @@ class RunRegistry(_Runs):
     """
 
     schema = SCHEMA + ";" + SERVICE_SCHEMA
-    added_columns: ClassVar[dict[str, dict[str, str]]] = {**_Runs.added_columns, "run_jobs": JOB_COLUMNS}
+    added_columns: ClassVar[dict[str, dict[str, str]]] = {"runs": {"pruned_at": "TEXT"}, "run_jobs": JOB_COLUMNS}
+
+    def update(self, run_id: str, *, status: str | None = None, message: str | None = None, version: int | None = None,
+               output_dir: str | None = None, brief: dict | None = None) -> RunRecord:  # fmt: skip
+        """Change what is given; the rest stays."""
+        fields = {"status": status, "message": message, "version": version, "output_dir": output_dir,
+                  "brief": json.dumps(brief) if brief is not None else None}  # fmt: skip
+        sets = {k: v for k, v in fields.items() if v is not None}
+        with self._connect() as conn:
+            assignments = ", ".join(f"{k} = :{k}" for k in sets)
+            cursor = conn.execute(  # any change may add checkpoints: the run is due for pruning again
+                text(f"UPDATE runs SET {assignments}, updated_at = :now, pruned_at = NULL WHERE id = :id"),
+                {**sets, "now": _now(), "id": run_id},
+            )
+            if cursor.rowcount == 0:
+                raise UnknownRunError(run_id)
+        return self.get(run_id)
+
+    def get(self, run_id: str) -> RunRecord:
+        """One run by id."""
+        with self._connect() as conn:
+            row = conn.execute(text("SELECT * FROM runs WHERE id = :id"), {"id": run_id}).fetchone()
+        if row is None:
+            raise UnknownRunError(run_id)
+        return _record(row)
+
+    def list(
+        self, *, tenant: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> builtins.list[RunRecord]:
+        """Runs newest first, optionally filtered by tenant and status."""
+        filters = {k: v for k, v in {"tenant": tenant, "status": status}.items() if v is not None}
+        clause = ("WHERE " + " AND ".join(f"{k} = :{k}" for k in filters)) if filters else ""
+        with self._connect() as conn:
+            rows = conn.execute(
+                text(f"SELECT * FROM runs {clause} ORDER BY created_at DESC, id DESC LIMIT :limit OFFSET :offset"),
+                {**filters, "limit": limit, "offset": offset},
+            ).fetchall()
+        return [_record(r) for r in rows]
+
+    def due_for_pruning(self, finished_before: dt.datetime, limit: int = 500) -> builtins.list[str]:
+        """Finished runs last changed before `finished_before` whose checkpoints have not been pruned since."""
+        statuses = {f"s{i}": status for i, status in enumerate(FINAL)}
+        with self._connect() as conn:
+            rows = conn.execute(
+                text(f"SELECT id FROM runs WHERE pruned_at IS NULL AND updated_at < :before "
+                     f"AND status IN ({', '.join(':' + k for k in statuses)}) ORDER BY updated_at LIMIT :limit"),
+                {"before": finished_before.isoformat(timespec="microseconds"), "limit": limit, **statuses},
+            ).fetchall()  # fmt: skip
+        return [r.id for r in rows]
+
+    def mark_pruned(self, run_ids: builtins.list[str]) -> None:
+        """These runs' checkpoints were pruned to their final state."""
+        with self._connect() as conn:
+            for run_id in run_ids:
+                conn.execute(text("UPDATE runs SET pruned_at = :now WHERE id = :id"), {"now": _now(), "id": run_id})
 
     def register(self, run_id: str, title: str, brief: dict, *, tenant: str = "default", approval: bool = False,
                  job: str | None = "launch", status: str = "queued", idempotency_key: str | None = None,
@@ -223,53 +294,84 @@ class RunRegistry(_Runs):
         `status` event of its feed (`event`), in one short transaction: the one way a run comes to exist.
 
         With an idempotency key already used, return that key's run and False; the same key with a different request
-        raises IdempotencyConflictError.
+        raises IdempotencyConflictError. On SQLite, registrations arriving together share one transaction.
         """
-        now, used = _now(), None
-        try:
-            with self._connect() as conn:
-                if idempotency_key is not None:
-                    used = self._idempotent(conn, tenant, idempotency_key, fingerprint)
-                if idempotency_key is not None and used is None:
-                    conn.execute(  # the key's primary key makes a concurrent second use (PostgreSQL) fail here
-                        text("INSERT INTO idempotency_keys VALUES (:tenant, :key, :run_id, :fingerprint, :now)"),
-                        {"tenant": tenant, "key": idempotency_key, "run_id": run_id, "fingerprint": fingerprint, "now": now},
-                    )
-                if used is None:
-                    self._insert(conn, run_id, title, brief, tenant=tenant, approval=approval, job=job, status=status,
-                                 event=event, now=now)  # fmt: skip
-        except IntegrityError:
-            if idempotency_key is None:
-                raise
-            with self._connect() as conn:
-                used = self._idempotent(conn, tenant, idempotency_key, fingerprint)
-            if used is None:
-                raise
+        item = _Registration(run_id=run_id, title=title, brief=brief, tenant=tenant, approval=approval, job=job,
+                             status=status, idempotency_key=idempotency_key, fingerprint=fingerprint, event=event,
+                             now=_now())  # fmt: skip
+        used = _group_commit(self).write(item) if self.dialect == "sqlite" else self._register_alone(item)
         if used is not None:
             return self.get(used), False
-        record = RunRecord(id=run_id, tenant=tenant, title=title, brief=brief, status=status, created_at=now, updated_at=now)
-        return record, True
+        return RunRecord(id=run_id, tenant=tenant, title=title, brief=brief, status=status, created_at=item.now,
+                         updated_at=item.now), True  # fmt: skip
 
-    @staticmethod
-    def _insert(conn: Connection, run_id: str, title: str, brief: dict, *, tenant: str, approval: bool, job: str | None,
-                status: str, event: dict | None, now: str) -> None:  # fmt: skip
-        conn.execute(
-            text("INSERT INTO runs (id, tenant, title, brief, status, created_at, updated_at) "
-                 "VALUES (:id, :tenant, :title, :brief, :status, :now, :now)"),
-            {"id": run_id, "tenant": tenant, "title": title, "brief": json.dumps(brief), "status": status, "now": now},
-        )  # fmt: skip
-        conn.execute(text("INSERT INTO run_options VALUES (:id, :approval)"), {"id": run_id, "approval": int(approval)})
-        if job is not None:
-            conn.execute(
-                text("INSERT INTO run_jobs (run_id, kind, payload, started, created_at) "
-                     "VALUES (:id, :kind, '{}', 0, :now)"),
-                {"id": run_id, "kind": job, "now": now},
-            )  # fmt: skip
-        if event is not None:
-            conn.execute(
-                text("INSERT INTO run_events (run_id, type, data, created_at) VALUES (:id, 'status', :data, :now)"),
-                {"id": run_id, "data": json.dumps(event), "now": now},
-            )
+    def _register_alone(self, item: _Registration) -> str | None:
+        """Write one registration in a transaction of its own; the run its idempotency key already made, if any."""
+        try:
+            with self._connect() as conn:
+                result = self._write_registrations(conn, [item])[0]
+        except IntegrityError:  # a concurrent first use of the same key (PostgreSQL): the other request's run
+            if item.idempotency_key is None:
+                raise
+            with self._connect() as conn:
+                result = self._idempotent(conn, item.tenant, item.idempotency_key, item.fingerprint)
+            if result is None:
+                raise
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def _write_registrations(
+        self, conn: Connection, items: builtins.list[_Registration]
+    ) -> builtins.list[str | Exception | None]:
+        """Write registrations inside `conn`'s transaction, one statement per table for all of them.
+
+        Per item: None (registered), the run its idempotency key already made, or the IdempotencyConflictError of a
+        key used with a different request (that item writes nothing; the others go on).
+        """
+        known: dict[tuple[str, str], tuple[str, str]] = {}
+        keys = {f"k{n}": item.idempotency_key for n, item in enumerate(items) if item.idempotency_key is not None}
+        if keys:
+            rows = conn.execute(
+                text(f"SELECT tenant, key, run_id, fingerprint FROM idempotency_keys WHERE key IN ({', '.join(':' + k for k in keys)})"),
+                keys,
+            ).fetchall()  # fmt: skip
+            known = {(r.tenant, r.key): (r.run_id, r.fingerprint) for r in rows}
+        results: builtins.list[str | Exception | None] = []
+        new: builtins.list[_Registration] = []
+        for item in items:
+            key = (item.tenant, item.idempotency_key or "")
+            if item.idempotency_key is not None and key in known:  # used before, or earlier in this batch
+                run_id, fingerprint = known[key]
+                conflict = IdempotencyConflictError(f"Idempotency-Key {item.idempotency_key!r} was used with a different brief")
+                results.append(run_id if fingerprint == item.fingerprint else conflict)
+                continue
+            if item.idempotency_key is not None:
+                known[key] = (item.run_id, item.fingerprint)
+            results.append(None)
+            new.append(item)
+        rows_by_table: dict[str, builtins.list[dict[str, Any]]] = {
+            "INSERT INTO idempotency_keys VALUES (:tenant, :key, :run_id, :fingerprint, :now)": [
+                {"tenant": i.tenant, "key": i.idempotency_key, "run_id": i.run_id, "fingerprint": i.fingerprint, "now": i.now}
+                for i in new if i.idempotency_key is not None
+            ],
+            "INSERT INTO runs (id, tenant, title, brief, status, created_at, updated_at) "
+            "VALUES (:id, :tenant, :title, :brief, :status, :now, :now)": [
+                {"id": i.run_id, "tenant": i.tenant, "title": i.title, "brief": json.dumps(i.brief), "status": i.status,
+                 "now": i.now} for i in new
+            ],
+            "INSERT INTO run_options VALUES (:id, :approval)": [{"id": i.run_id, "approval": int(i.approval)} for i in new],
+            "INSERT INTO run_jobs (run_id, kind, payload, started, created_at) VALUES (:id, :kind, '{}', 0, :now)": [
+                {"id": i.run_id, "kind": i.job, "now": i.now} for i in new if i.job is not None
+            ],
+            "INSERT INTO run_events (run_id, type, data, created_at) VALUES (:id, 'status', :data, :now)": [
+                {"id": i.run_id, "data": json.dumps(i.event), "now": i.now} for i in new if i.event is not None
+            ],
+        }  # fmt: skip
+        for statement, params in rows_by_table.items():
+            if params:
+                conn.execute(text(statement), params)
+        return results
 
     @staticmethod
     def _idempotent(conn: Connection, tenant: str, key: str, fingerprint: str) -> str | None:
@@ -370,7 +472,7 @@ class RunRegistry(_Runs):
             else:
                 conn.execute(text("DELETE FROM run_jobs WHERE run_id = :id AND owner = :owner"), {"id": run_id, "owner": owner})
 
-    def pending_jobs(self) -> list[str]:
+    def pending_jobs(self) -> builtins.list[str]:
         """Runs with a job not yet finished, oldest first (what a restarted server picks up)."""
         with self._connect() as conn:
             rows = conn.execute(text("SELECT run_id FROM run_jobs ORDER BY created_at, run_id")).fetchall()
@@ -382,7 +484,7 @@ class RunRegistry(_Runs):
         with self._connect() as conn:
             conn.execute(text("UPDATE run_jobs SET dispatched_at = :at WHERE run_id = :id"), {"at": when, "id": run_id})
 
-    def orphaned_jobs(self, requeue_after_s: float) -> list[str]:
+    def orphaned_jobs(self, requeue_after_s: float) -> builtins.list[str]:
         """Take back jobs to send again: held by a worker whose lease ran out, or sent long ago and never begun.
 
         Each job is returned to one caller only: the update that releases it is conditional, so
@@ -392,7 +494,7 @@ class RunRegistry(_Runs):
         condition = ("((owner IS NOT NULL AND lease_until < :now) "
                      "OR (owner IS NULL AND (dispatched_at IS NULL OR dispatched_at < :stale)))")  # fmt: skip
         params = {"now": now, "stale": now - requeue_after_s}
-        taken: list[str] = []
+        taken: builtins.list[str] = []
         with self._connect() as conn:
             rows = conn.execute(text(f"SELECT run_id FROM run_jobs WHERE {condition}"), params).fetchall()
         for row in rows:
@@ -420,7 +522,7 @@ class RunRegistry(_Runs):
             ).scalar_one()
         return RunEvent(seq=int(seq), run_id=run_id, type=type, data=data, created_at=now)
 
-    def events(self, run_id: str, after: int = 0, limit: int = 500) -> list[RunEvent]:
+    def events(self, run_id: str, after: int = 0, limit: int = 500) -> builtins.list[RunEvent]:
         """A run's feed after position `after`, in order."""
         with self._connect() as conn:
             rows = conn.execute(
