@@ -85,6 +85,8 @@ def test_a_running_run_stops_before_its_next_step_and_makes_no_more_model_calls(
     view = _wait(client, run_id, lambda view: view["status"] in AT_REST)
     assert view["status"] == "cancelled" and "cancelled before the" in view["message"], view["message"]
     assert view["package"] is None  # assembly never ran
+    registry = client.app.state.service.registry  # the registry says cancelled just before the feed does
+    _wait(client, run_id, lambda _: registry.last_event(run_id, "status").data["status"] == "cancelled")
     events = _events(client, run_id)
     finished = [e.data for e in events if e.type == "step_finished"]
     assert {f["step"] for f in finished} <= started_before  # only the steps already under way finished
