@@ -1,8 +1,14 @@
-"""REST API under load: fifty briefs submitted at once to a real server with the fake model.
+"""REST API under load: briefs submitted at once to a real server with the fake model and its workers running.
 
     python benchmarks/api_bench.py                       # starts `greenroom serve` on a temporary data folder
-    python benchmarks/api_bench.py --briefs 50 --workers 4 --delay 0.05
+    python benchmarks/api_bench.py --briefs 100 --workers 2 --delay 0.05
+    python benchmarks/api_bench.py --briefs 100 --compare HEAD~1   # the same load on an earlier commit's code first
     python benchmarks/api_bench.py --url http://127.0.0.1:8000 --key gr_...   # an already running server
+
+`--compare REV` takes the package as it was at commit REV (`git archive`), starts a
+server on that code with the same settings and load, then one on the working tree's
+code, and prints one table with both: "before" is that commit's code measured now,
+on the same machine, in the same run.
 
 Measures submit latency (POST /v1/briefs until the 202) at p50/p99, then waits
 until every run is at rest and checks that none was lost or duplicated: every
@@ -77,7 +83,7 @@ def _wait_at_rest(url: str, key: str, run_ids: list[str], timeout: float) -> dic
     return statuses
 
 
-def _start_server(data_dir: Path, port: int, workers: int, delay: float) -> subprocess.Popen[bytes]:
+def _start_server(data_dir: Path, port: int, workers: int, delay: float, src: Path | None = None) -> subprocess.Popen[bytes]:
     from greenroom.store.keys import KeyStore  # noqa: F401  (imported here so a --url run needs no data folder)
     from greenroom.tools.training import TrainingConfig, load_or_train
 
@@ -87,7 +93,7 @@ def _start_server(data_dir: Path, port: int, workers: int, delay: float) -> subp
     env.update({
         "GREENROOM_MODEL__PROVIDER": "fake", "GREENROOM_MODEL__FAKE_DELAY_S": str(delay), "GREENROOM_DATA_DIR": str(data_dir),
         "GREENROOM_OUTPUT_DIR": str(data_dir / "out"), "GREENROOM_MAX_EDIT_ROUNDS": "1", "GREENROOM_SEED_CATALOG": "false",
-        "PYTHONPATH": str(ROOT),
+        "PYTHONPATH": str(src or ROOT / "src"),  # an earlier commit's package comes first on the path
     })  # fmt: skip
     cmd = [sys.executable, "-m", "greenroom", "serve", "--port", str(port), "--workers-per-server", str(workers)]
     proc = subprocess.Popen(cmd, env=env, cwd=data_dir, stdout=subprocess.DEVNULL, stderr=(data_dir / "server.log").open("wb"))
@@ -102,63 +108,90 @@ def _start_server(data_dir: Path, port: int, workers: int, delay: float) -> subp
     raise RuntimeError(f"the server did not start; see {data_dir / 'server.log'}")
 
 
+def _code_at(rev: str, folder: Path) -> Path:
+    """The package's source as it was at commit `rev`, unpacked into `folder`; return its `src` folder."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "src"], check=True, capture_output=True).stdout
+    folder.mkdir(parents=True)
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder / "src"
+
+
+def _measure(tmp: Path, label: str, n: int, workers: int, delay: float, port: int, timeout: float,
+             src: Path | None = None, url: str = "", key: str = "") -> dict[str, Any]:  # fmt: skip
+    """Submit n briefs at once, retry each with its Idempotency-Key, wait until every run is at rest."""
+    proc = None
+    if not url:
+        from greenroom.store.keys import KeyStore
+
+        data_dir = tmp / label
+        data_dir.mkdir()
+        key = KeyStore(data_dir / "api_keys.sqlite").create("bench")[1]
+        proc = _start_server(data_dir, port, workers, delay, src)
+        url = f"http://127.0.0.1:{port}"
+    try:
+        payloads = _briefs(n)
+        tag = f"bench-{time.time_ns()}"
+        started = time.perf_counter()
+        run_ids, latencies = asyncio.run(_submit_all(url, key, payloads, tag))
+        retried, retry_latencies = asyncio.run(_submit_all(url, key, payloads, tag))
+        statuses = _wait_at_rest(url, key, run_ids, timeout)
+        wall = time.perf_counter() - started
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=60)
+    return {"label": label, "run_ids": run_ids, "retried": retried, "latencies": latencies,
+            "retry_latencies": retry_latencies, "statuses": statuses, "wall": wall}  # fmt: skip
+
+
 def main(
-    briefs: Annotated[int, typer.Option(help="Briefs submitted at once.")] = 50,
+    briefs: Annotated[int, typer.Option(help="Briefs submitted at once.")] = 100,
     workers: Annotated[int, typer.Option(help="Runs the started server executes at once.")] = 2,
     delay: Annotated[float, typer.Option(help="Seconds the fake model waits per call.")] = 0.0,
     url: Annotated[str, typer.Option(help="An already running server (with --key); empty starts one.")] = "",
     key: Annotated[str, typer.Option(help="API key for --url.")] = "",
     port: Annotated[int, typer.Option(help="Port for the started server.")] = 8765,
-    timeout: Annotated[float, typer.Option(help="Seconds to wait for every run to finish.")] = 900,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for every run to finish.")] = 1800,
+    compare: Annotated[str, typer.Option(help="A commit whose code is measured first, as 'before' (started servers only).")] = "",
 ) -> None:
     """Submit N briefs concurrently, retry each with its Idempotency-Key, wait for all, print a table."""
-    with tempfile.TemporaryDirectory() as tmp:
-        proc = None
-        if not url:
-            from greenroom.store.keys import KeyStore
-
-            data_dir = Path(tmp)
-            key = KeyStore(data_dir / "api_keys.sqlite").create("bench")[1]
-            proc = _start_server(data_dir, port, workers, delay)
-            url = f"http://127.0.0.1:{port}"
-        try:
-            payloads = _briefs(briefs)
-            tag = f"bench-{time.time_ns()}"
-            started = time.perf_counter()
-            run_ids, latencies = asyncio.run(_submit_all(url, key, payloads, tag))
-            retried, retry_latencies = asyncio.run(_submit_all(url, key, payloads, tag))
-            statuses = _wait_at_rest(url, key, run_ids, timeout)
-            wall = time.perf_counter() - started
-        finally:
-            if proc is not None:
-                proc.terminate()
-                proc.wait(timeout=60)
-    _print(briefs, workers if proc is not None else None, run_ids, retried, latencies, retry_latencies, statuses, wall)
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        measured = []
+        if compare and not url:
+            before = _code_at(compare, tmp / "before-code")
+            measured.append(_measure(tmp, f"before ({compare})", briefs, workers, delay, port, timeout, src=before))
+        measured.append(_measure(tmp, "now" if compare else "this tree", briefs, workers, delay, port + 1, timeout,
+                                 url=url, key=key))  # fmt: skip
+    _print(briefs, workers if not url else None, measured)
 
 
-def _print(n: int, workers: int | None, run_ids: list[str], retried: list[str], latencies: list[float],
-           retry_latencies: list[float], statuses: dict[str, str], wall: float) -> None:  # fmt: skip
-    table = Table(title=f"REST API: {n} briefs submitted at once (fake model)")
+def _print(n: int, workers: int | None, measured: list[dict[str, Any]]) -> None:
+    table = Table(title=f"REST API: {n} briefs submitted at once (fake model, the server's workers running)")
     table.add_column("measure")
-    table.add_column("value", justify="right")
-    ms = [x * 1000 for x in latencies]
-    retry_ms = [x * 1000 for x in retry_latencies]
-    counts = Counter(statuses.values())
-    rows = [
-        ("worker threads", str(workers) if workers else "(external server)"),
-        ("submit p50 / p99 / max (ms)", f"{statistics.median(ms):.0f} / {_percentile(ms, 99):.0f} / {max(ms):.0f}"),
-        ("retry (same Idempotency-Key) p50 / p99 (ms)", f"{statistics.median(retry_ms):.0f} / {_percentile(retry_ms, 99):.0f}"),
-        ("distinct run ids", f"{len(set(run_ids))} of {n}"),
-        ("retries that returned the same run", f"{sum(a == b for a, b in zip(run_ids, retried, strict=True))} of {n}"),
-        ("final statuses", ", ".join(f"{s} {c}" for s, c in sorted(counts.items()))),
-        ("runs not at rest (lost)", str(sum(s not in AT_REST for s in statuses.values()))),
-        ("wall time, first submit to last run done (s)", f"{wall:.1f}"),
-        ("runs per minute", f"{len(statuses) / wall * 60:.1f}"),
-        ("load average (1 min)", f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"),
-    ]
-    for row in rows:
-        table.add_row(*row)
+    for m in measured:
+        table.add_column(m["label"], justify="right")
+
+    def row(name: str, value: Any) -> None:
+        table.add_row(name, *(value(m) for m in measured))
+
+    def ms(values: list[float]) -> list[float]:
+        return [x * 1000 for x in values]
+
+    row("worker threads", lambda m: str(workers) if workers else "(external server)")
+    row("submit p50 / p99 / max (ms)", lambda m: "{:.0f} / {:.0f} / {:.0f}".format(
+        statistics.median(ms(m["latencies"])), _percentile(ms(m["latencies"]), 99), max(ms(m["latencies"]))))  # fmt: skip
+    row("retry (same Idempotency-Key) p50 / p99 (ms)", lambda m: "{:.0f} / {:.0f}".format(
+        statistics.median(ms(m["retry_latencies"])), _percentile(ms(m["retry_latencies"]), 99)))  # fmt: skip
+    row("distinct run ids", lambda m: f"{len(set(m['run_ids']))} of {n}")
+    row("retries that returned the same run",
+        lambda m: f"{sum(a == b for a, b in zip(m['run_ids'], m['retried'], strict=True))} of {n}")  # fmt: skip
+    row("final statuses", lambda m: ", ".join(f"{s} {c}" for s, c in sorted(Counter(m["statuses"].values()).items())))
+    row("runs not at rest when the wait ended (--timeout)", lambda m: str(sum(s not in AT_REST for s in m["statuses"].values())))
+    row("wall time, first submit to last run done (s)", lambda m: f"{m['wall']:.1f}")
+    row("runs per minute", lambda m: f"{len(m['statuses']) / m['wall'] * 60:.1f}")
     console.print(table)
+    console.print(f"load average (1 min) at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -93,11 +93,11 @@ def two_runs(env: Path) -> list[str]:
     from tests.packages import make_package
 
     runs = registry(Settings())
-    done = runs.create("a1b2c3d4e5f6", "Night Shift at the Lighthouse: A Very Long Working Title Indeed", {})
+    done, _ = runs.register("a1b2c3d4e5f6", "Night Shift at the Lighthouse: A Very Long Working Title Indeed", {}, job=None)
     folder = env / "out" / done.id
     save_package(make_package("night-shift-film.yaml"), folder)
     runs.update(done.id, status="awaiting_approval", message="waiting for a person", version=1, output_dir=str(folder))
-    queued = runs.create("0f9e8d7c6b5a", "Deep Dish", {})
+    queued, _ = runs.register("0f9e8d7c6b5a", "Deep Dish", {}, job=None)
     return [done.id, queued.id]
 
 

@@ -497,7 +497,7 @@ def test_a_run_that_breaks_unexpectedly_says_so_in_words(tmp_path: Path, monkeyp
 
         monkeypatch.setattr(service, "_execute", broken)
         brief = load_brief(ROOT / "examples" / "briefs" / "night-shift-film.yaml")
-        service.registry.create_queued("broken1", brief.working_title, brief.model_dump(mode="json"), tenant="acme",
+        service.registry.register("broken1", brief.working_title, brief.model_dump(mode="json"), tenant="acme",
                                        approval=False)  # fmt: skip
         assert service.work("broken1") == "failed"
         message = service.registry.get("broken1").message

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from greenroom.store.runs import IdempotencyConflictError, ServiceRegistry
+from greenroom.store.runs import IdempotencyConflictError, RunRegistry, ServiceRegistry
 
 
 @pytest.fixture
@@ -17,7 +17,7 @@ def registry(tmp_path: Path) -> ServiceRegistry:
 
 
 def _queued(registry: ServiceRegistry, run_id: str = "r1") -> str:
-    registry.create_queued(run_id, "Title", {"working_title": "Title"}, tenant="acme", approval=False)
+    registry.register(run_id, "Title", {"working_title": "Title"}, tenant="acme", approval=False)
     return run_id
 
 
@@ -64,16 +64,40 @@ def test_queue_job_refuses_a_run_in_the_wrong_status_and_says_which(registry: Se
 
 
 def test_an_idempotency_key_returns_its_run_and_refuses_another_brief(registry: ServiceRegistry) -> None:
-    first, created = registry.create_queued(
-        "a", "T", {"x": 1}, tenant="acme", approval=False, idempotency_key="k", fingerprint="f1"
-    )
-    again, created_again = registry.create_queued("b", "T", {"x": 1}, tenant="acme", approval=False, idempotency_key="k",
+    first, created = registry.register("a", "T", {"x": 1}, tenant="acme", approval=False, idempotency_key="k", fingerprint="f1")
+    again, created_again = registry.register("b", "T", {"x": 1}, tenant="acme", approval=False, idempotency_key="k",
                                                   fingerprint="f1")  # fmt: skip
     assert created and not created_again and again.id == first.id == "a"
     with pytest.raises(IdempotencyConflictError, match="'k' was used with a different brief"):
-        registry.create_queued("c", "T", {"x": 2}, tenant="acme", approval=False, idempotency_key="k", fingerprint="f2")
-    other, created_other = registry.create_queued("d", "T", {"x": 1}, tenant="globex", approval=False, idempotency_key="k")
+        registry.register("c", "T", {"x": 2}, tenant="acme", approval=False, idempotency_key="k", fingerprint="f2")
+    other, created_other = registry.register("d", "T", {"x": 1}, tenant="globex", approval=False, idempotency_key="k")
     assert created_other and other.id == "d"  # keys are per tenant
+
+
+def test_briefs_submitted_together_are_each_recorded_once_with_their_job_and_first_event(tmp_path: Path) -> None:
+    """A burst of submits from many threads, retries with the same keys among them, and one key reused with another
+    brief: every run is recorded once, each retry gets its first run back, and only the reuse is refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    registry = RunRegistry(tmp_path / "burst.sqlite")
+
+    def submit(i: int) -> tuple[str, bool] | str:
+        key, fingerprint = f"key-{i % 40}", "other" if i == 99 else f"brief-{i % 40}"
+        try:
+            record, created = registry.register(f"run-{i}", f"T{i}", {"i": i}, tenant="acme", idempotency_key=key,
+                                                fingerprint=fingerprint, event={"status": "queued"})  # fmt: skip
+        except IdempotencyConflictError:
+            return "refused"
+        return record.id, created
+
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(submit, range(100)))
+    assert answers[99] == "refused"
+    created = [a for a in answers if a != "refused" and a[1]]
+    assert len(created) == 40 and len(registry.pending_jobs()) == 40  # one run, one job per key
+    for i, answer in enumerate(answers[:99]):
+        assert answer[0] == next(run_id for run_id, _ in created if int(run_id.split("-")[1]) % 40 == i % 40)
+    assert all([e.type for e in registry.events(run_id)] == ["status"] for run_id, _ in created)
 
 
 def test_a_registry_written_before_leases_existed_opens_with_its_runs(tmp_path: Path) -> None:

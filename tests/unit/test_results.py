@@ -227,7 +227,7 @@ def _settings(tmp_path: Path) -> Settings:
 
 def _register(settings: Settings, package: LaunchPackage, tenant: str) -> str:
     runs = registry(settings)
-    runs.create(package.run_id, "Night Shift", package.brief.model_dump(mode="json"), tenant=tenant, status="done")
+    runs.register(package.run_id, "Night Shift", package.brief.model_dump(mode="json"), tenant=tenant, status="done", job=None)
     folder = settings.output_dir / package.run_id / "v1"
     save_package(package, folder)
     runs.update(package.run_id, version=1, output_dir=str(folder))

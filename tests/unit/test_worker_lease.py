@@ -35,7 +35,7 @@ def test_a_worker_whose_lease_is_taken_stops_between_steps_and_leaves_the_run_al
     service.start()
     brief = load_brief(ROOT / "examples" / "briefs" / "night-shift-film.yaml")
     run_id = "leased1"
-    service.registry.create_queued(run_id, brief.working_title, brief.model_dump(mode="json"), tenant="acme", approval=False)
+    service.registry.register(run_id, brief.working_title, brief.model_dump(mode="json"), tenant="acme", approval=False)
     result: list[str | None] = []
     worker = threading.Thread(target=lambda: result.append(service.work(run_id)))
     worker.start()

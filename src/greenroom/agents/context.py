@@ -5,8 +5,8 @@ live resources: the generation model, the title catalog, the trained
 models and the viewer panels. `interfaces/` builds the resources once from its settings and hands
 them in (`AgentContext(model=..., catalog=..., trained=...)`). LangGraph's own
 server (`langgraph dev`, Studio, the SDK) can only pass JSON: there the
-resources are built from the context's settings on first use, once per
-process, and shared by every run with the same settings. Nodes read
+resources are built from the context's settings when the context is made,
+once per process, and shared by every run with the same settings. Nodes read
 `runtime.context` either way and never touch the environment.
 """
 
@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import ConfigDict, Field, GetCoreSchemaHandler, TypeAdapter
 from pydantic_core import CoreSchema
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
     from greenroom.store.catalog import Catalog
     from greenroom.tools.training import ProgressFn, TrainedModels
     from greenroom.tools.viewers import ViewerPanels
-
-T = TypeVar("T")
 
 
 @dataclass(kw_only=True)
@@ -76,55 +75,38 @@ class RunSettings(RunOptions):
 
 
 _CHECK_SETTINGS = TypeAdapter(RunSettings)
-_RESOURCES = ("model", "catalog", "trained", "viewers")
-
-
-class _Resource(Generic[T]):
-    """A live resource of the context: the object handed in, else the one its settings build on first read."""
-
-    def __set_name__(self, owner: type[Any], name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, context: None, owner: type[Any]) -> None: ...
-    @overload
-    def __get__(self, context: AgentContext, owner: type[Any]) -> T: ...
-    def __get__(self, context: AgentContext | None, owner: type[Any]) -> T | None:
-        if context is None:
-            return None  # the field's default: nothing handed in
-        given = context.__dict__
-        if given.get("model") is None:  # nothing handed in: LangGraph's server built the context from JSON
-            live = resources(context)
-            for name in _RESOURCES:
-                if given.get(name) is None:
-                    given[name] = getattr(live, name)
-        return given.get(self.name)
-
-    def __set__(self, context: AgentContext, value: T | None) -> None:
-        context.__dict__[self.name] = value
 
 
 @dataclass(kw_only=True, repr=False, eq=False)
 class AgentContext(RunSettings):
-    """Settings, models, stores and limits handed to every node of a run."""
+    """Settings, models, stores and limits handed to every node of a run.
 
-    model: _Resource[ModelHandle] = _Resource()
+    The live resources are plain fields. An interface hands them in; a context that arrives with no model (LangGraph's
+    server builds it from JSON) gets the ones its settings name, built once per process and shared (`resources`).
+    """
+
+    model: ModelHandle = None  # type: ignore[assignment]  # filled in __post_init__ when not handed in
     """The generation model every agent writes with."""
-    catalog: _Resource[Catalog | None] = _Resource()
+    catalog: Catalog | None = None
     """The title catalog the analyst searches; None leaves comparables out (and says so)."""
-    trained: _Resource[TrainedModels | None] = _Resource()
+    trained: TrainedModels | None = None
     """The analyst's trained predictors; None leaves forecasts and segments out (and says so)."""
-    viewers: _Resource[ViewerPanels | None] = _Resource()
+    viewers: ViewerPanels | None = None
     """Viewer panels per tenant for the targeting list; None leaves it out (and says so)."""
+    should_stop: Callable[[], bool] | None = None
+    """Asked before each launch step: True stops the run there (someone cancelled it); None never stops it."""
 
     def __post_init__(self) -> None:
         """Check the settings: LangGraph's server hands them over as unchecked JSON."""
         checked = _CHECK_SETTINGS.validate_python({f.name: getattr(self, f.name) for f in fields(RunSettings)})
         self.__dict__.update({f.name: getattr(checked, f.name) for f in fields(RunSettings)})
+        if self.model is None:  # nothing handed in: LangGraph's server built the context from JSON
+            live = resources(self)
+            self.model, self.catalog, self.trained, self.viewers = live.model, live.catalog, live.trained, live.viewers
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(RunSettings))
-        return f"AgentContext({settings})"  # the resources stay out: reading them may build them
+        return f"AgentContext({settings})"  # the live resources stay out
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:

@@ -187,6 +187,7 @@ class RunStatus(StrEnum):
     REJECTED = "rejected"
     STOPPED_CAP = "stopped_cap"
     FAILED = "failed"
+    CANCELLED = "cancelled"
 
 
 RUN_STATUSES: tuple[RunStatus, ...] = tuple(RunStatus)
@@ -233,6 +234,7 @@ STATUS_DISPLAY: dict[RunStatus, StatusDisplay] = {
         "rejected by a person", "⛔", "red", "not-approved", "Rejected by a person", "A person rejected this launch package."),
     RunStatus.STOPPED_CAP: StatusDisplay("stopped at a cap", "⏸", "red", "neutral"),
     RunStatus.FAILED: StatusDisplay("failed", "❌", "red", "neutral"),
+    RunStatus.CANCELLED: StatusDisplay("cancelled", "⏹", "yellow", "neutral"),
 }  # fmt: skip
 """The one table of how run statuses read, shared by every interface. A person's approval is never worded like the
 editor's verdict on the draft ('Editor's verdict: approved'): the two are kept apart everywhere."""

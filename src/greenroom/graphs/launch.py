@@ -35,13 +35,17 @@ from greenroom.core.telemetry import record_step_usage, step_span
 from greenroom.core.vocabulary import set_dotted
 from greenroom.graphs.inputs import checked_inputs
 from greenroom.graphs.served import served
-from greenroom.graphs.steps import LAUNCH_STEPS, AgentStep
+from greenroom.graphs.steps import LAUNCH_STEPS, STEP_NAMES, AgentStep
 from greenroom.models.costs import call_cost
 from greenroom.tools.funnel import build_funnel
 
 
 class CapReached(RuntimeError):
     """The run spent its token or cost cap; the steps done so far are checkpointed."""
+
+
+class RunCancelled(RuntimeError):
+    """Someone cancelled the run; it stopped before a step, and the steps done so far are checkpointed."""
 
 
 def changed_fields(old: Brief, new: Brief) -> set[str]:
@@ -254,10 +258,12 @@ class LaunchNode(Protocol):
 
 
 def _step(name: str, node: Callable[..., Any]) -> LaunchNode:
-    """Wrap a node: enforce the caps before it, trace it, and record its accounting after it."""
+    """Wrap a node: stop a cancelled run and enforce the caps before it, trace it, and record its accounting after it."""
     takes_runtime = len(inspect.signature(node).parameters) > 1
 
     def run(state: LaunchState, runtime: Runtime[AgentContext]) -> Any:
+        if runtime.context.should_stop is not None and runtime.context.should_stop():
+            raise RunCancelled(f"cancelled before the {STEP_NAMES.get(name, name).lower()} step")
         _check_caps(state, runtime.context, name)
         started = time.time()
         with step_span(name) as span:

@@ -54,6 +54,8 @@ API_PREFIX = "/v1"
 UPLOAD_PATHS = frozenset({f"{API_PREFIX}/catalog/import", f"{API_PREFIX}/viewers/import"})
 DOCS_ASSETS = "/docs-assets"
 """Where Swagger UI's and ReDoc's scripts are served from (out of the fastapi-offline package)."""
+PARSED_BODY = "parsed_json_body"
+"""Where `JsonShape` leaves the JSON body it checked, so a route does not parse it again."""
 MAX_EVENT_ID = 2**63 - 1
 """Event ids are SQLite integers; a larger Last-Event-ID is a client error, not a server one."""
 Scope = MutableMapping[str, Any]
@@ -257,7 +259,7 @@ class JsonShape:
                 break
         body = b"".join(chunks)
         try:
-            limits.load_json(body)
+            scope.setdefault("state", {})[PARSED_BODY] = limits.load_json(body)  # the route reads it: one parse
         except limits.LimitError as exc:
             await send_problem(send, 422, errors=[FieldError(field=exc.field, message=exc.message)])
             return
@@ -399,9 +401,9 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
             str | None, Header(max_length=200, description="Retries with the same key return the same run.")
         ] = None,
     ) -> Any:
-        """Submit a brief; the run is queued and executed in the background."""
+        """Submit a brief; the run is recorded and queued, and executed in the background."""
         try:
-            data = limits.load_json(await request.body())
+            data = getattr(request.state, PARSED_BODY, None) or limits.load_json(await request.body())
         except limits.LimitError as exc:
             return _errors_response([FieldError(field=exc.field, message=exc.message)])
         except json.JSONDecodeError as exc:
@@ -413,7 +415,7 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
         from greenroom.store.runs import IdempotencyConflictError
 
         try:
-            record, _ = await asyncio.to_thread(service.submit, brief, tenant, idempotency_key, approval=approval)
+            record, _ = await service.accept(brief, tenant, idempotency_key, approval=approval)
         except IdempotencyConflictError as exc:
             return problem_response(409, str(exc))
         response.headers["Location"] = f"{API_PREFIX}/runs/{record.id}"
@@ -509,6 +511,13 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
             return _errors_response([FieldError(field="field", message=in_words(exc))])
         response.headers["Location"] = f"{API_PREFIX}/runs/{run_id}"
         return RunSummary.of(record)
+
+    @app.post(f"{API_PREFIX}/runs/{{run_id}}/cancel", status_code=202, response_model=RunSummary, tags=["runs"],
+              responses={**_ERRORS, 409: {"description": "The run is not queued or running."}})  # fmt: skip
+    def cancel_run(run_id: str, tenant: Tenant) -> RunSummary:
+        """Cancel a queued run, or stop a running one before its next step; the steps it finished are kept."""
+        service.run_for(run_id, tenant)
+        return RunSummary.of(service.cancel(run_id))
 
     @app.post(f"{API_PREFIX}/runs/{{run_id}}/revisions", status_code=202, response_model=RunSummary, tags=["runs"],
               responses={**_ERRORS, 409: _problem("The run is busy or has no package yet.")})  # fmt: skip

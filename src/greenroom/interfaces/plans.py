@@ -5,15 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from greenroom.agents.context import AgentContext
 from greenroom.core.brief import Brief
 from greenroom.core.market import PricingAssumptions
 from greenroom.core.plans import MarketingInputs, PlanResult
 from greenroom.core.schemas import Draft
 from greenroom.core.state import PlanInput
-from greenroom.graphs.plan import build_plan_graph
 from greenroom.interfaces.outputs import save_json_and_markdown
-from greenroom.interfaces.runs import StepCallback, model_for, new_run_id, stream_on_thread
+from greenroom.interfaces.runs import StepCallback, agent_context, new_run_id, run_graph
 from greenroom.interfaces.settings import Settings
 from greenroom.models.llm import ModelHandle
 
@@ -37,14 +35,11 @@ def run_plan(
     propagate unchanged, naming the field or row at fault.
     """
     run_id = run_id or new_run_id()
-    context = AgentContext(
-        model=model or model_for(settings), max_edit_rounds=settings.max_edit_rounds,
-        writer_candidates=settings.writer.candidates, tenant=tenant,
-    )  # fmt: skip
+    context = agent_context(settings, model=model, analyst=False, tenant=tenant)
     start: PlanInput = {"brief": brief, "marketing": marketing, "pricing_assumptions": pricing_assumptions, "draft": draft}
     if audience is not None:
         start["audience"] = audience
-    state = stream_on_thread(build_plan_graph(), start, run_id, settings, context, on_step)
+    state = run_graph("plan", start, run_id, settings, context, on_step=on_step).final_state()
     return PlanResult(
         run_id=run_id,
         release_plan=state["release_plan"],

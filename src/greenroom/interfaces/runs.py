@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from pydantic import BaseModel, Field
@@ -19,7 +19,6 @@ from greenroom.agents.context import AgentContext, catalog_in, trained_models_in
 from greenroom.core.brief import Brief, BriefError, FieldError, parse_brief
 from greenroom.core.schemas import CallRecord, WriteResult
 from greenroom.core.vocabulary import ACTIVE, RunStatus, set_dotted, status_words
-from greenroom.graphs.write import build_write_graph
 from greenroom.interfaces.outputs import content_note, save_json_and_markdown
 from greenroom.interfaces.settings import Settings
 from greenroom.interfaces.telemetry import traced_run
@@ -28,11 +27,10 @@ from greenroom.store.checkpoints import open_checkpointer
 
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
-    from langgraph.types import Command
+    from langgraph.graph import StateGraph
 
     from greenroom.core.audience import AudienceReport
     from greenroom.core.package import LaunchPackage
-    from greenroom.core.state import LaunchState
     from greenroom.store.catalog import Catalog
     from greenroom.store.runs import RunRegistry
     from greenroom.tools.training import TrainedModels
@@ -48,20 +46,6 @@ EventCallback = Callable[[str, dict[str, Any]], None]
 def checkpointer(settings: Settings) -> AbstractContextManager[BaseCheckpointSaver]:
     """The checkpointer the settings name: PostgreSQL with a database_url, else SQLite in the data folder."""
     return open_checkpointer(settings.checkpoint_path, settings.database_url)
-
-
-def stream_on_thread(
-    builder: Any, start: Any, run_id: str, settings: Settings, context: AgentContext, on_step: StepCallback | None = None
-) -> dict[str, Any]:
-    """Compile `builder` with the checkpointer, stream `start` on the run's thread, and return the final state."""
-    config = {"configurable": {"thread_id": run_id}}
-    with checkpointer(settings) as saver:
-        graph = builder.compile(checkpointer=saver)
-        for update in graph.stream(start, config, context=context, stream_mode="updates"):
-            for node, changes in update.items():
-                if on_step:
-                    on_step(node, changes or {})
-        return dict(graph.get_state(config).values)
 
 
 def new_run_id() -> str:
@@ -92,8 +76,13 @@ def trained_models(settings: Settings, progress: ProgressFn | None = None) -> Tr
 
 
 def agent_context(settings: Settings, *, model: ModelHandle | None = None, analyst: bool = True,
-                  progress: ProgressFn | None = None) -> AgentContext:  # fmt: skip
-    """Everything the nodes need, built once from the settings."""
+                  progress: ProgressFn | None = None, approval: bool = False, max_tokens: int = 0, max_cost: float = 0.0,
+                  tenant: str = "default") -> AgentContext:  # fmt: skip
+    """Everything the nodes need, built once from the settings: the one place a run's context is made.
+
+    `analyst=False` leaves the catalog, the trained predictors and the viewer panels out (the write and plan graphs
+    do not read them); the options (approval, caps, tenant) are the run's own.
+    """
     catalog = open_catalog(settings, progress) if analyst else None
     return AgentContext(
         model=model or model_for(settings, progress),
@@ -102,17 +91,135 @@ def agent_context(settings: Settings, *, model: ModelHandle | None = None, analy
         catalog=catalog,
         trained=trained_models(settings, progress) if analyst else None,
         viewers=viewers_in(settings.data_dir, catalog, settings.database_url) if analyst else None,
+        approval=approval,
+        max_tokens=max_tokens,
+        max_cost=max_cost,
+        tenant=tenant,
     )
+
+
+# --- running a graph -------------------------------------------------------------
+
+GraphName = Literal["launch", "write", "plan", "analyse"]
+"""greenroom's graphs, by the name every interface runs them under."""
+
+
+def graph_builder(name: GraphName) -> StateGraph[Any, Any, Any, Any]:
+    """The uncompiled graph of that name (each graph's modules load only when it runs)."""
+    if name == "launch":
+        from greenroom.graphs.launch import build_launch_graph
+
+        return build_launch_graph()
+    if name == "write":
+        from greenroom.graphs.write import build_write_graph
+
+        return build_write_graph()
+    if name == "plan":
+        from greenroom.graphs.plan import build_plan_graph
+
+        return build_plan_graph()
+    from greenroom.graphs.analyse import build_analysis_graph
+
+    return build_analysis_graph()
+
+
+class RunOutcome(BaseModel):
+    """Where a run stands after a call that drove it."""
+
+    run_id: str = Field(..., description="The run's id.")
+    status: RunStatus = Field(..., description="done, awaiting_approval, approved, rejected, stopped_cap, failed or cancelled.")
+    message: str = Field("", description="Why, in words.")
+    package: Any = Field(None, description="The latest LaunchPackage, when one was assembled.")
+    question: dict[str, Any] | None = Field(None, description="The approval request, when the run waits for one.")
+    output_dir: Path | None = Field(None, description="Folder of the latest package's files (after `record_outcome`).")
+    state: dict[str, Any] = Field(default_factory=dict, exclude=True, repr=False, description="The graph's final state.")
+    error: Any = Field(None, exclude=True, repr=False, description="What stopped the run, when it stopped short.")
+
+    def final_state(self) -> dict[str, Any]:
+        """The graph's final state; the error that stopped it, raised, when it stopped short."""
+        if self.error is not None:
+            raise self.error
+        return self.state
+
+
+def run_graph(name: GraphName, graph_input: Any, run_id: str, settings: Settings, context: AgentContext, *,
+              on_step: StepCallback | None = None, on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
+    """Run a graph on the run's checkpointed thread until it ends, pauses or stops; the one way every interface runs one.
+
+    `graph_input` is the graph's input (a Brief or its JSON, which the graph's entry checks), None to continue from
+    the last checkpoint, or a `Command` answering an interrupt. Nothing is written but the checkpoints: a launch run's
+    reports and registry entry are the next step's (`record_outcome`). A cap, a model that does not answer or one that
+    does not write a usable answer ends the run with a status and a message in words; any other error propagates.
+    """
+    from greenroom.graphs.launch import CapReached, RunCancelled
+    from greenroom.models.llm import ModelUnavailableError
+    from greenroom.models.structured import StructuredOutputError
+
+    config: RunnableConfig = {"configurable": {"thread_id": run_id}}
+    status, message = "done", ""
+    error: Exception | None = None
+    with checkpointer(settings) as saver:
+        graph = graph_builder(name).compile(checkpointer=saver)
+        try:
+            for mode, chunk in graph.stream(graph_input, config, context=context, stream_mode=["updates", "tasks"]):
+                _dispatch(mode, chunk, on_step, on_event)
+        except RunCancelled as exc:
+            status, message, error = "cancelled", f"{exc}; the steps before it are kept", exc
+        except CapReached as exc:
+            status, message, error = "stopped_cap", f"{exc}; the steps before it are kept (resume with a higher cap)", exc
+        except StructuredOutputError as exc:  # its reasons are parser output: the log keeps them, the run says it in words
+            logger.warning("run %s: %s", run_id, exc)
+            what = re.sub(r"(?<!^)(?=[A-Z])", " ", exc.schema).lower()
+            status, error = "failed", exc
+            message = f"the model did not write a usable {what} in {len(exc.calls)} attempts; the steps before it are kept (resume to retry)"
+        except ModelUnavailableError as exc:
+            status, message, error = "failed", f"{exc}; the steps before it are kept (resume to retry)", exc
+        snapshot = graph.get_state(config)
+    values = dict(snapshot.values)
+    question = None
+    if status == "done" and snapshot.interrupts:
+        status, message = "awaiting_approval", "waiting for a person to accept, edit, respond or reject"
+        question = dict(snapshot.interrupts[0].value)
+    elif status == "done" and values.get("status") in ("approved", "rejected"):
+        status = values["status"]
+        message = values.get("revision_note", "") if status == "rejected" else ""
+    package = values.get("package")
+    if status == "done" and package is not None and package.warnings:
+        message = "done with a warning: " + (content_note(package.draft) or "; ".join(package.warnings))
+    if package is not None:
+        package = package.model_copy(update={"run_id": run_id})
+    return RunOutcome(run_id=run_id, status=status, message=message, package=package, question=question, state=values,
+                      error=error)  # fmt: skip
+
+
+def record_outcome(outcome: RunOutcome, settings: Settings) -> RunOutcome:
+    """The step after a launch run: write the latest package and its reports, then record the outcome in the registry."""
+    from greenroom.interfaces.reports import save_package  # reports -> charts -> matplotlib: only once a run is over
+
+    package, folder = outcome.package, None
+    if package is not None:
+        folder = settings.output_dir / outcome.run_id / f"v{package.version}"
+        save_package(package, folder, outcome.status)
+    registry(settings).update(outcome.run_id, status=outcome.status, message=outcome.message,
+                              version=package.version if package else 0, output_dir=str(folder) if folder else None)  # fmt: skip
+    return outcome.model_copy(update={"output_dir": folder})
+
+
+@traced_run
+def advance_run(graph_input: Any, run_id: str, settings: Settings, context: AgentContext, *,
+                on_step: StepCallback | None = None, on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
+    """Take a registered launch run one stretch further (until it ends, pauses or fails), then record the outcome."""
+    registry(settings).update(run_id, status="running", message="")
+    return record_outcome(run_graph("launch", graph_input, run_id, settings, context, on_step=on_step, on_event=on_event),
+                          settings)  # fmt: skip
 
 
 def run_analysis(
     brief: Brief, settings: Settings, context: AgentContext, *, run_id: str | None = None
 ) -> tuple[str, AudienceReport, list[CallRecord]]:
     """Run the analyst on a checkpointed thread; return the run id, its report and its model calls."""
-    from greenroom.graphs.analyse import build_analysis_graph
-
     run_id = run_id or new_run_id()
-    state = stream_on_thread(build_analysis_graph(), {"brief": brief}, run_id, settings, context)
+    state = run_graph("analyse", {"brief": brief}, run_id, settings, context).final_state()
     return run_id, state["audience"], state.get("calls", [])
 
 
@@ -126,10 +233,8 @@ def run_write(
 ) -> WriteResult:
     """Run the writer/editor loop on a checkpointed thread and return its result."""
     run_id = run_id or new_run_id()
-    context = AgentContext(
-        model=model or model_for(settings), max_edit_rounds=settings.max_edit_rounds, writer_candidates=settings.writer.candidates
-    )
-    state = stream_on_thread(build_write_graph(), {"brief": brief}, run_id, settings, context, on_step)
+    context = agent_context(settings, model=model, analyst=False)
+    state = run_graph("write", {"brief": brief}, run_id, settings, context, on_step=on_step).final_state()
     return WriteResult(
         run_id=run_id,
         draft=state["draft"],
@@ -156,72 +261,12 @@ def save_audience_report(report: AudienceReport, brief: Brief, calls: list[CallR
 # --- launch runs ---------------------------------------------------------------
 
 
-class RunOutcome(BaseModel):
-    """Where a launch run stands after a call that drove it."""
-
-    run_id: str = Field(..., description="The run's id.")
-    status: RunStatus = Field(..., description="done, awaiting_approval, approved, rejected, stopped_cap or failed.")
-    message: str = Field("", description="Why, in words.")
-    package: Any = Field(None, description="The latest LaunchPackage, when one was assembled.")
-    question: dict[str, Any] | None = Field(None, description="The approval request, when the run waits for one.")
-    output_dir: Path | None = Field(None, description="Folder of the latest package's files.")
-
-
 def registry(settings: Settings) -> RunRegistry:
-    """The run registry in the data folder."""
+    """The run registry the settings name (SQLite in the data folder, or the database)."""
     from greenroom.store.runs import RunRegistry
 
     settings.ensure_dirs()
     return RunRegistry(settings.registry_target)
-
-
-@traced_run
-def _drive(graph_input: LaunchState | Command[Any] | None, run_id: str, settings: Settings, context: AgentContext,
-           on_step: StepCallback | None, on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
-    """Run the launch graph on its thread until it ends, pauses or fails; record the outcome."""
-    from greenroom.graphs.launch import CapReached, build_launch_graph
-    from greenroom.interfaces.reports import save_package
-    from greenroom.models.llm import ModelUnavailableError
-    from greenroom.models.structured import StructuredOutputError
-
-    runs = registry(settings)
-    runs.update(run_id, status="running", message="")
-    config: RunnableConfig = {"configurable": {"thread_id": run_id}}
-    status, message = "done", ""
-    with checkpointer(settings) as saver:
-        graph = build_launch_graph().compile(checkpointer=saver)
-        try:
-            for mode, chunk in graph.stream(graph_input, config, context=context, stream_mode=["updates", "tasks"]):
-                _dispatch(mode, chunk, on_step, on_event)
-        except CapReached as exc:
-            status, message = "stopped_cap", f"{exc}; the steps before it are kept (resume with a higher cap)"
-        except StructuredOutputError as exc:  # its reasons are parser output: the log keeps them, the run says it in words
-            logger.warning("run %s: %s", run_id, exc)
-            what = re.sub(r"(?<!^)(?=[A-Z])", " ", exc.schema).lower()
-            status = "failed"
-            message = f"the model did not write a usable {what} in {len(exc.calls)} attempts; the steps before it are kept (resume to retry)"
-        except ModelUnavailableError as exc:
-            status, message = "failed", f"{exc}; the steps before it are kept (resume to retry)"
-        snapshot = graph.get_state(config)
-    values = snapshot.values
-    question = None
-    if status == "done" and snapshot.interrupts:
-        status, message = "awaiting_approval", "waiting for a person to accept, edit, respond or reject"
-        question = dict(snapshot.interrupts[0].value)
-    elif status == "done" and values.get("status") in ("approved", "rejected"):
-        status = values["status"]
-        message = values.get("revision_note", "") if status == "rejected" else ""
-    package = values.get("package")
-    if status == "done" and package is not None and package.warnings:
-        message = "done with a warning: " + (content_note(package.draft) or "; ".join(package.warnings))
-    folder = None
-    if package is not None:
-        package = package.model_copy(update={"run_id": run_id})
-        folder = settings.output_dir / run_id / f"v{package.version}"
-        save_package(package, folder, status)
-    runs.update(run_id, status=status, message=message, version=package.version if package else 0,
-                output_dir=str(folder) if folder else None)  # fmt: skip
-    return RunOutcome(run_id=run_id, status=status, message=message, package=package, question=question, output_dir=folder)
 
 
 def _dispatch(mode: str, chunk: Any, on_step: StepCallback | None, on_event: EventCallback | None) -> None:
@@ -245,10 +290,11 @@ def launch_run(brief: Brief, settings: Settings, context: AgentContext, *, run_i
                on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
     """Register a run and drive the launch graph from the brief."""
     run_id = run_id or new_run_id()
-    registry(settings).create(run_id, brief.working_title, brief.model_dump(mode="json"), tenant=tenant)
+    registry(settings).register(run_id, brief.working_title, brief.model_dump(mode="json"), tenant=tenant,
+                                approval=context.approval, job=None)  # fmt: skip
     if context.tenant != tenant:  # the analyst scores the run's own tenant's viewers
         context = dataclasses.replace(context, tenant=tenant)
-    return _drive({"brief": brief}, run_id, settings, context, on_step, on_event)
+    return advance_run({"brief": brief}, run_id, settings, context, on_step=on_step, on_event=on_event)
 
 
 RESUME_SEED_SPAN = 1_000_000
@@ -263,7 +309,7 @@ def resume_run(run_id: str, settings: Settings, context: AgentContext, *, on_ste
     """
     registry(settings).get(run_id)  # raises UnknownRunError
     context = dataclasses.replace(context, model=context.model.reseeded(1 + secrets.randbelow(RESUME_SEED_SPAN)))
-    return _drive(None, run_id, settings, context, on_step, on_event)
+    return advance_run(None, run_id, settings, context, on_step=on_step, on_event=on_event)
 
 
 def answer_approval(run_id: str, answer: dict[str, Any], settings: Settings, context: AgentContext,
@@ -274,15 +320,13 @@ def answer_approval(run_id: str, answer: dict[str, Any], settings: Settings, con
     record = registry(settings).get(run_id)
     if record.status != "awaiting_approval":
         raise ValueError(f"run {run_id} is {status_words(record.status)}, not awaiting approval")
-    return _drive(Command(resume=answer), run_id, settings, context, on_step, on_event)
+    return advance_run(Command(resume=answer), run_id, settings, context, on_step=on_step, on_event=on_event)
 
 
 def latest_package(run_id: str, settings: Settings) -> LaunchPackage | None:
     """The run's latest package from its checkpoint, if it has one."""
-    from greenroom.graphs.launch import build_launch_graph
-
     with checkpointer(settings) as saver:
-        graph = build_launch_graph().compile(checkpointer=saver)
+        graph = graph_builder("launch").compile(checkpointer=saver)
         package = graph.get_state({"configurable": {"thread_id": run_id}}).values.get("package")
     return package.model_copy(update={"run_id": run_id}) if package is not None else None
 
@@ -333,7 +377,8 @@ def revise_run(run_id: str, settings: Settings, context: AgentContext, *, note: 
         raise ValueError(f"run {run_id} has no package yet: resume it first")
     brief = revised_brief(package.brief, sets or {})
     registry(settings).update(run_id, brief=brief.model_dump(mode="json"))
-    return _drive({"brief": brief, "revision_note": note}, run_id, settings, context, on_step, on_event)
+    graph_input = {"brief": brief, "revision_note": note}
+    return advance_run(graph_input, run_id, settings, context, on_step=on_step, on_event=on_event)
 
 
 def prune_finished_runs(settings: Settings, *, older_than_days: float | None = None) -> list[str]:

@@ -20,6 +20,7 @@ worker died is taken over by another, from the run's last checkpoint.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 import logging
@@ -33,18 +34,21 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from greenroom.agents.context import AgentContext
-from greenroom.core.brief import Brief, parse_brief
+from greenroom.core.brief import Brief
 from greenroom.core.package import LaunchPackage
 from greenroom.core.vocabulary import ACTIVE, REVISABLE, status_words
-from greenroom.interfaces.runs import RunOutcome, _drive, agent_context, checkpointer, latest_package, revised_brief
+from greenroom.interfaces.runs import RunOutcome, advance_run, agent_context, checkpointer, latest_package, revised_brief
 from greenroom.interfaces.settings import Settings
-from greenroom.store.runs import RunEvent, RunJob, RunRecord, ServiceRegistry, UnknownRunError
+from greenroom.store.runs import RunEvent, RunJob, RunRecord, RunRegistry, UnknownRunError
 
 if TYPE_CHECKING:
     from greenroom.interfaces.webhooks import WebhookSender
     from greenroom.store.catalog import Catalog
 
 logger = logging.getLogger(__name__)
+
+ACCEPTING_THREADS = 64
+"""Submits recorded at once: each waits on the registry's shared commit, so many waiting together cost one write."""
 
 ContextFactory = Callable[[Settings], AgentContext]
 """Builds the agents' context (model, catalog, trained models) once per server."""
@@ -88,9 +92,9 @@ class EventHub:
                 loop.call_soon_threadsafe(event.set)
 
 
-def brief_fingerprint(brief: Brief, approval: bool) -> str:
-    """What an idempotent retry must repeat exactly."""
-    payload = json.dumps({"brief": brief.model_dump(mode="json"), "approval": approval}, sort_keys=True)
+def brief_fingerprint(brief: dict[str, Any], approval: bool) -> str:
+    """What an idempotent retry must repeat exactly (the checked brief as JSON, and the approval step)."""
+    payload = json.dumps({"brief": brief, "approval": approval}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -104,7 +108,7 @@ class RunService:
 
         settings.ensure_dirs()
         self.settings = settings
-        self.registry = ServiceRegistry(settings.registry_target)
+        self.registry = RunRegistry(settings.registry_target)
         self.is_worker = worker
         self.sends_to_queue = settings.queue.enabled and not worker
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
@@ -117,6 +121,7 @@ class RunService:
         self._context_factory = context_factory or (lambda s: agent_context(s))
         self._context: AgentContext | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._accepting = ThreadPoolExecutor(max_workers=ACCEPTING_THREADS, thread_name_prefix="greenroom-accept")
         self._queued: set[str] = set()
         self._lock = threading.Lock()
         self._new_id = new_run_id
@@ -161,6 +166,7 @@ class RunService:
             self.webhooks.close()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+        self._accepting.shutdown(wait=False)
 
     @property
     def catalog(self) -> Catalog | None:
@@ -180,14 +186,23 @@ class RunService:
         self, brief: Brief, tenant: str, idempotency_key: str | None = None, *, approval: bool = False
     ) -> tuple[RunRecord, bool]:
         """Register and queue a run; return it and whether it is new (False: an Idempotency-Key retry)."""
-        record, created = self.registry.create_queued(
-            self._new_id(), brief.working_title, brief.model_dump(mode="json"), tenant=tenant, approval=approval,
-            idempotency_key=idempotency_key, fingerprint=brief_fingerprint(brief, approval),
+        data = brief.model_dump(mode="json")
+        record, created = self.registry.register(
+            self._new_id(), brief.working_title, data, tenant=tenant, approval=approval,
+            idempotency_key=idempotency_key, fingerprint=brief_fingerprint(data, approval),
+            event={"status": "queued", "message": "waiting for a worker"},
         )  # fmt: skip
         if created:
-            self.emit(record.id, "status", {"status": "queued", "message": "waiting for a worker"})
+            self.hub.notify(record.id)
             self._enqueue(record.id)
         return record, created
+
+    async def accept(
+        self, brief: Brief, tenant: str, idempotency_key: str | None = None, *, approval: bool = False
+    ) -> tuple[RunRecord, bool]:
+        """`submit` for an event loop: the request waits on a thread of the service's own, never the loop's few."""
+        call = functools.partial(self.submit, brief, tenant, idempotency_key, approval=approval)
+        return await asyncio.get_running_loop().run_in_executor(self._accepting, call)
 
     def approve(self, run_id: str, answer: dict[str, Any]) -> RunRecord:
         """Queue a person's answer to a run awaiting approval (ValueError for an edit that cannot apply)."""
@@ -211,6 +226,16 @@ class RunService:
             raise RunBusyError(f"run {run_id} has no package yet: it cannot be revised")
         revised_brief(package.brief, sets or {})  # raises BriefError with every bad field
         return self._queue(run_id, "revise", {"note": note, "sets": sets or {}}, allowed)
+
+    def cancel(self, run_id: str) -> RunRecord:
+        """Cancel a queued run now, or stop a running one before its next step (RunBusyError for a run at rest)."""
+        try:
+            record, stopped = self.registry.cancel(run_id, "cancelled before it started")
+        except ValueError as exc:
+            raise RunBusyError(str(exc)) from exc
+        if stopped:
+            self.emit(run_id, "status", {"status": "cancelled", "message": record.message})
+        return record
 
     def _queue(self, run_id: str, kind: str, payload: dict[str, Any], from_status: tuple[str, ...]) -> RunRecord:
         try:
@@ -317,10 +342,11 @@ class RunService:
     def _run_job(self, job: RunJob, lost: threading.Event) -> str:
         run_id = job.run_id
         record = self.registry.get(run_id)  # the analyst scores the viewers of the tenant that owns the run
-        context = replace(self.context, approval=self.registry.approval_requested(run_id), tenant=record.tenant)
+        context = replace(self.context, approval=self.registry.approval_requested(run_id), tenant=record.tenant,
+                          should_stop=lambda: self.registry.cancel_requested(run_id))  # fmt: skip
         self.emit(run_id, "status", {"status": "running", "message": f"{job.kind} started" + (" again" if job.started else "")})
         try:
-            outcome = self._execute(job, context, lost)
+            outcome = self._execute(job, record, context, lost)
         except LeaseLost:  # the run, its job and its status now belong to the worker that took it over
             return "lease_lost"
         except Exception as exc:  # a worker's boundary: record the failure where the client will look, keep the trace in the log
@@ -345,7 +371,7 @@ class RunService:
         self.emit(run_id, "status", {"status": outcome.status, "message": outcome.message, "version": version})
         return outcome.status
 
-    def _execute(self, job: RunJob, context: AgentContext, lost: threading.Event | None = None) -> RunOutcome:
+    def _execute(self, job: RunJob, record: RunRecord, context: AgentContext, lost: threading.Event | None = None) -> RunOutcome:
         """Carry out one job; a job that had begun before a restart continues from the checkpoint."""
         run_id = job.run_id
 
@@ -355,12 +381,12 @@ class RunService:
             self.emit(run_id, type, data)
 
         def drive(graph_input: Any) -> RunOutcome:
-            return _drive(graph_input, run_id, self.settings, context, None, on_event)
+            return advance_run(graph_input, run_id, self.settings, context, on_event=on_event)
 
         if job.started and (job.kind != "launch" or self._has_checkpoint(run_id)):
             return drive(None)
-        if job.kind == "launch":
-            return drive({"brief": parse_brief(self.registry.get(run_id).brief)})
+        if job.kind == "launch":  # the brief as accepted: the graph's intake turns it into a Brief
+            return drive({"brief": record.brief})
         if job.kind == "approve":
             from langgraph.types import Command
 

@@ -98,7 +98,7 @@ Drive = Callable[..., Any]
 
 
 def traced_run(drive: Drive) -> Drive:
-    """Wrap the function that drives a launch run in the run's span, with its outcome, tokens and model."""
+    """Wrap the function that drives a launch run (`runs.advance_run`) in the run's span, with its outcome, tokens and model."""
 
     @functools.wraps(drive)
     def wrapper(graph_input: Any, run_id: str, settings: Settings, context: Any, *args: Any, **kwargs: Any) -> Any:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, ClassVar
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 
 def database_url(target: Path | str) -> str:
@@ -30,11 +31,25 @@ def database_url(target: Path | str) -> str:
 
 
 @functools.cache
+def _writer_lock(url: str, pid: int) -> threading.RLock:
+    """One SQLite file's writer lock in this process.
+
+    SQLite lets one writer in at a time; a second one waits in its busy handler, which sleeps in growing steps (up to
+    100 ms) and misses the moment the lock frees. Queueing this process's threads on a lock of their own hands the
+    file over as soon as a transaction ends; other processes still meet on SQLite's own lock.
+    """
+    return threading.RLock()
+
+
+@functools.cache
 def _engine(url: str, pid: int) -> Engine:
     if url.startswith("sqlite"):
-        # Short-lived connections (NullPool) suit a file several processes write; BEGIN IMMEDIATE takes the
-        # write lock when a transaction starts, so two writers queue on the busy timeout instead of deadlocking.
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30, "check_same_thread": False})
+        # One connection kept open per file and process (its threads take turns, see `_writer_lock`): opening a WAL
+        # file costs more than a short transaction, and the last connection to close flushes the log into the
+        # database. BEGIN IMMEDIATE takes the write lock when a transaction starts, so writers of several processes
+        # queue on the busy timeout instead of deadlocking.
+        engine = create_engine(url, poolclass=QueuePool, pool_size=1, max_overflow=4,
+                               connect_args={"timeout": 30, "check_same_thread": False})  # fmt: skip
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn: Any, _: Any) -> None:
@@ -67,6 +82,9 @@ class SqlStore:
 
     def __init__(self, target: Path | str) -> None:
         self.engine = engine_for(target)
+        self._lock: AbstractContextManager[Any] = (
+            _writer_lock(str(self.engine.url), os.getpid()) if self.engine.dialect.name == "sqlite" else nullcontext()
+        )
         serial = "BIGSERIAL PRIMARY KEY" if self.dialect == "postgresql" else "INTEGER PRIMARY KEY AUTOINCREMENT"
         for attempt in range(5):
             try:
@@ -94,7 +112,7 @@ class SqlStore:
 
     @contextmanager
     def _connect(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
+        with self._lock, self.engine.begin() as conn:
             yield conn
 
     @property

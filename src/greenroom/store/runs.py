@@ -11,14 +11,19 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import json
+import os
+import queue
+import threading
 import time
-from typing import ClassVar
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.exc import IntegrityError
 
-from greenroom.core.vocabulary import FINAL, RunStatus, status_words
+from greenroom.core.vocabulary import ACTIVE, FINAL, RunStatus, status_words
 from greenroom.store.database import SqlStore
 from greenroom.store.webhooks import WEBHOOK_SCHEMA, notify_new_delivery, queue_status_event
 
@@ -71,25 +76,161 @@ def _record(row: object) -> RunRecord:
     return RunRecord(**{**data, "brief": json.loads(data["brief"])})
 
 
-"""Statuses of a finished run: its checkpoints may be pruned to the final state after the retention period."""
+# --- the service's bookkeeping: idempotency keys, pending jobs, event feeds --------
+
+SERVICE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+    tenant TEXT NOT NULL,
+    key TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, key)
+);
+CREATE TABLE IF NOT EXISTS run_jobs (
+    run_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    started INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL,
+    owner TEXT,
+    lease_until DOUBLE PRECISION,
+    dispatched_at DOUBLE PRECISION,
+    cancel_requested INTEGER
+);
+CREATE TABLE IF NOT EXISTS run_options (
+    run_id TEXT PRIMARY KEY,
+    approval INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS run_events (
+    seq {serial},
+    run_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS run_events_run ON run_events (run_id, seq)
+"""
+
+JOB_COLUMNS = {"owner": "TEXT", "lease_until": "DOUBLE PRECISION", "dispatched_at": "DOUBLE PRECISION",
+               "cancel_requested": "INTEGER"}  # fmt: skip
+"""Who holds a job and until when (epoch seconds), when it was last sent to the queue, and whether its run was
+cancelled while a worker held it (the worker stops before the run's next step)."""
+
+
+class IdempotencyConflictError(ValueError):
+    """An idempotency key was reused with a different request."""
+
+
+class RunJob(BaseModel):
+    """Work the service owes a run: launch it, resume it, answer its approval or revise it."""
+
+    run_id: str = Field(..., description="The run.")
+    kind: str = Field(..., description="launch, resume, approve or revise.")
+    payload: dict = Field(default_factory=dict, description="The answer or revision the job carries.")
+    started: bool = Field(False, description="Whether a worker began it (a restart then resumes from the checkpoint).")
+
+
+class RunEvent(BaseModel):
+    """One entry of a run's event feed."""
+
+    seq: int = Field(..., description="Position in the feed (global, increasing); the SSE event id.")
+    run_id: str = Field(..., description="The run.")
+    type: str = Field(..., description="status, step_started, step_finished or approval_requested.")
+    data: dict = Field(..., description="What happened.")
+    created_at: str = Field(..., description="UTC time, ISO 8601.")
+
+
+def _event(row: object) -> RunEvent:
+    data = dict(row._mapping)  # type: ignore[attr-defined]
+    return RunEvent(**{**data, "data": json.loads(data["data"])})
+
+
+@dataclass(frozen=True)
+class _Registration:
+    """One run to register (the arguments of `RunRegistry.register`)."""
+
+    run_id: str
+    title: str
+    brief: dict
+    tenant: str
+    approval: bool
+    job: str | None
+    status: str
+    idempotency_key: str | None
+    fingerprint: str
+    event: dict | None
+    now: str
+
+
+class _GroupCommit:
+    """Registrations from many threads written in one transaction, for SQLite.
+
+    SQLite commits one transaction at a time, each with a flush to disk: a hundred briefs submitted at once would
+    wait for a hundred flushes in a row. One thread takes every registration waiting and writes them together, so a
+    burst costs one flush, and each request still answers only once its run is on disk. (PostgreSQL takes concurrent
+    writers as they come and does not need this.)
+    """
+
+    BATCH = 256
+
+    def __init__(self, registry: RunRegistry) -> None:
+        self.registry = registry
+        self.pending: queue.SimpleQueue[tuple[_Registration, Future[str | None]]] = queue.SimpleQueue()
+        threading.Thread(target=self._run, name="greenroom-register", daemon=True).start()
+
+    def write(self, item: _Registration) -> str | None:
+        """Register `item` with whatever else is waiting; the run its idempotency key already made, if any."""
+        done: Future[str | None] = Future()
+        self.pending.put((item, done))
+        return done.result()
+
+    def _run(self) -> None:
+        while True:
+            batch = [self.pending.get()]
+            while len(batch) < self.BATCH:
+                try:
+                    batch.append(self.pending.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                with self.registry._connect() as conn:
+                    results = self.registry._write_registrations(conn, [item for item, _ in batch])
+            except Exception as exc:  # the database's boundary: every request of the batch hears of it
+                for _, done in batch:
+                    done.set_exception(exc)
+                continue
+            for (_, done), result in zip(batch, results, strict=True):
+                if isinstance(result, Exception):
+                    done.set_exception(result)
+                else:
+                    done.set_result(result)
+
+
+_group_commits: dict[tuple[str, int], _GroupCommit] = {}
+_group_commits_lock = threading.Lock()
+
+
+def _group_commit(registry: RunRegistry) -> _GroupCommit:
+    """The process's group commit for the registry's SQLite file."""
+    key = (str(registry.engine.url), os.getpid())
+    with _group_commits_lock:
+        if key not in _group_commits:
+            _group_commits[key] = _GroupCommit(registry)
+        return _group_commits[key]
 
 
 class RunRegistry(SqlStore):
-    """Create, update and list runs."""
+    """The run registry: runs, and what the run service needs (idempotency keys, jobs, event feeds).
 
-    schema = SCHEMA + ";" + WEBHOOK_SCHEMA  # a status change queues its webhook delivery in the same transaction
-    added_columns: ClassVar[dict[str, dict[str, str]]] = {"runs": {"pruned_at": "TEXT"}}
+    A job is claimed with a lease: its holder renews `lease_until` while it works, and a
+    job whose lease ran out (its worker died) may be claimed by another worker, which
+    then resumes the run from its checkpoint. In one process the lease is 0: the
+    process's own queue decides who works on what.
+    """
 
-    def create(self, run_id: str, title: str, brief: dict, *, tenant: str = "default", status: str = "queued") -> RunRecord:
-        """Register a new run."""
-        now = _now()
-        with self._connect() as conn:
-            conn.execute(
-                text("INSERT INTO runs (id, tenant, title, brief, status, created_at, updated_at) "
-                     "VALUES (:id, :tenant, :title, :brief, :status, :now, :now)"),
-                {"id": run_id, "tenant": tenant, "title": title, "brief": json.dumps(brief), "status": status, "now": now},
-            )  # fmt: skip
-        return self.get(run_id)
+    schema = SCHEMA + ";" + WEBHOOK_SCHEMA + ";" + SERVICE_SCHEMA  # a status change queues its webhook delivery in the same transaction
+    added_columns: ClassVar[dict[str, dict[str, str]]] = {"runs": {"pruned_at": "TEXT"}, "run_jobs": JOB_COLUMNS}
 
     def update(self, run_id: str, *, status: str | None = None, message: str | None = None, version: int | None = None,
                output_dir: str | None = None, brief: dict | None = None) -> RunRecord:  # fmt: skip
@@ -121,7 +262,9 @@ class RunRegistry(SqlStore):
             raise UnknownRunError(run_id)
         return _record(row)
 
-    def list(self, *, tenant: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0) -> list[RunRecord]:
+    def list(
+        self, *, tenant: str | None = None, status: str | None = None, limit: int = 50, offset: int = 0
+    ) -> builtins.list[RunRecord]:
         """Runs newest first, optionally filtered by tenant and status."""
         filters = {k: v for k, v in {"tenant": tenant, "status": status}.items() if v is not None}
         clause = ("WHERE " + " AND ".join(f"{k} = :{k}" for k in filters)) if filters else ""
@@ -149,121 +292,102 @@ class RunRegistry(SqlStore):
             for run_id in run_ids:
                 conn.execute(text("UPDATE runs SET pruned_at = :now WHERE id = :id"), {"now": _now(), "id": run_id})
 
+    def register(self, run_id: str, title: str, brief: dict, *, tenant: str = "default", approval: bool = False,
+                 job: str | None = "launch", status: str = "queued", idempotency_key: str | None = None,
+                 fingerprint: str = "", event: dict | None = None) -> tuple[RunRecord, bool]:  # fmt: skip
+        """Register a run, with its job for the service's workers (`job=None`: the caller runs it itself) and the first
+        `status` event of its feed (`event`), in one short transaction: the one way a run comes to exist.
 
-# --- the service's bookkeeping: idempotency keys, pending jobs, event feeds --------
+        With an idempotency key already used, return that key's run and False; the same key with a different request
+        raises IdempotencyConflictError. On SQLite, registrations arriving together share one transaction.
+        """
+        item = _Registration(run_id=run_id, title=title, brief=brief, tenant=tenant, approval=approval, job=job,
+                             status=status, idempotency_key=idempotency_key, fingerprint=fingerprint, event=event,
+                             now=_now())  # fmt: skip
+        used = _group_commit(self).write(item) if self.dialect == "sqlite" else self._register_alone(item)
+        if used is not None:
+            return self.get(used), False
+        return RunRecord(id=run_id, tenant=tenant, title=title, brief=brief, status=status, created_at=item.now,
+                         updated_at=item.now), True  # fmt: skip
 
-SERVICE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-    tenant TEXT NOT NULL,
-    key TEXT NOT NULL,
-    run_id TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    PRIMARY KEY (tenant, key)
-);
-CREATE TABLE IF NOT EXISTS run_jobs (
-    run_id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    started INTEGER NOT NULL DEFAULT 0,
-    created_at TEXT NOT NULL,
-    owner TEXT,
-    lease_until DOUBLE PRECISION,
-    dispatched_at DOUBLE PRECISION
-);
-CREATE TABLE IF NOT EXISTS run_options (
-    run_id TEXT PRIMARY KEY,
-    approval INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS run_events (
-    seq {serial},
-    run_id TEXT NOT NULL,
-    type TEXT NOT NULL,
-    data TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS run_events_run ON run_events (run_id, seq)
-"""
-
-JOB_COLUMNS = {"owner": "TEXT", "lease_until": "DOUBLE PRECISION", "dispatched_at": "DOUBLE PRECISION"}
-"""Who holds a job and until when (epoch seconds), and when it was last sent to the queue."""
-
-
-class IdempotencyConflictError(ValueError):
-    """An idempotency key was reused with a different request."""
-
-
-class RunJob(BaseModel):
-    """Work the service owes a run: launch it, resume it, answer its approval or revise it."""
-
-    run_id: str = Field(..., description="The run.")
-    kind: str = Field(..., description="launch, resume, approve or revise.")
-    payload: dict = Field(default_factory=dict, description="The answer or revision the job carries.")
-    started: bool = Field(False, description="Whether a worker began it (a restart then resumes from the checkpoint).")
-
-
-class RunEvent(BaseModel):
-    """One entry of a run's event feed."""
-
-    seq: int = Field(..., description="Position in the feed (global, increasing); the SSE event id.")
-    run_id: str = Field(..., description="The run.")
-    type: str = Field(..., description="status, step_started, step_finished or approval_requested.")
-    data: dict = Field(..., description="What happened.")
-    created_at: str = Field(..., description="UTC time, ISO 8601.")
-
-
-def _event(row: object) -> RunEvent:
-    data = dict(row._mapping)  # type: ignore[attr-defined]
-    return RunEvent(**{**data, "data": json.loads(data["data"])})
-
-
-class ServiceRegistry(RunRegistry):
-    """The run registry plus what the run service needs; the extra tables leave `runs` as it is.
-
-    A job is claimed with a lease: its holder renews `lease_until` while it works, and a
-    job whose lease ran out (its worker died) may be claimed by another worker, which
-    then resumes the run from its checkpoint. In one process the lease is 0: the
-    process's own queue decides who works on what.
-    """
-
-    schema = RunRegistry.schema + ";" + SERVICE_SCHEMA
-    added_columns: ClassVar[dict[str, dict[str, str]]] = {**RunRegistry.added_columns, "run_jobs": JOB_COLUMNS}
-
-    def create_queued(self, run_id: str, title: str, brief: dict, *, tenant: str, approval: bool, job: str = "launch",
-                      idempotency_key: str | None = None, fingerprint: str = "") -> tuple[RunRecord, bool]:  # fmt: skip
-        """Register a queued run with its launch job in one transaction; with a key already used, return its run."""
-        now = _now()
+    def _register_alone(self, item: _Registration) -> str | None:
+        """Write one registration in a transaction of its own; the run its idempotency key already made, if any."""
         try:
             with self._connect() as conn:
-                if idempotency_key is not None:  # the key's primary key makes a concurrent second use fail here
-                    conn.execute(
-                        text("INSERT INTO idempotency_keys VALUES (:tenant, :key, :run_id, :fingerprint, :now)"),
-                        {"tenant": tenant, "key": idempotency_key, "run_id": run_id, "fingerprint": fingerprint, "now": now},
-                    )
-                conn.execute(
-                    text("INSERT INTO runs (id, tenant, title, brief, status, created_at, updated_at) "
-                         "VALUES (:id, :tenant, :title, :brief, 'queued', :now, :now)"),
-                    {"id": run_id, "tenant": tenant, "title": title, "brief": json.dumps(brief), "now": now},
-                )  # fmt: skip
-                conn.execute(text("INSERT INTO run_options VALUES (:id, :approval)"), {"id": run_id, "approval": int(approval)})
-                conn.execute(
-                    text("INSERT INTO run_jobs (run_id, kind, payload, started, created_at) VALUES (:id, :kind, '{}', 0, :now)"),
-                    {"id": run_id, "kind": job, "now": now},
-                )
-        except IntegrityError:
-            if idempotency_key is None:
+                result = self._write_registrations(conn, [item])[0]
+        except IntegrityError:  # a concurrent first use of the same key (PostgreSQL): the other request's run
+            if item.idempotency_key is None:
                 raise
             with self._connect() as conn:
-                row = conn.execute(
-                    text("SELECT run_id, fingerprint FROM idempotency_keys WHERE tenant = :tenant AND key = :key"),
-                    {"tenant": tenant, "key": idempotency_key},
-                ).fetchone()
-            if row is None:
+                result = self._idempotent(conn, item.tenant, item.idempotency_key, item.fingerprint)
+            if result is None:
                 raise
-            if row.fingerprint != fingerprint:
-                raise IdempotencyConflictError(f"Idempotency-Key {idempotency_key!r} was used with a different brief") from None
-            return self.get(row.run_id), False
-        return self.get(run_id), True
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def _write_registrations(
+        self, conn: Connection, items: builtins.list[_Registration]
+    ) -> builtins.list[str | Exception | None]:
+        """Write registrations inside `conn`'s transaction, one statement per table for all of them.
+
+        Per item: None (registered), the run its idempotency key already made, or the IdempotencyConflictError of a
+        key used with a different request (that item writes nothing; the others go on).
+        """
+        known: dict[tuple[str, str], tuple[str, str]] = {}
+        keys = {f"k{n}": item.idempotency_key for n, item in enumerate(items) if item.idempotency_key is not None}
+        if keys:
+            rows = conn.execute(
+                text(f"SELECT tenant, key, run_id, fingerprint FROM idempotency_keys WHERE key IN ({', '.join(':' + k for k in keys)})"),
+                keys,
+            ).fetchall()  # fmt: skip
+            known = {(r.tenant, r.key): (r.run_id, r.fingerprint) for r in rows}
+        results: builtins.list[str | Exception | None] = []
+        new: builtins.list[_Registration] = []
+        for item in items:
+            key = (item.tenant, item.idempotency_key or "")
+            if item.idempotency_key is not None and key in known:  # used before, or earlier in this batch
+                run_id, fingerprint = known[key]
+                conflict = IdempotencyConflictError(f"Idempotency-Key {item.idempotency_key!r} was used with a different brief")
+                results.append(run_id if fingerprint == item.fingerprint else conflict)
+                continue
+            if item.idempotency_key is not None:
+                known[key] = (item.run_id, item.fingerprint)
+            results.append(None)
+            new.append(item)
+        rows_by_table: dict[str, builtins.list[dict[str, Any]]] = {
+            "INSERT INTO idempotency_keys VALUES (:tenant, :key, :run_id, :fingerprint, :now)": [
+                {"tenant": i.tenant, "key": i.idempotency_key, "run_id": i.run_id, "fingerprint": i.fingerprint, "now": i.now}
+                for i in new if i.idempotency_key is not None
+            ],
+            "INSERT INTO runs (id, tenant, title, brief, status, created_at, updated_at) "
+            "VALUES (:id, :tenant, :title, :brief, :status, :now, :now)": [
+                {"id": i.run_id, "tenant": i.tenant, "title": i.title, "brief": json.dumps(i.brief), "status": i.status,
+                 "now": i.now} for i in new
+            ],
+            "INSERT INTO run_options VALUES (:id, :approval)": [{"id": i.run_id, "approval": int(i.approval)} for i in new],
+            "INSERT INTO run_jobs (run_id, kind, payload, started, created_at) VALUES (:id, :kind, '{}', 0, :now)": [
+                {"id": i.run_id, "kind": i.job, "now": i.now} for i in new if i.job is not None
+            ],
+            "INSERT INTO run_events (run_id, type, data, created_at) VALUES (:id, 'status', :data, :now)": [
+                {"id": i.run_id, "data": json.dumps(i.event), "now": i.now} for i in new if i.event is not None
+            ],
+        }  # fmt: skip
+        for statement, params in rows_by_table.items():
+            if params:
+                conn.execute(text(statement), params)
+        return results
+
+    @staticmethod
+    def _idempotent(conn: Connection, tenant: str, key: str, fingerprint: str) -> str | None:
+        """The run an idempotency key already made, if any (IdempotencyConflictError for a different request)."""
+        row = conn.execute(
+            text("SELECT run_id, fingerprint FROM idempotency_keys WHERE tenant = :tenant AND key = :key"),
+            {"tenant": tenant, "key": key},
+        ).fetchone()
+        if row is not None and row.fingerprint != fingerprint:
+            raise IdempotencyConflictError(f"Idempotency-Key {key!r} was used with a different brief")
+        return str(row.run_id) if row is not None else None
 
     def queue_job(self, run_id: str, kind: str, payload: dict, *, from_status: tuple[str, ...]) -> RunRecord:
         """Move a run to `queued` with a job, only when its status is one of `from_status` (else ValueError)."""
@@ -287,6 +411,42 @@ class ServiceRegistry(RunRegistry):
             wanted = " or ".join(status_words(s) for s in from_status)
             raise ValueError(f"run {run_id} is {status_words(status)}; this needs it to be {wanted}")
         return self.get(run_id)
+
+    def cancel(self, run_id: str, message: str) -> tuple[RunRecord, bool]:
+        """Cancel a queued or running run; return it and whether it stopped here.
+
+        A job no worker holds is dropped and the run is cancelled at once (True). A job a worker holds is marked,
+        and that worker stops the run before its next step (False). ValueError for a run that is not moving.
+        """
+        queued = False
+        with self._connect() as conn:
+            row = conn.execute(text("SELECT status FROM runs WHERE id = :id"), {"id": run_id}).fetchone()
+            if row is None:
+                raise UnknownRunError(run_id)
+            job = conn.execute(text("SELECT owner FROM run_jobs WHERE run_id = :id"), {"id": run_id}).fetchone()
+            if row.status not in ACTIVE:
+                raise ValueError(f"run {run_id} is {status_words(row.status)}: only a queued or running run can be cancelled")
+            if job is None:  # running in a process of its own (`greenroom launch`), not in the service
+                raise ValueError(f"run {run_id} runs outside the server: stop it where it was started")
+            held = job is not None and job.owner is not None
+            if held:
+                conn.execute(text("UPDATE run_jobs SET cancel_requested = 1 WHERE run_id = :id"), {"id": run_id})
+            else:
+                conn.execute(text("DELETE FROM run_jobs WHERE run_id = :id"), {"id": run_id})
+                conn.execute(
+                    text("UPDATE runs SET status = 'cancelled', message = :message, updated_at = :now WHERE id = :id"),
+                    {"message": message, "now": _now(), "id": run_id},
+                )
+                queued = queue_status_event(conn, run_id, RunStatus.CANCELLED)
+        if not held and queued:
+            notify_new_delivery()
+        return self.get(run_id), not held
+
+    def cancel_requested(self, run_id: str) -> bool:
+        """Whether the run was cancelled while a worker held its job."""
+        with self._connect() as conn:
+            row = conn.execute(text("SELECT cancel_requested FROM run_jobs WHERE run_id = :id"), {"id": run_id}).fetchone()
+        return bool(row and row.cancel_requested)
 
     def start_job(self, run_id: str, owner: str = "", lease_s: float = 0.0) -> RunJob | None:
         """Claim a run's pending job for `owner` and return it; None when there is none or another worker holds it."""
@@ -322,7 +482,7 @@ class ServiceRegistry(RunRegistry):
             else:
                 conn.execute(text("DELETE FROM run_jobs WHERE run_id = :id AND owner = :owner"), {"id": run_id, "owner": owner})
 
-    def pending_jobs(self) -> list[str]:
+    def pending_jobs(self) -> builtins.list[str]:
         """Runs with a job not yet finished, oldest first (what a restarted server picks up)."""
         with self._connect() as conn:
             rows = conn.execute(text("SELECT run_id FROM run_jobs ORDER BY created_at, run_id")).fetchall()
@@ -334,7 +494,7 @@ class ServiceRegistry(RunRegistry):
         with self._connect() as conn:
             conn.execute(text("UPDATE run_jobs SET dispatched_at = :at WHERE run_id = :id"), {"at": when, "id": run_id})
 
-    def orphaned_jobs(self, requeue_after_s: float) -> list[str]:
+    def orphaned_jobs(self, requeue_after_s: float) -> builtins.list[str]:
         """Take back jobs to send again: held by a worker whose lease ran out, or sent long ago and never begun.
 
         Each job is returned to one caller only: the update that releases it is conditional, so
@@ -344,7 +504,7 @@ class ServiceRegistry(RunRegistry):
         condition = ("((owner IS NOT NULL AND lease_until < :now) "
                      "OR (owner IS NULL AND (dispatched_at IS NULL OR dispatched_at < :stale)))")  # fmt: skip
         params = {"now": now, "stale": now - requeue_after_s}
-        taken: list[str] = []
+        taken: builtins.list[str] = []
         with self._connect() as conn:
             rows = conn.execute(text(f"SELECT run_id FROM run_jobs WHERE {condition}"), params).fetchall()
         for row in rows:
@@ -372,7 +532,7 @@ class ServiceRegistry(RunRegistry):
             ).scalar_one()
         return RunEvent(seq=int(seq), run_id=run_id, type=type, data=data, created_at=now)
 
-    def events(self, run_id: str, after: int = 0, limit: int = 500) -> list[RunEvent]:
+    def events(self, run_id: str, after: int = 0, limit: int = 500) -> builtins.list[RunEvent]:
         """A run's feed after position `after`, in order."""
         with self._connect() as conn:
             rows = conn.execute(
@@ -389,3 +549,7 @@ class ServiceRegistry(RunRegistry):
                 {"id": run_id, "type": type},
             ).fetchone()
         return _event(row) if row else None
+
+
+ServiceRegistry = RunRegistry
+"""The registry's earlier name, kept for code that imports it."""

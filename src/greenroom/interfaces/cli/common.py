@@ -147,9 +147,8 @@ def context_for(settings: Settings, *, approval: bool = False, max_tokens: int =
 
     with console.status(f"starting the {settings.model.provider} model…"):
         model = start_model(settings)
-    context = agent_context(settings, model=model, progress=progress_printer())
-    context.approval, context.max_tokens, context.max_cost = approval, max_tokens, max_cost
-    return context
+    return agent_context(settings, model=model, progress=progress_printer(), approval=approval, max_tokens=max_tokens,
+                         max_cost=max_cost)  # fmt: skip
 
 
 def start_model(settings: Settings) -> Any:
