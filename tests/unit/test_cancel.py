@@ -68,7 +68,7 @@ def test_a_queued_run_is_cancelled_and_never_starts(client: Any, film_brief: Bri
     assert answer.status_code == 202 and answer.json()["status"] == "cancelled", answer.text
     _wait(client, first, lambda view: view["status"] in AT_REST)
     view = client.get(f"/v1/runs/{second}", headers=client.keys["acme"]).json()
-    assert view["status"] == "cancelled" and view["package"] is None
+    assert view["status"] == "cancelled" and view["latest"] is None
     assert [e.type for e in _events(client, second)] == ["status", "status"]  # queued, cancelled: no step ever began
     again = client.post(f"/v1/runs/{second}/cancel", headers=client.keys["acme"])
     assert again.status_code == 409
@@ -84,7 +84,7 @@ def test_a_running_run_stops_before_its_next_step_and_makes_no_more_model_calls(
     started_before = {e.data["step"] for e in _events(client, run_id) if e.type == "step_started"}
     view = _wait(client, run_id, lambda view: view["status"] in AT_REST)
     assert view["status"] == "cancelled" and "cancelled before the" in view["message"], view["message"]
-    assert view["package"] is None  # assembly never ran
+    assert view["latest"] is None  # assembly never ran
     registry = client.app.state.service.registry  # the registry says cancelled just before the feed does
     _wait(client, run_id, lambda _: registry.last_event(run_id, "status").data["status"] == "cancelled")
     events = _events(client, run_id)

@@ -229,7 +229,9 @@ class RunRegistry(SqlStore):
     process's own queue decides who works on what.
     """
 
-    schema = SCHEMA + ";" + WEBHOOK_SCHEMA + ";" + SERVICE_SCHEMA  # a status change queues its webhook delivery in the same transaction
+    schema = (
+        SCHEMA + ";" + WEBHOOK_SCHEMA + ";" + SERVICE_SCHEMA
+    )  # a status change queues its webhook delivery in the same transaction
     added_columns: ClassVar[dict[str, dict[str, str]]] = {"runs": {"pruned_at": "TEXT"}, "run_jobs": JOB_COLUMNS}
 
     def update(self, run_id: str, *, status: str | None = None, message: str | None = None, version: int | None = None,
