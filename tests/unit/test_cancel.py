@@ -103,3 +103,20 @@ def test_another_tenant_cannot_cancel_a_run(client: Any, film_brief: Brief) -> N
     assert client.post("/v1/runs/nosuchrun/cancel", headers=client.keys["acme"]).status_code == 404
     view = _wait(client, run_id, lambda view: view["status"] in AT_REST)
     assert view["status"] != "cancelled"
+
+
+def test_a_cancelled_revision_keeps_its_version_and_the_run_can_be_revised_again(client: Any, film_brief: Brief) -> None:
+    run_id = _submit(client, film_brief)
+    _wait(client, run_id, lambda view: view["status"] == "done", timeout=120)
+    busy = _submit(client, film_brief)  # the one worker takes this one, so the revision below waits in the queue
+    _wait(client, busy, lambda view: view["status"] == "running")
+    revise = {"note": "", "sets": {"budget.amount": 1_500_000}}
+    assert client.post(f"/v1/runs/{run_id}/revisions", json=revise, headers=client.keys["acme"]).status_code == 202
+    answer = client.post(f"/v1/runs/{run_id}/cancel", headers=client.keys["acme"])
+    assert answer.status_code == 202 and answer.json()["status"] == "cancelled", answer.text
+    assert "version 1 is kept" in answer.json()["message"]
+    _wait(client, busy, lambda view: view["status"] in AT_REST, timeout=120)
+    again = client.post(f"/v1/runs/{run_id}/revisions", json=revise, headers=client.keys["acme"])
+    assert again.status_code == 202, again.text
+    view = _wait(client, run_id, lambda view: view["status"] == "done" and view["version"] == 2, timeout=120)
+    assert [v["version"] for v in view["versions"]] == [1, 2]

@@ -198,7 +198,7 @@ AT_REST: tuple[RunStatus, ...] = tuple(s for s in RunStatus if s not in ACTIVE)
 FINAL: tuple[RunStatus, ...] = (RunStatus.DONE, RunStatus.APPROVED, RunStatus.REJECTED)
 """Statuses of a run that ended with a package (its checkpoints may be pruned to the last one)."""
 REVISABLE: tuple[RunStatus, ...] = (RunStatus.DONE, RunStatus.APPROVED, RunStatus.REJECTED, RunStatus.STOPPED_CAP,
-                                    RunStatus.FAILED)  # fmt: skip
+                                    RunStatus.FAILED, RunStatus.CANCELLED)  # fmt: skip
 """Statuses from which a run can be revised."""
 
 

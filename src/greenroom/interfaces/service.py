@@ -229,8 +229,10 @@ class RunService:
 
     def cancel(self, run_id: str) -> RunRecord:
         """Cancel a queued run now, or stop a running one before its next step (RunBusyError for a run at rest)."""
+        kept = self.registry.get(run_id).version  # a queued revision's run keeps its earlier versions
+        message = "cancelled before it started" + (f"; version {kept} is kept" if kept else "")
         try:
-            record, stopped = self.registry.cancel(run_id, "cancelled before it started")
+            record, stopped = self.registry.cancel(run_id, message)
         except ValueError as exc:
             raise RunBusyError(str(exc)) from exc
         if stopped:
