@@ -139,8 +139,8 @@ def test_a_status_change_queues_one_event_for_the_owning_tenant_only(runs: RunRe
     assert secret and secret.startswith("whsec_")
     assert store.put("acme", "http://127.0.0.1:2/hooks", ["run.ended"])[1] is None  # the secret is shown once
     store.put("acme", "http://127.0.0.1:2/hooks", ["run.ended", "run.failed", "run.awaiting_approval"])
-    runs.create("r1", "Night Shift", {}, tenant="acme")
-    runs.create("r2", "Other", {}, tenant="globex")  # no webhook
+    runs.register("r1", "Night Shift", {}, tenant="acme", job=None)
+    runs.register("r2", "Other", {}, tenant="globex", job=None)  # no webhook
     runs.update("r1", status="running")
     assert store.deliveries("acme") == []  # running is no event
     runs.update("r1", status="done", version=1)
@@ -158,8 +158,8 @@ def test_a_status_change_queues_one_event_for_the_owning_tenant_only(runs: RunRe
 
 def test_a_tenant_hears_only_the_events_it_chose(runs: RunRegistry, store: WebhookStore) -> None:
     store.put("acme", "http://127.0.0.1:1/hooks", ["run.failed"])
-    runs.create("r1", "A", {}, tenant="acme")
-    runs.create("r2", "B", {}, tenant="acme")
+    runs.register("r1", "A", {}, tenant="acme", job=None)
+    runs.register("r2", "B", {}, tenant="acme", job=None)
     runs.update("r1", status="done")
     runs.update("r2", status="failed", message="the model did not answer")
     assert [(d.run_id, d.event) for d in store.deliveries("acme")] == [("r2", "run.failed")]
@@ -175,7 +175,7 @@ def test_a_500_is_retried_and_each_post_is_signed(
     assert secret is not None
     receiver.answers = [500]
     sender.start()
-    runs.create("r1", "Night Shift", {}, tenant="acme")
+    runs.register("r1", "Night Shift", {}, tenant="acme", job=None)
     runs.update("r1", status="awaiting_approval")
     receiver.wait_for(2)
     (delivery,) = store.deliveries("acme")
@@ -199,7 +199,7 @@ def test_deliveries_queued_while_no_sender_ran_go_out_when_one_starts(
     runs: RunRegistry, store: WebhookStore, sender: WebhookSender, receiver: Receiver
 ) -> None:
     store.put("acme", receiver.url, ["run.ended"])
-    runs.create("r1", "A", {}, tenant="acme")
+    runs.register("r1", "A", {}, tenant="acme", job=None)
     runs.update("r1", status="done")  # e.g. a CLI run, or a server that stopped before posting
     assert receiver.received == []
     sender.start()
@@ -213,7 +213,7 @@ def test_a_delivery_that_keeps_failing_is_marked_failed_and_can_be_redelivered(
     _, secret = store.put("acme", receiver.url, ["run.failed"])
     receiver.answers = [503, 503, 503]
     sender.start()
-    runs.create("r1", "A", {}, tenant="acme")
+    runs.register("r1", "A", {}, tenant="acme", job=None)
     runs.update("r1", status="failed", message="stopped")
     (delivery,) = store.deliveries("acme")
     _wait_state(store, delivery.id, "acme", "failed")
@@ -231,7 +231,7 @@ def test_a_refused_address_is_not_posted_to(
 ) -> None:
     store.put("acme", receiver.url, ["run.ended"])  # registered while loopback was allowed
     strict = WebhookSender(hook_settings.model_copy(update={"webhooks": WebhookSettings(allow_private=False)}), store)
-    runs.create("r1", "A", {}, tenant="acme")
+    runs.register("r1", "A", {}, tenant="acme", job=None)
     runs.update("r1", status="done")
     (delivery,) = store.deliveries("acme")
     assert strict.deliver(delivery) is False

@@ -174,7 +174,7 @@ def test_the_chat_and_the_cli_read_a_status_from_the_same_table(status: RunStatu
 
     shown = STATUS_DISPLAY[status]
     assert progress_line("status", {"status": status, "message": ""}) == f"Status: {shown.words}"
-    registry(Settings()).create("r1", "The Night Shift", {}, status=status)
+    registry(Settings()).register("r1", "The Night Shift", {}, job=None, status=status)
     result = CliRunner().invoke(app, ["runs", "show", "r1"])
     assert result.exit_code == 0, result.output
     assert shown.words in " ".join(result.stdout.split())
