@@ -50,4 +50,5 @@ def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def embedded_model(tmp_path_factory: pytest.TempPathFactory) -> ModelHandle:
     """One embedded model server for the whole test session, shared by every embedded test."""
-    return build_model(ModelSettings(provider="embedded", tier="small"), log_dir=tmp_path_factory.mktemp("llama"))
+    # A long deadline: on a busy machine the 30-second default would cut calls off, and these tests check structure.
+    return build_model(ModelSettings(provider="embedded", tier="small", deadline_s=300), log_dir=tmp_path_factory.mktemp("llama"))

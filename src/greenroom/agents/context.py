@@ -97,12 +97,15 @@ class AgentContext(RunSettings):
     """Asked before each launch step: True stops the run there (someone cancelled it); None never stops it."""
 
     def __post_init__(self) -> None:
+        self._check_settings()
+        if self.model is None:  # nothing handed in: the ones the settings name
+            live = resources(self)
+            self.model, self.catalog, self.trained, self.viewers = live.model, live.catalog, live.trained, live.viewers
+
+    def _check_settings(self) -> None:
         """Check the settings: LangGraph's server hands them over as unchecked JSON."""
         checked = _CHECK_SETTINGS.validate_python({f.name: getattr(self, f.name) for f in fields(RunSettings)})
         self.__dict__.update({f.name: getattr(checked, f.name) for f in fields(RunSettings)})
-        if self.model is None:  # nothing handed in: LangGraph's server built the context from JSON
-            live = resources(self)
-            self.model, self.catalog, self.trained, self.viewers = live.model, live.catalog, live.trained, live.viewers
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(RunSettings))
@@ -143,7 +146,24 @@ class ServedContext(AgentContext):
             )
         for name in SERVER_SIDE:
             self.__dict__[name] = getattr(_served[0], name)
-        super().__post_init__()
+        self._check_settings()  # the resources come on first use, below
+
+    # LangGraph's server makes a run's context in its event loop, where building a model or opening a catalog would
+    # block every other request (its `langgraph dev` refuses such calls). A served context's resources are therefore
+    # built on first use, by the first node that reads one (nodes run in worker threads), and shared per process.
+    model = property(lambda self: self._live("model"), lambda self, value: self._hand_in("model", value))  # type: ignore[assignment]
+    catalog = property(lambda self: self._live("catalog"), lambda self, value: self._hand_in("catalog", value))  # type: ignore[assignment]
+    trained = property(lambda self: self._live("trained"), lambda self, value: self._hand_in("trained", value))  # type: ignore[assignment]
+    viewers = property(lambda self: self._live("viewers"), lambda self, value: self._hand_in("viewers", value))  # type: ignore[assignment]
+
+    def _hand_in(self, name: str, value: Any) -> None:
+        self.__dict__[f"_{name}"] = value
+
+    def _live(self, name: str) -> Any:
+        handed = self.__dict__.get(f"_{name}")
+        if self.__dict__.get("_model") is None:  # nothing handed in: what the server's settings name
+            return getattr(resources(self), name)
+        return handed
 
     @classmethod
     def __get_pydantic_core_schema__(cls, source: type[Any], handler: GetCoreSchemaHandler) -> CoreSchema:
