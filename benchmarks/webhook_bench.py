@@ -124,7 +124,7 @@ def _start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[b
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GREENROOM_", "OTEL_"))}
     env.update({
         "GREENROOM_MODEL__PROVIDER": "fake", "GREENROOM_DATA_DIR": str(data_dir), "GREENROOM_OUTPUT_DIR": str(data_dir / "out"),
-        "GREENROOM_MAX_EDIT_ROUNDS": "1", "GREENROOM_SEED_CATALOG": "false", "PYTHONPATH": str(ROOT),
+        "GREENROOM_MAX_EDIT_ROUNDS": "1", "GREENROOM_SEED_CATALOG": "false", "PYTHONPATH": str(ROOT / "src"),
         "GREENROOM_WEBHOOKS__ALLOW_PRIVATE": "true", "GREENROOM_WEBHOOKS__BACKOFF_S": "0.2",
         "GREENROOM_WEBHOOKS__BACKOFF_MAX_S": "5", "GREENROOM_WEBHOOKS__MAX_ATTEMPTS": "12",
     })  # fmt: skip

@@ -85,7 +85,7 @@ def server_env(data_dir: Path, out_dir: Path, fake_delay_s: float) -> dict[str, 
     env.update({
         "GREENROOM_MODEL__PROVIDER": "fake", "GREENROOM_MODEL__FAKE_DELAY_S": str(fake_delay_s),
         "GREENROOM_DATA_DIR": str(data_dir), "GREENROOM_OUTPUT_DIR": str(out_dir),
-        "GREENROOM_MAX_EDIT_ROUNDS": "1", "GREENROOM_SEED_CATALOG": "false", "PYTHONPATH": str(ROOT),
+        "GREENROOM_MAX_EDIT_ROUNDS": "1", "GREENROOM_SEED_CATALOG": "false", "PYTHONPATH": str(ROOT / "src"),
     })  # fmt: skip
     return env
 

@@ -25,7 +25,7 @@ def _env(data_dir: Path, out_dir: Path) -> dict[str, str]:
         "GREENROOM_MODEL__PROVIDER": "fake", "GREENROOM_MODEL__FAKE_DELAY_S": "0.4",
         "GREENROOM_DATA_DIR": str(data_dir), "GREENROOM_OUTPUT_DIR": str(out_dir),
         "GREENROOM_MAX_EDIT_ROUNDS": "1", "GREENROOM_SEED_CATALOG": "false",
-        "PYTHONPATH": str(ROOT), "COLUMNS": "200",
+        "PYTHONPATH": str(ROOT / "src"), "COLUMNS": "200",
     })  # fmt: skip
     return env
 
