@@ -14,6 +14,7 @@ and Stripe sign: the receiver checks it and rejects old timestamps (replays).
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import hmac
 import ipaddress
@@ -140,9 +141,11 @@ class WebhookSender:
         self._unsubscribe = on_new_delivery(self._wake.set)
         self._thread = threading.Thread(target=self._sweep_loop, name="greenroom-webhook-sweep", daemon=True)
         self._thread.start()
+        atexit.register(self.close)  # a sender its owner never closed stops before the process's databases go away
 
     def close(self) -> None:
         """Stop: deliveries not yet done stay pending for the next start (here or in another process)."""
+        atexit.unregister(self.close)
         self._unsubscribe()
         self._stop.set()
         self._wake.set()

@@ -104,3 +104,4 @@ def run_worker(settings: Settings, *, concurrency: int = 1, loglevel: str = "INF
         app.worker_main(argv=argv)
     finally:
         stop.set()
+        service.close()  # stops its webhook sender; deliveries not yet sent stay pending for the next worker
