@@ -90,3 +90,26 @@ def test_a_served_graph_copied_as_langgraphs_server_does_revives_its_artifacts(t
         assert isinstance(values["draft"], Draft) and isinstance(values["review"], EditReview)
     finally:
         serve_with(RunSettings())
+
+
+def test_a_run_is_driven_as_its_own_tenants_whoever_resumes_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A terminal chat or a CLI resume hands in a context of the default tenant; the analyst must still score the
+    # run's own tenant's viewers.
+    from greenroom.core.settings import ModelSettings
+    from greenroom.interfaces import runs
+    from greenroom.interfaces.settings import Settings
+
+    settings = Settings(_env_file=None, data_dir=tmp_path / "data", output_dir=tmp_path / "out",  # type: ignore[call-arg]
+                        model=ModelSettings(provider="fake"))  # fmt: skip
+    runs.registry(settings).register("r1", "A film", {}, tenant="acme", job=None)
+    seen: list[str] = []
+
+    def fake_graph(name: str, graph_input: Any, run_id: str, settings: Any, context: Any, **_: Any) -> Any:
+        seen.append(context.tenant)
+        return runs.RunOutcome(run_id=run_id, status="failed", message="stopped for the test")
+
+    monkeypatch.setattr(runs, "run_graph", fake_graph)
+    context = runs.agent_context(settings, analyst=False)
+    assert context.tenant == "default"
+    runs.resume_run("r1", settings, context)
+    assert seen == ["acme"]

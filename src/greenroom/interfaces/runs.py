@@ -208,8 +208,14 @@ def record_outcome(outcome: RunOutcome, settings: Settings) -> RunOutcome:
 @traced_run
 def advance_run(graph_input: Any, run_id: str, settings: Settings, context: AgentContext, *,
                 on_step: StepCallback | None = None, on_event: EventCallback | None = None) -> RunOutcome:  # fmt: skip
-    """Take a registered launch run one stretch further (until it ends, pauses or fails), then record the outcome."""
-    registry(settings).update(run_id, status="running", message="")
+    """Take a registered launch run one stretch further (until it ends, pauses or fails), then record the outcome.
+
+    The run is its own tenant's whoever drives it (a launch, a resume, an answer, a revision): the analyst scores
+    that tenant's viewers.
+    """
+    record = registry(settings).update(run_id, status="running", message="")
+    if context.tenant != record.tenant:
+        context = dataclasses.replace(context, tenant=record.tenant)
     return record_outcome(run_graph("launch", graph_input, run_id, settings, context, on_step=on_step, on_event=on_event),
                           settings)  # fmt: skip
 
@@ -292,7 +298,7 @@ def launch_run(brief: Brief, settings: Settings, context: AgentContext, *, run_i
     run_id = run_id or new_run_id()
     registry(settings).register(run_id, brief.working_title, brief.model_dump(mode="json"), tenant=tenant,
                                 approval=context.approval, job=None)  # fmt: skip
-    if context.tenant != tenant:  # the analyst scores the run's own tenant's viewers
+    if context.tenant != tenant:  # set before the run's span opens, so the trace names the tenant too
         context = dataclasses.replace(context, tenant=tenant)
     return advance_run({"brief": brief}, run_id, settings, context, on_step=on_step, on_event=on_event)
 
