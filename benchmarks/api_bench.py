@@ -83,17 +83,23 @@ def _wait_at_rest(url: str, key: str, run_ids: list[str], timeout: float) -> dic
     return statuses
 
 
-def _start_server(data_dir: Path, port: int, workers: int, delay: float, src: Path | None = None) -> subprocess.Popen[bytes]:
-    from greenroom.store.keys import KeyStore  # noqa: F401  (imported here so a --url run needs no data folder)
+def start_fake_server(data_dir: Path, port: int, workers: int, env_extra: dict[str, str] | None = None,
+                      src: Path | None = None) -> subprocess.Popen[bytes]:  # fmt: skip
+    """`greenroom serve` on the fake model over `data_dir` (small analyst models trained first), once it answers.
+
+    `env_extra` adds settings; `src` puts an earlier commit's package first on the path. webhook_bench.py starts
+    its server here too.
+    """
     from greenroom.tools.training import TrainingConfig, load_or_train
 
     console.print("training the small analyst models for the benchmark's data folder…")
     load_or_train(data_dir, config=TrainingConfig.small())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GREENROOM_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GREENROOM_", "OTEL_"))}
     env.update({
-        "GREENROOM_MODEL__PROVIDER": "fake", "GREENROOM_MODEL__FAKE_DELAY_S": str(delay), "GREENROOM_DATA_DIR": str(data_dir),
-        "GREENROOM_OUTPUT_DIR": str(data_dir / "out"), "GREENROOM_MAX_EDIT_ROUNDS": "1", "GREENROOM_SEED_CATALOG": "false",
+        "GREENROOM_MODEL__PROVIDER": "fake", "GREENROOM_DATA_DIR": str(data_dir), "GREENROOM_OUTPUT_DIR": str(data_dir / "out"),
+        "GREENROOM_MAX_EDIT_ROUNDS": "1", "GREENROOM_SEED_CATALOG": "false",
         "PYTHONPATH": str(src or ROOT / "src"),  # an earlier commit's package comes first on the path
+        **(env_extra or {}),
     })  # fmt: skip
     cmd = [sys.executable, "-m", "greenroom", "serve", "--port", str(port), "--workers-per-server", str(workers)]
     proc = subprocess.Popen(cmd, env=env, cwd=data_dir, stdout=subprocess.DEVNULL, stderr=(data_dir / "server.log").open("wb"))
@@ -126,7 +132,7 @@ def _measure(tmp: Path, label: str, n: int, workers: int, delay: float, port: in
         data_dir = tmp / label
         data_dir.mkdir()
         key = KeyStore(data_dir / "api_keys.sqlite").create("bench")[1]
-        proc = _start_server(data_dir, port, workers, delay, src)
+        proc = start_fake_server(data_dir, port, workers, {"GREENROOM_MODEL__FAKE_DELAY_S": str(delay)}, src)
         url = f"http://127.0.0.1:{port}"
     try:
         payloads = _briefs(n)

@@ -25,7 +25,6 @@ import os
 import random
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -36,6 +35,7 @@ from typing import Annotated, Any
 
 import httpx
 import typer
+from api_bench import start_fake_server  # benchmarks/ is on the path when a bench runs as a script
 from rich.console import Console
 from rich.table import Table
 
@@ -117,28 +117,10 @@ async def _submit_all(url: str, key: str, briefs: list[dict[str, Any]]) -> list[
 
 
 def _start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
-    from greenroom.tools.training import TrainingConfig, load_or_train
-
-    console.print("training the small analyst models for the benchmark's data folder…")
-    load_or_train(data_dir, config=TrainingConfig.small())
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GREENROOM_", "OTEL_"))}
-    env.update({
-        "GREENROOM_MODEL__PROVIDER": "fake", "GREENROOM_DATA_DIR": str(data_dir), "GREENROOM_OUTPUT_DIR": str(data_dir / "out"),
-        "GREENROOM_MAX_EDIT_ROUNDS": "1", "GREENROOM_SEED_CATALOG": "false", "PYTHONPATH": str(ROOT / "src"),
+    return start_fake_server(data_dir, port, workers, {
         "GREENROOM_WEBHOOKS__ALLOW_PRIVATE": "true", "GREENROOM_WEBHOOKS__BACKOFF_S": "0.2",
         "GREENROOM_WEBHOOKS__BACKOFF_MAX_S": "5", "GREENROOM_WEBHOOKS__MAX_ATTEMPTS": "12",
     })  # fmt: skip
-    cmd = [sys.executable, "-m", "greenroom", "serve", "--port", str(port), "--workers-per-server", str(workers)]
-    proc = subprocess.Popen(cmd, env=env, cwd=data_dir, stdout=subprocess.DEVNULL, stderr=(data_dir / "server.log").open("wb"))
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/openapi.json", timeout=2).status_code == 200:
-                return proc
-        except httpx.TransportError:
-            time.sleep(0.3)
-    proc.kill()
-    raise RuntimeError(f"the server did not start; see {data_dir / 'server.log'}")
 
 
 def _percentile(values: list[float], q: float) -> float:

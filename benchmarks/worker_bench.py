@@ -22,7 +22,7 @@ from greenroom.core.vocabulary import AT_REST
 from greenroom.interfaces.runs import latest_package
 from greenroom.interfaces.service import RunService
 from greenroom.interfaces.settings import QueueSettings, Settings
-from greenroom.store.runs import ServiceRegistry
+from greenroom.store.runs import RunRegistry
 from tests.cluster import ROOT, ChromaServer, PostgresServer, RedisServer, Workers, private_folder, started, worker_env
 
 
@@ -53,7 +53,7 @@ def measure(n_workers: int, n_briefs: int, delay: float, models: Path, postgres:
         service = RunService(settings)
         service.start()
         brief = load_brief(ROOT / "examples" / "briefs" / "night-shift-film.yaml")
-        registry = ServiceRegistry(settings.registry_target)
+        registry = RunRegistry(settings.registry_target)
         started_at = time.perf_counter()
         run_ids = [service.submit(brief, tenant="bench")[0].id for _ in range(n_briefs)]
         while not all(registry.get(r).status in AT_REST for r in run_ids):

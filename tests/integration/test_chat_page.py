@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from greenroom.interfaces.chat import DEFAULT_TENANT
-from greenroom.store.runs import ServiceRegistry
+from greenroom.store.runs import RunRegistry
 from tests.integration.api_helpers import Served, api_settings, thread_server
 
 if TYPE_CHECKING:
@@ -187,7 +187,7 @@ def test_a_conversation_builds_a_brief_runs_it_and_approves_the_package(served: 
     text = page.locator("body").inner_text()
     assert "awaiting_approval" not in text and "approve queued" not in text
     page.context.close()
-    record = ServiceRegistry(data_dir / "runs.sqlite").get(run_id)
+    record = RunRegistry(data_dir / "runs.sqlite").get(run_id)
     assert record.status == "approved" and record.tenant == DEFAULT_TENANT  # an ordinary run of the chat's tenant
     assert httpx.get(f"{server.url}/v1/runs/{run_id}", timeout=10).status_code == 401  # the REST API still wants a key
 

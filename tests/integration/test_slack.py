@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from greenroom.interfaces.settings import SlackSettings
-from greenroom.store.runs import ServiceRegistry
+from greenroom.store.runs import RunRegistry
 from greenroom.store.slack_threads import SlackThreads
 from tests.conftest import ROOT
 from tests.integration.api_helpers import Served, api_settings, thread_server
@@ -149,7 +149,7 @@ class Bot:
         return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
 
     def status(self, run_id: str) -> str:
-        return ServiceRegistry(self.data_dir / "runs.sqlite").get(run_id).status
+        return RunRegistry(self.data_dir / "runs.sqlite").get(run_id).status
 
     def wait_status(self, run_id: str, status: str, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
@@ -248,7 +248,7 @@ def test_a_bad_brief_is_answered_in_the_thread_with_every_failing_field(bot: Bot
 @pytest.mark.parametrize("case", ["unsigned", "stale", "wrong secret"])
 def test_unsigned_or_stale_requests_get_401_and_do_nothing(bot: Bot, case: str) -> None:
     before = len(bot.fake.calls)
-    runs_before = len(ServiceRegistry(bot.data_dir / "runs.sqlite").list(limit=1000))
+    runs_before = len(RunRegistry(bot.data_dir / "runs.sqlite").list(limit=1000))
     if case == "unsigned":
         response = bot.command(BRIEF_YAML, signed=False)
     elif case == "stale":
@@ -263,4 +263,4 @@ def test_unsigned_or_stale_requests_get_401_and_do_nothing(bot: Bot, case: str) 
     assert response.status_code == 401
     time.sleep(0.3)
     assert len(bot.fake.calls) == before
-    assert len(ServiceRegistry(bot.data_dir / "runs.sqlite").list(limit=1000)) == runs_before
+    assert len(RunRegistry(bot.data_dir / "runs.sqlite").list(limit=1000)) == runs_before

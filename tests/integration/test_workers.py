@@ -29,7 +29,7 @@ from greenroom.core.settings import ModelSettings
 from greenroom.core.vocabulary import AT_REST
 from greenroom.interfaces.api import create_app
 from greenroom.interfaces.settings import QueueSettings, Settings
-from greenroom.store.runs import ServiceRegistry
+from greenroom.store.runs import RunRegistry
 from tests.cluster import (
     ChromaServer,
     PostgresServer,
@@ -106,8 +106,8 @@ class Deployment:
     call_log: Path
     workers: Workers
 
-    def registry(self) -> ServiceRegistry:
-        return ServiceRegistry(self.settings.registry_target)
+    def registry(self) -> RunRegistry:
+        return RunRegistry(self.settings.registry_target)
 
     def calls_by_pid(self) -> collections.Counter[int]:
         lines = self.call_log.read_text().split() if self.call_log.exists() else []

@@ -8,20 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from greenroom.store.runs import IdempotencyConflictError, RunRegistry, ServiceRegistry
+from greenroom.store.runs import IdempotencyConflictError, RunRegistry
 
 
 @pytest.fixture
-def registry(tmp_path: Path) -> ServiceRegistry:
-    return ServiceRegistry(tmp_path / "runs.sqlite")
+def registry(tmp_path: Path) -> RunRegistry:
+    return RunRegistry(tmp_path / "runs.sqlite")
 
 
-def _queued(registry: ServiceRegistry, run_id: str = "r1") -> str:
+def _queued(registry: RunRegistry, run_id: str = "r1") -> str:
     registry.register(run_id, "Title", {"working_title": "Title"}, tenant="acme", approval=False)
     return run_id
 
 
-def test_a_held_job_is_not_claimed_by_a_second_worker_until_its_lease_runs_out(registry: ServiceRegistry) -> None:
+def test_a_held_job_is_not_claimed_by_a_second_worker_until_its_lease_runs_out(registry: RunRegistry) -> None:
     run_id = _queued(registry)
     first = registry.start_job(run_id, "host:1", lease_s=0.3)
     assert first is not None and first.kind == "launch" and not first.started
@@ -33,7 +33,7 @@ def test_a_held_job_is_not_claimed_by_a_second_worker_until_its_lease_runs_out(r
     assert not registry.renew_lease(run_id, "host:1", 30)  # the old holder learns it lost the job
 
 
-def test_the_sweep_hands_each_orphaned_job_to_one_caller(registry: ServiceRegistry) -> None:
+def test_the_sweep_hands_each_orphaned_job_to_one_caller(registry: RunRegistry) -> None:
     held, lost, waiting = _queued(registry, "held"), _queued(registry, "lost"), _queued(registry, "waiting")
     registry.start_job(held, "host:1", lease_s=0.2)
     registry.mark_dispatched(lost, time.time() - 100)  # sent long ago, never begun: the message was lost
@@ -44,7 +44,7 @@ def test_the_sweep_hands_each_orphaned_job_to_one_caller(registry: ServiceRegist
     assert registry.start_job(held, "host:2", lease_s=30) is not None
 
 
-def test_finishing_leaves_a_job_queued_since_by_someone_else(registry: ServiceRegistry) -> None:
+def test_finishing_leaves_a_job_queued_since_by_someone_else(registry: RunRegistry) -> None:
     run_id = _queued(registry)
     registry.start_job(run_id, "host:1", lease_s=30)
     registry.update(run_id, status="awaiting_approval")
@@ -55,7 +55,7 @@ def test_finishing_leaves_a_job_queued_since_by_someone_else(registry: ServiceRe
     assert job is not None and job.kind == "approve" and job.payload == {"action": "accept"}
 
 
-def test_queue_job_refuses_a_run_in_the_wrong_status_and_says_which(registry: ServiceRegistry) -> None:
+def test_queue_job_refuses_a_run_in_the_wrong_status_and_says_which(registry: RunRegistry) -> None:
     run_id = _queued(registry)
     with pytest.raises(ValueError, match="is queued; this needs it to be done or failed"):
         registry.queue_job(run_id, "revise", {}, from_status=("done", "failed"))
@@ -63,7 +63,7 @@ def test_queue_job_refuses_a_run_in_the_wrong_status_and_says_which(registry: Se
         registry.queue_job(run_id, "approve", {}, from_status=("awaiting_approval",))
 
 
-def test_an_idempotency_key_returns_its_run_and_refuses_another_brief(registry: ServiceRegistry) -> None:
+def test_an_idempotency_key_returns_its_run_and_refuses_another_brief(registry: RunRegistry) -> None:
     first, created = registry.register("a", "T", {"x": 1}, tenant="acme", approval=False, idempotency_key="k", fingerprint="f1")
     again, created_again = registry.register("b", "T", {"x": 1}, tenant="acme", approval=False, idempotency_key="k",
                                                   fingerprint="f1")  # fmt: skip
@@ -113,7 +113,7 @@ def test_a_registry_written_before_leases_existed_opens_with_its_runs(tmp_path: 
                 '2026-01-01T00:00:00+00:00');
             INSERT INTO run_jobs VALUES ('old', 'launch', '{}', 1, '2026-01-01T00:00:00+00:00');
         """)  # fmt: skip
-    registry = ServiceRegistry(path)
+    registry = RunRegistry(path)
     assert registry.get("old").status == "running" and registry.pending_jobs() == ["old"]
     job = registry.start_job("old", "host:1", lease_s=30)
     assert job is not None and job.started  # the interrupted run resumes

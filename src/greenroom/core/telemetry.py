@@ -82,14 +82,15 @@ def record_step_usage(span: Span, calls: list[CallRecord]) -> None:
     span.set_attribute(OUTPUT_TOKENS, sum(c.output_tokens for c in calls))
 
 
-def _provider_and_model(label: str) -> tuple[str, str]:
+def provider_and_model(label: str) -> tuple[str, str]:
+    """A model label ('embedded:smollm2-135m') as the GenAI provider and model names."""
     provider, _, model = label.partition(":")
     return (provider, model) if model else ("_OTHER", label)
 
 
 def model_call_span(call: CallRecord, start_ns: int, end_ns: int, *, max_tokens: int | None = None) -> None:
     """Record one finished model call (`chat <model>`) as a child of the current span, with its tokens and outcome."""
-    provider, model = _provider_and_model(call.model)
+    provider, model = provider_and_model(call.model)
     attrs: dict[str, Any] = {
         OPERATION: "chat", PROVIDER: provider, SYSTEM: provider, REQUEST_MODEL: model,
         INPUT_TOKENS: call.input_tokens, OUTPUT_TOKENS: call.output_tokens, CACHE_READ_TOKENS: call.cached_input_tokens,
@@ -112,7 +113,7 @@ def model_call_span(call: CallRecord, start_ns: int, end_ns: int, *, max_tokens:
 
 def failed_call_span(label: str, agent: str, error_type: str, message: str, start_ns: int, end_ns: int) -> None:
     """Record a model call that got no answer at all (the provider was unreachable or refused)."""
-    provider, model = _provider_and_model(label)
+    provider, model = provider_and_model(label)
     attrs = {OPERATION: "chat", PROVIDER: provider, SYSTEM: provider, REQUEST_MODEL: model, AGENT_NAME: agent}
     span = tracer().start_span(f"chat {model}", kind=SpanKind.CLIENT, attributes=attrs, start_time=start_ns)
     fail(span, error_type, message)

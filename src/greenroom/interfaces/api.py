@@ -46,7 +46,7 @@ from greenroom.interfaces.webhooks import WebhookRequest
 from greenroom.store.catalog import Catalog, Title
 from greenroom.store.importer import ImportFileError, ImportReport, import_file, parse_mapping
 from greenroom.store.keys import KeyStore
-from greenroom.store.runs import RunRecord, UnknownRunError
+from greenroom.store.runs import IdempotencyConflictError, RunRecord, UnknownRunError
 from greenroom.store.viewers import ViewerImportReport
 from greenroom.tools.viewers import ViewerPanels
 
@@ -412,8 +412,6 @@ def _add_run_routes(app: FastAPI, service: RunService) -> None:
             brief = parse_brief(data)
         except BriefError as exc:
             return _errors_response(exc.errors)
-        from greenroom.store.runs import IdempotencyConflictError
-
         try:
             record, _ = await service.accept(brief, tenant, idempotency_key, approval=approval)
         except IdempotencyConflictError as exc:
@@ -721,8 +719,6 @@ def _add_results_routes(app: FastAPI, service: RunService) -> None:
 
 def _add_webhook_routes(app: FastAPI, service: RunService) -> None:
     """PUT/GET/DELETE /v1/webhooks and the deliveries: one webhook per tenant, its signing secret shown once."""
-    from fastapi import Response
-
     from greenroom.interfaces.webhooks import (
         DeliveryList,
         DeliveryView,

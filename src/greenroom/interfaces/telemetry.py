@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from greenroom.core.telemetry import INPUT_TOKENS, OUTPUT_TOKENS, REQUEST_MODEL, fail, run_span
+from greenroom.core.telemetry import INPUT_TOKENS, OUTPUT_TOKENS, REQUEST_MODEL, fail, provider_and_model, run_span
 from greenroom.interfaces.settings import Settings
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def traced_run(drive: Drive) -> Drive:
         model = getattr(getattr(context, "model", None), "label", None)
         with run_span(run_id, tenant=getattr(context, "tenant", None), job=_job(graph_input)) as span:
             if model:
-                span.set_attribute(REQUEST_MODEL, model.partition(":")[2] or model)
+                span.set_attribute(REQUEST_MODEL, provider_and_model(model)[1])
             outcome = drive(graph_input, run_id, settings, context, *args, **kwargs)
             span.set_attribute("greenroom.run.status", outcome.status)
             package = outcome.package

@@ -430,7 +430,7 @@ class RunRegistry(SqlStore):
                 raise ValueError(f"run {run_id} is {status_words(row.status)}: only a queued or running run can be cancelled")
             if job is None:  # running in a process of its own (`greenroom launch`), not in the service
                 raise ValueError(f"run {run_id} runs outside the server: stop it where it was started")
-            held = job is not None and job.owner is not None
+            held = job.owner is not None
             if held:
                 conn.execute(text("UPDATE run_jobs SET cancel_requested = 1 WHERE run_id = :id"), {"id": run_id})
             else:
@@ -440,7 +440,7 @@ class RunRegistry(SqlStore):
                     {"message": message, "now": _now(), "id": run_id},
                 )
                 queued = queue_status_event(conn, run_id, RunStatus.CANCELLED)
-        if not held and queued:
+        if queued:  # only a run cancelled here queues its event; a held one's worker records it
             notify_new_delivery()
         return self.get(run_id), not held
 
@@ -553,5 +553,4 @@ class RunRegistry(SqlStore):
         return _event(row) if row else None
 
 
-ServiceRegistry = RunRegistry
 """The registry's earlier name, kept for code that imports it."""

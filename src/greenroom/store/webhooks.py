@@ -77,9 +77,6 @@ RUN_EVENTS: dict[str, str] = {
 EVENTS: tuple[str, ...] = tuple(dict.fromkeys(RUN_EVENTS.values()))
 """Every event a tenant may subscribe to."""
 
-DeliveryState = str
-"""pending (not yet delivered; attempts go on), delivered, or failed (every attempt failed; it can be redelivered)."""
-
 
 class Webhook(BaseModel):
     """A tenant's webhook (without its secret)."""
