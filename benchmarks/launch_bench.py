@@ -61,7 +61,8 @@ def overlap(steps: list[StepRecord]) -> float:
     if len(found) < 2:
         return 0.0
     m, p = found["marketer"], found["pricing"]
-    return max(0.0, min(m.started_at + m.seconds, p.started_at + p.seconds) - max(m.started_at, p.started_at))
+    m_start, p_start = m.started_at.timestamp(), p.started_at.timestamp()  # step start times are UTC datetimes
+    return max(0.0, min(m_start + m.seconds, p_start + p.seconds) - max(m_start, p_start))
 
 
 def _tokens(message: Any, key: str) -> int:
